@@ -1,0 +1,16 @@
+//! Seogo's document model and the generic connectors.
+//!
+//! Every source — a folder of Markdown, a BEIR corpus, later PDFs, HWP and
+//! domain feeds — becomes [`Document`]s made of [`Section`]s that keep their
+//! heading path and page, and the [`chunk`] module turns those into
+//! [`Chunk`]s: the unit that is indexed, retrieved and cited. Nothing here
+//! knows about indexes or models; the engine glues them together.
+
+pub mod chunk;
+mod error;
+pub mod parse;
+mod types;
+
+pub use chunk::{chunk_document, ChunkerConfig};
+pub use error::DocError;
+pub use types::{content_hash, Acl, Chunk, Document, Domain, Section, PUBLIC_GROUP};

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The main job on the embedded default: build, install the models, ingest the
+# demo corpus, serve the API on http://127.0.0.1:8080 (SEOGO_BIND to change).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --bin seogo
+seogo() { cargo run -q --bin seogo -- "$@"; }
+seogo models install
+seogo ingest demo/corpus
+seogo search "냉각수 펌프 점검 주기" -k 3
+seogo serve --bind "${SEOGO_BIND:-127.0.0.1:8080}"

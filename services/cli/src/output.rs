@@ -1,0 +1,208 @@
+//! How results look: plain text for people, `--json` for programs, a
+//! progress bar on a terminal and plain lines otherwise.
+
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use seogo_engine::answer::Answer;
+use seogo_engine::eval::EvalReport;
+use seogo_engine::ingest::{IngestReport, Progress};
+use seogo_engine::retrieve::SearchResult;
+use seogo_engine::ChunkCounts;
+
+/// Ingest progress on stderr.
+pub struct ProgressReporter {
+    bar: Option<ProgressBar>,
+    done: usize,
+    total: usize,
+    last_line: Instant,
+}
+
+impl ProgressReporter {
+    pub fn new() -> Self {
+        Self {
+            bar: None,
+            done: 0,
+            total: 0,
+            last_line: Instant::now(),
+        }
+    }
+
+    pub fn update(&mut self, p: Progress) {
+        match p {
+            Progress::Planned { files, chunks } => {
+                self.total = chunks;
+                if std::io::stderr().is_terminal() {
+                    let bar = ProgressBar::new(chunks as u64);
+                    bar.set_style(
+                        ProgressStyle::with_template(
+                            "{spinner} indexing [{bar:30}] {pos}/{len} chunks  {per_sec}  eta {eta}",
+                        )
+                        .unwrap_or_else(|_| ProgressStyle::default_bar())
+                        .progress_chars("=> "),
+                    );
+                    self.bar = Some(bar);
+                } else {
+                    eprintln!("seogo: {files} files, {chunks} chunks to index");
+                }
+            }
+            Progress::Indexed { chunks } => {
+                self.done += chunks;
+                match &self.bar {
+                    Some(bar) => bar.inc(chunks as u64),
+                    None if self.last_line.elapsed() > Duration::from_secs(5)
+                        || self.done == self.total =>
+                    {
+                        eprintln!("seogo: indexed {}/{} chunks", self.done, self.total);
+                        self.last_line = Instant::now();
+                    }
+                    None => {}
+                }
+            }
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+pub fn print_ingest(report: &IngestReport, json: bool) -> anyhow::Result<()> {
+    for f in &report.failures {
+        eprintln!("seogo: failed: {}: {}", f.path, f.error);
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(report)?);
+    } else {
+        println!(
+            "{} files: {} added, {} updated, {} unchanged, {} removed, {} chunks written, {} failed",
+            report.files,
+            report.added,
+            report.updated,
+            report.unchanged,
+            report.removed,
+            report.chunks_written,
+            report.failures.len()
+        );
+    }
+    Ok(())
+}
+
+/// "title › section · p. 3".
+fn location(title: &str, section: &str, page: Option<u32>) -> String {
+    let mut s = title.to_string();
+    if !section.is_empty() {
+        s.push_str(" › ");
+        s.push_str(section);
+    }
+    if let Some(p) = page {
+        s.push_str(&format!(" · p. {p}"));
+    }
+    s
+}
+
+pub fn print_search(results: &[SearchResult], json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(results)?);
+        return Ok(());
+    }
+    if results.is_empty() {
+        println!("no results");
+    }
+    for r in results {
+        let c = &r.chunk;
+        let snippet: String = c.text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let snippet: String = snippet.chars().take(160).collect();
+        println!(
+            "{:>2}. {:.4}  {}\n    {}\n    {}",
+            r.rank,
+            r.score,
+            location(&c.title, &c.section_label(), c.page),
+            snippet,
+            c.id
+        );
+    }
+    Ok(())
+}
+
+pub fn print_answer(answer: &Answer, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(answer)?);
+        return Ok(());
+    }
+    println!("{}", answer.answer);
+    if !answer.citations.is_empty() {
+        println!();
+        for c in &answer.citations {
+            println!("[{}] {}", c.n, location(&c.title, &c.section, c.page));
+            println!("    \"{}\"", c.quote);
+        }
+    }
+    Ok(())
+}
+
+pub fn print_eval(report: &EvalReport, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(report)?);
+        return Ok(());
+    }
+    println!("{} ({} queries)", report.dataset, report.queries);
+    println!("mode     nDCG@10  R@5     R@10    R@100   MRR@10  p50 ms  p99 ms");
+    for (mode, m) in &report.modes {
+        println!(
+            "{mode:<8} {:.4}   {:.4}  {:.4}  {:.4}  {:.4}  {:>6.1}  {:>6.1}",
+            m.ndcg_10,
+            m.recall_5,
+            m.recall_10,
+            m.recall_100,
+            m.mrr_10,
+            m.latency_ms.p50,
+            m.latency_ms.p99
+        );
+    }
+    for (domain, modes) in &report.by_domain {
+        for (mode, m) in modes {
+            println!(
+                "  {domain:<12} {mode:<8} nDCG@10 {:.4}  MRR@10 {:.4}",
+                m.ndcg_10, m.mrr_10
+            );
+        }
+    }
+    Ok(())
+}
+
+/// One collection in `seogo status`.
+#[derive(Debug, serde::Serialize)]
+pub struct StatusRow {
+    pub name: String,
+    #[serde(flatten)]
+    pub counts: ChunkCounts,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consistent: Option<bool>,
+}
+
+pub fn print_status(rows: &[StatusRow], json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(rows)?);
+        return Ok(());
+    }
+    if rows.is_empty() {
+        println!("no collections");
+    }
+    for r in rows {
+        let c = &r.counts;
+        let check = match r.consistent {
+            Some(true) => ", consistent",
+            Some(false) => ", INCONSISTENT",
+            None => "",
+        };
+        println!(
+            "{}: {} documents, {} chunks (lexical {}, vectors {}){check}",
+            r.name, c.documents, c.manifest_chunks, c.lexical_chunks, c.vector_chunks
+        );
+    }
+    Ok(())
+}

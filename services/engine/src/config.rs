@@ -1,0 +1,150 @@
+//! The engine's configuration. The CLI layers it: these defaults →
+//! `seogo.toml` → `SEOGO__SECTION__KEY` environment → flags.
+
+use std::path::PathBuf;
+
+use seogo_index::FusionMethod;
+use serde::{Deserialize, Serialize};
+
+/// Everything the engine needs to know, by section.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct EngineConfig {
+    pub data: DataConfig,
+    pub models: ModelsConfig,
+    pub chunking: ChunkingConfig,
+    pub retrieval: RetrievalConfig,
+    pub answer: AnswerConfig,
+}
+
+/// Where indexes and manifests live.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DataConfig {
+    pub dir: PathBuf,
+    /// Files larger than this are refused before being read.
+    pub max_file_bytes: u64,
+}
+
+impl Default for DataConfig {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("data"),
+            max_file_bytes: 256 * 1024 * 1024,
+        }
+    }
+}
+
+/// Where the models are. `dir` holds the default pack; a site with its own
+/// mirror points `embedder`/`generator` at Hugging Face-format folders or a
+/// GGUF file instead.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModelsConfig {
+    pub dir: PathBuf,
+    /// HF-format BERT folder (config.json, model.safetensors, tokenizer.json).
+    pub embedder: Option<PathBuf>,
+    /// GGUF file of the local generator.
+    pub generator: Option<PathBuf>,
+    /// CPU threads for candle; 0 = all cores.
+    pub threads: usize,
+    /// Passages per embedding batch.
+    pub embed_batch: usize,
+}
+
+impl Default for ModelsConfig {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("models"),
+            embedder: None,
+            generator: None,
+            threads: 0,
+            embed_batch: 16,
+        }
+    }
+}
+
+impl ModelsConfig {
+    pub fn embedder_dir(&self) -> PathBuf {
+        self.embedder
+            .clone()
+            .unwrap_or_else(|| self.dir.join(seogo_models::pack::install::EMBEDDER_DIR))
+    }
+
+    pub fn generator_file(&self) -> PathBuf {
+        self.generator
+            .clone()
+            .unwrap_or_else(|| self.dir.join(seogo_models::pack::install::GENERATOR_FILE))
+    }
+}
+
+/// Chunk sizes, in approximate model tokens.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChunkingConfig {
+    pub max_tokens: usize,
+    pub overlap_tokens: usize,
+}
+
+impl Default for ChunkingConfig {
+    fn default() -> Self {
+        let d = seogo_docs::ChunkerConfig::default();
+        Self {
+            max_tokens: d.max_tokens,
+            overlap_tokens: d.overlap_tokens,
+        }
+    }
+}
+
+/// Candidate depths, fusion and the relevance floor.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetrievalConfig {
+    /// Lexical candidates fetched before fusion.
+    pub lexical_k: usize,
+    /// Dense candidates fetched before fusion.
+    pub dense_k: usize,
+    pub fusion: FusionMethod,
+    pub lexical_weight: f32,
+    pub dense_weight: f32,
+}
+
+impl Default for RetrievalConfig {
+    fn default() -> Self {
+        // Chosen on ko-autorag-retrieval (docs/BENCHMARKS.md): BM25 is the
+        // stronger engine on Korean, so it carries more weight.
+        Self {
+            lexical_k: 50,
+            dense_k: 50,
+            fusion: FusionMethod::Rrf { k: 60.0 },
+            lexical_weight: 1.0,
+            dense_weight: 0.5,
+        }
+    }
+}
+
+/// Grounded answering.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AnswerConfig {
+    /// Sources offered to the model, at most.
+    pub max_sources: usize,
+    /// Tokens of sources in the prompt, at most (the local model's prefill is
+    /// the slow part on a CPU).
+    pub max_context_tokens: usize,
+    /// Tokens the model may write.
+    pub max_tokens: usize,
+    /// Below this fused-score fraction of the best hit, a source is dropped.
+    pub min_relative_score: f32,
+}
+
+impl Default for AnswerConfig {
+    fn default() -> Self {
+        Self {
+            max_sources: 4,
+            max_context_tokens: 1400,
+            max_tokens: 256,
+            min_relative_score: 0.3,
+        }
+    }
+}

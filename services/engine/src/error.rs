@@ -1,0 +1,62 @@
+use std::path::PathBuf;
+
+/// Engine failures. [`EngineError::is_user_error`] separates what the caller
+/// can fix (bad request, missing models) from internal failures.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The request is malformed (bad collection name, unknown filter key…).
+    #[error("{0}")]
+    BadRequest(String),
+    /// The collection does not exist.
+    #[error("collection `{0}` does not exist; ingest into it first")]
+    NoSuchCollection(String),
+    /// The collection was built with a different embedder.
+    #[error("collection `{collection}` was indexed with {indexed}, but {configured} is configured; re-index it or configure the original embedder")]
+    EmbedderMismatch {
+        collection: String,
+        indexed: String,
+        configured: String,
+    },
+    /// A file of the data directory could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// On-disk state is unreadable.
+    #[error("corrupt data: {0}")]
+    Corrupt(String),
+    /// A document could not be read.
+    #[error(transparent)]
+    Document(#[from] seogo_docs::DocError),
+    /// An index failed.
+    #[error(transparent)]
+    Index(#[from] seogo_index::IndexError),
+    /// A model failed to load or run.
+    #[error(transparent)]
+    Model(#[from] seogo_models::ModelError),
+}
+
+impl EngineError {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        EngineError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// Whether the caller caused (and can fix) this error.
+    pub fn is_user_error(&self) -> bool {
+        matches!(
+            self,
+            EngineError::BadRequest(_)
+                | EngineError::NoSuchCollection(_)
+                | EngineError::EmbedderMismatch { .. }
+                | EngineError::Document(_)
+        ) || matches!(
+            self,
+            EngineError::Model(seogo_models::ModelError::NotInstalled { .. })
+        )
+    }
+}

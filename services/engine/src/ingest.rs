@@ -1,0 +1,292 @@
+//! Ingest: files → documents → chunks → embeddings → both indexes, keyed by
+//! document id + content hash so unchanged files cost nothing, changed files
+//! replace their chunks, and files that vanished from a re-synced folder are
+//! removed. A file that fails is reported and skipped; the rest go on.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use seogo_docs::parse::{read_file, ParseOptions};
+use seogo_docs::{chunk_document, Acl, Chunk, ChunkerConfig, Document, Domain};
+use serde::Serialize;
+
+use crate::collection::DocEntry;
+use crate::{write, Engine, EngineError};
+
+/// What to ingest and how to label it.
+#[derive(Debug, Clone)]
+pub struct IngestRequest {
+    /// Files and folders (walked recursively, hidden entries skipped).
+    pub paths: Vec<PathBuf>,
+    pub collection: String,
+    pub domain: Domain,
+    /// Groups allowed to read these documents; empty = public.
+    pub acl: Vec<String>,
+    /// Remove documents that came from under these paths but are gone now.
+    pub remove_missing: bool,
+}
+
+/// A file (or path) that could not be ingested, with a one-line reason.
+#[derive(Debug, Clone, Serialize)]
+pub struct IngestFailure {
+    pub path: String,
+    pub error: String,
+}
+
+/// What an ingest did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IngestReport {
+    pub files: usize,
+    pub added: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub removed: usize,
+    pub chunks_written: usize,
+    pub failures: Vec<IngestFailure>,
+}
+
+/// Progress, for a bar on a terminal or log lines elsewhere.
+#[derive(Debug, Clone)]
+pub enum Progress {
+    /// Files found and parsed; `chunks` need embedding.
+    Planned { files: usize, chunks: usize },
+    /// `chunks` more were embedded and indexed.
+    Indexed { chunks: usize },
+}
+
+/// Chunks embedded and committed together: bounds memory and the work a
+/// crash can lose.
+const BATCH_CHUNKS: usize = 128;
+
+impl Engine {
+    /// Runs an ingest. Per-file failures land in the report; an `Err` means
+    /// the collection itself could not be written.
+    pub fn ingest(
+        &self,
+        req: &IngestRequest,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<IngestReport, EngineError> {
+        let collection = self.collection(&req.collection, true)?;
+        let embedder = self.embedder()?;
+        let mut col = write(&collection);
+        col.check_embedder(embedder.fingerprint())?;
+
+        let mut report = IngestReport::default();
+        let mut roots = Vec::new();
+        let mut files = Vec::new();
+        for path in &req.paths {
+            match std::fs::canonicalize(path) {
+                Ok(root) => {
+                    walk(&root, &mut files, &mut report.failures);
+                    roots.push(root);
+                }
+                Err(e) => report.failures.push(IngestFailure {
+                    path: path.display().to_string(),
+                    error: format!("cannot read: {e}"),
+                }),
+            }
+        }
+        files.sort();
+        files.dedup();
+        report.files = files.len();
+
+        let opts = ParseOptions {
+            domain: req.domain,
+            acl: Acl::from_groups(&req.acl),
+            max_file_bytes: self.config().data.max_file_bytes,
+        };
+        let parsed: Vec<(PathBuf, Result<Vec<Document>, seogo_docs::DocError>)> = files
+            .par_iter()
+            .map(|f| (f.clone(), read_file(f, &f.to_string_lossy(), &opts)))
+            .collect();
+
+        let chunker = ChunkerConfig {
+            max_tokens: self.config().chunking.max_tokens,
+            overlap_tokens: self.config().chunking.overlap_tokens,
+        };
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut failed_sources: HashSet<String> = HashSet::new();
+        let mut pending: Vec<(Document, Vec<Chunk>)> = Vec::new();
+        for (path, result) in parsed {
+            let docs = match result {
+                Ok(docs) => docs,
+                Err(e) => {
+                    failed_sources.insert(path.to_string_lossy().into_owned());
+                    report.failures.push(IngestFailure {
+                        path: path.display().to_string(),
+                        error: strip_path(&e.to_string(), &path),
+                    });
+                    continue;
+                }
+            };
+            for doc in docs {
+                if !seen.insert(doc.id.clone()) {
+                    report.failures.push(IngestFailure {
+                        path: path.display().to_string(),
+                        error: format!("duplicate document id `{}`; later copy skipped", doc.id),
+                    });
+                    continue;
+                }
+                let known = match col.manifest.docs.get(&doc.id) {
+                    Some(e) if e.content_hash == doc.content_hash && e.source == doc.source => {
+                        report.unchanged += 1;
+                        continue;
+                    }
+                    known => known.is_some(),
+                };
+                let chunks = chunk_document(&doc, &chunker);
+                if chunks.is_empty() {
+                    failed_sources.insert(doc.source.clone());
+                    report.failures.push(IngestFailure {
+                        path: path.display().to_string(),
+                        error: format!("document `{}` has no text to index", doc.id),
+                    });
+                    continue;
+                }
+                if known {
+                    report.updated += 1;
+                } else {
+                    report.added += 1;
+                }
+                pending.push((doc, chunks));
+            }
+        }
+        let total_chunks = pending.iter().map(|(_, c)| c.len()).sum();
+        progress(Progress::Planned {
+            files: report.files,
+            chunks: total_chunks,
+        });
+
+        // Embed and write in batches of whole documents.
+        let mut batch: Vec<(Document, Vec<Chunk>)> = Vec::new();
+        let mut batch_chunks = 0;
+        let mut docs = pending.into_iter().peekable();
+        while let Some(item) = docs.next() {
+            batch_chunks += item.1.len();
+            batch.push(item);
+            if batch_chunks >= BATCH_CHUNKS || docs.peek().is_none() {
+                let texts: Vec<String> = batch
+                    .iter()
+                    .flat_map(|(_, chunks)| chunks.iter().map(Chunk::indexed_text))
+                    .collect();
+                let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+                let mut vectors = embedder.embed_passages(&refs)?.into_iter();
+                for (doc, chunks) in batch.drain(..) {
+                    let doc_vectors: Vec<Vec<f32>> = vectors.by_ref().take(chunks.len()).collect();
+                    col.lexical.replace_document(&doc.id, &chunks)?;
+                    col.vectors
+                        .replace_document(&doc.id, &chunks, &doc_vectors)?;
+                    col.manifest.docs.insert(
+                        doc.id.clone(),
+                        DocEntry {
+                            content_hash: doc.content_hash.clone(),
+                            source: doc.source.clone(),
+                            title: doc.title.clone(),
+                            chunks: chunks.len() as u32,
+                        },
+                    );
+                }
+                col.commit()?;
+                report.chunks_written += batch_chunks;
+                progress(Progress::Indexed {
+                    chunks: batch_chunks,
+                });
+                batch_chunks = 0;
+            }
+        }
+
+        if req.remove_missing {
+            let vanished: Vec<String> = col
+                .manifest
+                .docs
+                .iter()
+                .filter(|(id, entry)| {
+                    !seen.contains(*id)
+                        && !failed_sources.contains(&entry.source)
+                        && roots.iter().any(|r| is_under(&entry.source, r))
+                })
+                .map(|(id, _)| id.clone())
+                .collect();
+            for id in &vanished {
+                col.delete_document(id)?;
+            }
+            if !vanished.is_empty() {
+                col.commit()?;
+            }
+            report.removed = vanished.len();
+        }
+        Ok(report)
+    }
+
+    /// Deletes a document from a collection (both indexes and the manifest).
+    /// `doc_id` may be the id or the path it was ingested from.
+    pub fn delete_document(&self, collection: &str, doc_id: &str) -> Result<bool, EngineError> {
+        let collection = self.collection(collection, false)?;
+        let mut col = write(&collection);
+        let id = if col.manifest.docs.contains_key(doc_id) {
+            doc_id.to_string()
+        } else {
+            std::fs::canonicalize(doc_id)
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_else(|_| doc_id.to_string())
+        };
+        let known = col.delete_document(&id)?;
+        col.commit()?;
+        Ok(known)
+    }
+}
+
+/// Whether `source` is `root` or inside it.
+fn is_under(source: &str, root: &Path) -> bool {
+    let source = Path::new(source);
+    source == root || source.starts_with(root)
+}
+
+/// The parse error already names the file; the report shows the path apart.
+fn strip_path(message: &str, path: &Path) -> String {
+    let prefix = format!("{}: ", path.display());
+    message.strip_prefix(&prefix).unwrap_or(message).to_string()
+}
+
+/// Collects regular files under `path`, skipping hidden entries and not
+/// following symlinked folders (no loops).
+fn walk(path: &Path, files: &mut Vec<PathBuf>, failures: &mut Vec<IngestFailure>) {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            failures.push(IngestFailure {
+                path: path.display().to_string(),
+                error: format!("cannot read: {e}"),
+            });
+            return;
+        }
+    };
+    if meta.is_file() {
+        files.push(path.to_path_buf());
+        return;
+    }
+    let entries = match std::fs::read_dir(path) {
+        Ok(entries) => entries,
+        Err(e) => {
+            failures.push(IngestFailure {
+                path: path.display().to_string(),
+                error: format!("cannot list folder: {e}"),
+            });
+            return;
+        }
+    };
+    let mut children: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    children.sort();
+    for child in children {
+        let hidden = child
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        let symlinked_dir = std::fs::symlink_metadata(&child)
+            .is_ok_and(|m| m.file_type().is_symlink())
+            && child.is_dir();
+        if !hidden && !symlinked_dir {
+            walk(&child, files, failures);
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! Retrieval: BM25, dense, or both fused; always inside the caller's ACL.
+
+use std::str::FromStr;
+
+use seogo_docs::{Chunk, PUBLIC_GROUP};
+use seogo_index::{fuse, Hit, SearchFilter};
+use serde::{Deserialize, Serialize};
+
+use crate::{read, Engine, EngineError};
+
+/// Which engines answer a search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SearchMode {
+    #[default]
+    Hybrid,
+    Bm25,
+    Dense,
+}
+
+impl SearchMode {
+    pub const ALL: [SearchMode; 3] = [SearchMode::Bm25, SearchMode::Dense, SearchMode::Hybrid];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SearchMode::Hybrid => "hybrid",
+            SearchMode::Bm25 => "bm25",
+            SearchMode::Dense => "dense",
+        }
+    }
+}
+
+impl FromStr for SearchMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "hybrid" => Ok(SearchMode::Hybrid),
+            "bm25" => Ok(SearchMode::Bm25),
+            "dense" => Ok(SearchMode::Dense),
+            other => Err(format!("unknown mode `{other}` (hybrid, bm25 or dense)")),
+        }
+    }
+}
+
+/// A search as the CLI and the API express it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SearchRequest {
+    pub query: String,
+    #[serde(default)]
+    pub mode: SearchMode,
+    #[serde(default = "default_k")]
+    pub k: usize,
+    /// `KEY=VALUE` metadata constraints (domain, doc_id, metadata keys).
+    #[serde(default)]
+    pub filters: Vec<String>,
+    /// The caller's groups, besides the public group everyone has.
+    #[serde(default)]
+    pub principals: Vec<String>,
+    #[serde(default = "default_collection")]
+    pub collection: String,
+}
+
+fn default_k() -> usize {
+    10
+}
+
+fn default_collection() -> String {
+    crate::DEFAULT_COLLECTION.to_string()
+}
+
+/// One result, with where each engine ranked it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResult {
+    pub rank: usize,
+    pub score: f32,
+    pub bm25_rank: Option<usize>,
+    pub dense_rank: Option<usize>,
+    pub chunk: Chunk,
+}
+
+/// Longest query accepted, in bytes: a query is a question, not a document.
+const MAX_QUERY_BYTES: usize = 8 * 1024;
+const MAX_K: usize = 1000;
+
+impl SearchRequest {
+    /// The ACL and metadata filter this request runs under.
+    pub fn filter(&self) -> Result<SearchFilter, EngineError> {
+        let mut principals: Vec<String> = self
+            .principals
+            .iter()
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect();
+        principals.push(PUBLIC_GROUP.to_string());
+        principals.sort();
+        principals.dedup();
+        let equals = self
+            .filters
+            .iter()
+            .map(|f| {
+                f.split_once('=')
+                    .filter(|(k, _)| !k.trim().is_empty())
+                    .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                    .ok_or_else(|| {
+                        EngineError::BadRequest(format!("filter `{f}` is not KEY=VALUE"))
+                    })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(SearchFilter { principals, equals })
+    }
+
+    fn validate(&self) -> Result<(), EngineError> {
+        if self.query.trim().is_empty() {
+            return Err(EngineError::BadRequest("the query is empty".into()));
+        }
+        if self.query.len() > MAX_QUERY_BYTES {
+            return Err(EngineError::BadRequest(format!(
+                "the query is {} bytes; the limit is {MAX_QUERY_BYTES}",
+                self.query.len()
+            )));
+        }
+        if self.k == 0 || self.k > MAX_K {
+            return Err(EngineError::BadRequest(format!("k must be 1..={MAX_K}")));
+        }
+        Ok(())
+    }
+}
+
+impl Engine {
+    /// Runs a search in its collection.
+    pub fn search(&self, req: &SearchRequest) -> Result<Vec<SearchResult>, EngineError> {
+        req.validate()?;
+        let filter = req.filter()?;
+        let collection = self.collection(&req.collection, false)?;
+        let cfg = &self.config().retrieval;
+        let col = read(&collection);
+        let embed_query = || -> Result<Vec<f32>, EngineError> {
+            let embedder = self.embedder()?;
+            col.check_embedder(embedder.fingerprint())?;
+            Ok(embedder.embed_query(&req.query)?)
+        };
+        let results = match req.mode {
+            SearchMode::Bm25 => ranked(col.lexical.search(&req.query, &filter, req.k)?, true),
+            SearchMode::Dense => {
+                ranked(col.vectors.search(&embed_query()?, &filter, req.k)?, false)
+            }
+            SearchMode::Hybrid => {
+                let vector = embed_query()?;
+                let lists = [
+                    (
+                        cfg.lexical_weight,
+                        col.lexical
+                            .search(&req.query, &filter, cfg.lexical_k.max(req.k))?,
+                    ),
+                    (
+                        cfg.dense_weight,
+                        col.vectors
+                            .search(&vector, &filter, cfg.dense_k.max(req.k))?,
+                    ),
+                ];
+                fuse(&lists, cfg.fusion, req.k)
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, f)| SearchResult {
+                        rank: i + 1,
+                        score: f.score,
+                        bm25_rank: f.ranks[0],
+                        dense_rank: f.ranks[1],
+                        chunk: f.hit.chunk,
+                    })
+                    .collect()
+            }
+        };
+        Ok(results)
+    }
+}
+
+fn ranked(hits: Vec<Hit>, lexical: bool) -> Vec<SearchResult> {
+    hits.into_iter()
+        .enumerate()
+        .map(|(i, h)| SearchResult {
+            rank: i + 1,
+            score: h.score,
+            bm25_rank: lexical.then_some(i + 1),
+            dense_rank: (!lexical).then_some(i + 1),
+            chunk: h.chunk,
+        })
+        .collect()
+}

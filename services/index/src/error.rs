@@ -1,0 +1,38 @@
+use std::path::PathBuf;
+
+/// Index failures. User errors (bad queries) are the engine's to report;
+/// these are storage and consistency problems.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// A directory of the index could not be created or read.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// tantivy reported an error.
+    #[error("lexical index: {0}")]
+    Lexical(String),
+    /// The vector store (Qdrant) reported an error.
+    #[error("vector store: {0}")]
+    Vector(String),
+    /// A stored chunk could not be (de)serialised.
+    #[error("stored chunk: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+impl IndexError {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        IndexError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+impl From<tantivy::TantivyError> for IndexError {
+    fn from(e: tantivy::TantivyError) -> Self {
+        IndexError::Lexical(e.to_string())
+    }
+}

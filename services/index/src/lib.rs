@@ -1,0 +1,36 @@
+//! Seogo's indexes: the tantivy lexical index with its Korean analyzer, the
+//! vector store (embedded Qdrant), and the fusion of their rankings.
+//!
+//! Both engines apply the caller's ACL and metadata filters inside the query
+//! ([`SearchFilter`]), so a chunk the caller may not read is never a
+//! candidate, not merely hidden afterwards.
+
+pub mod analyzer;
+mod error;
+pub mod fusion;
+mod lexical;
+mod vector;
+
+pub use error::IndexError;
+pub use fusion::{fuse, FusedHit, FusionMethod};
+pub use lexical::LexicalIndex;
+pub use vector::{EdgeVectorStore, VectorStore};
+
+use seogo_docs::Chunk;
+
+/// One scored chunk from one engine.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub chunk: Chunk,
+    pub score: f32,
+}
+
+/// Who is asking and what they narrowed the search to.
+#[derive(Debug, Clone, Default)]
+pub struct SearchFilter {
+    /// The caller's groups; a chunk matches when its ACL shares one. Always
+    /// non-empty in practice: every caller is in [`seogo_docs::PUBLIC_GROUP`].
+    pub principals: Vec<String>,
+    /// `key=value` constraints (domain, doc_id, metadata), all required.
+    pub equals: Vec<(String, String)>,
+}

