@@ -131,8 +131,8 @@ fn split_units(text: &str, max_tokens: usize) -> Vec<(&str, usize)> {
 }
 
 /// Sentence ends: `. ! ?` (and Korean `다.`, covered by `.`) followed by
-/// whitespace, or a line break.
-fn split_sentences(text: &str) -> Vec<&str> {
+/// whitespace, or a line break. A dot inside a number (4.5) is not an end.
+pub fn split_sentences(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = 0;
     let bytes = text.as_bytes();
@@ -246,9 +246,15 @@ mod tests {
         assert!(chunks[1..]
             .iter()
             .all(|c| c.heading_path == vec!["B"] && c.page == Some(2)));
-        // Overlap: each later chunk starts with the previous one's last sentence.
+        // Overlap: the next chunk repeats the previous one's last sentences.
         let prev_last = chunks[1].text.lines().last().expect("line");
-        assert!(chunks[2].text.starts_with(prev_last));
+        let next_first = chunks[2].text.lines().next().expect("line");
+        assert!(chunks[2].text.contains(prev_last));
+        assert!(chunks[1].text.lines().any(|l| l == next_first));
+        assert!(
+            approx_tokens(&chunks[2].text[..chunks[2].text.find(prev_last).expect("overlap")])
+                <= cfg.overlap_tokens
+        );
     }
 
     #[test]

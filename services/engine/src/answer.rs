@@ -151,9 +151,20 @@ impl Engine {
         ];
         let params = GenerationParams {
             max_tokens: cfg.max_tokens,
+            // Small models like to echo the prompt's scaffolding after answering.
+            stop: vec!["Sources:".into(), "Question:".into(), "<source>".into()],
             ..GenerationParams::default()
         };
+        let started = std::time::Instant::now();
         let generation = generator.generate(&messages, &params, on_text)?;
+        tracing::debug!(
+            prompt_tokens = generation.prompt_tokens,
+            completion_tokens = generation.completion_tokens,
+            seconds = started.elapsed().as_secs_f32(),
+            sources = ?sources.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
+            raw = %generation.text,
+            "generated"
+        );
         let text = generation.text.trim();
         if text.is_empty() || text.contains(NO_ANSWER) {
             return Ok(declined());
@@ -182,7 +193,7 @@ fn user_prompt(question: &str, sources: &[Chunk], lang: Lang) -> String {
             prompt.push_str(&format!(" (p. {p})"));
         }
         prompt.push_str("\n<source>\n");
-        prompt.push_str(s.text.trim());
+        prompt.push_str(&records_from_tables(s.text.trim()));
         prompt.push_str("\n</source>\n\n");
     }
     let language = match lang {
@@ -190,6 +201,51 @@ fn user_prompt(question: &str, sources: &[Chunk], lang: Lang) -> String {
         Lang::English => "Answer in English.",
     };
     format!("{prompt}Question: {question}\n\n{language} Cite sources as [n]. If the sources do not answer the question, reply NO_ANSWER.")
+}
+
+/// Rewrites Markdown tables as one "header: value; …" line per row. Small
+/// models misread which cell belongs to which row in pipe tables; a row that
+/// names its columns is read correctly.
+fn records_from_tables(text: &str) -> String {
+    let cells = |line: &str| -> Vec<String> {
+        line.trim()
+            .trim_matches('|')
+            .split('|')
+            .map(|c| c.trim().to_string())
+            .collect()
+    };
+    let is_row = |line: &str| line.trim_start().starts_with('|');
+    let is_rule = |line: &str| {
+        is_row(line)
+            && line
+                .chars()
+                .all(|c| matches!(c, '|' | '-' | ':' | ' ' | '\t'))
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < lines.len() {
+        if is_row(lines[i]) && lines.get(i + 1).is_some_and(|l| is_rule(l)) {
+            let header = cells(lines[i]);
+            i += 2;
+            while i < lines.len() && is_row(lines[i]) {
+                let record: Vec<String> = header
+                    .iter()
+                    .zip(cells(lines[i]))
+                    .filter(|(_, v)| !v.is_empty())
+                    .map(|(h, v)| if h.is_empty() { v } else { format!("{h}: {v}") })
+                    .collect();
+                out.push_str(&record.join("; "));
+                out.push('\n');
+                i += 1;
+            }
+            continue;
+        }
+        out.push_str(lines[i]);
+        out.push('\n');
+        i += 1;
+    }
+    out.trim_end().to_string()
 }
 
 /// Terms used to compare claims with sources: the query analyzer's Hangul
@@ -248,6 +304,7 @@ fn sentences(text: &str) -> Vec<String> {
                         _ => break,
                     }
                 } else {
+                    current.push(' ');
                     j += 1;
                 }
             }
@@ -373,11 +430,8 @@ fn verify(text: &str, sources: &[Chunk]) -> Option<(String, Vec<Citation>)> {
 /// The sentence of `source` that shares the most terms with `claim`, verbatim.
 fn best_quote(claim: &str, source: &str) -> String {
     let claim_terms = terms(claim);
-    let best = source
-        .lines()
-        .flat_map(|line| line.split_inclusive(['.', '?', '!']))
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
+    let best = seogo_docs::chunk::split_sentences(source)
+        .into_iter()
         .max_by(|a, b| {
             support(&claim_terms, &terms(a))
                 .partial_cmp(&support(&claim_terms, &terms(b)))
@@ -407,6 +461,16 @@ mod tests {
             acl: vec!["public".into()],
             metadata: Default::default(),
         }
+    }
+
+    #[test]
+    fn tables_become_named_records() {
+        let text = "주기표\n| 구분 | 주기 |\n| --- | :-: |\n| 정기 점검 | 500시간 |\n| 정밀 점검 | 6,000시간 |\n끝";
+        assert_eq!(
+            records_from_tables(text),
+            "주기표\n구분: 정기 점검; 주기: 500시간\n구분: 정밀 점검; 주기: 6,000시간\n끝"
+        );
+        assert_eq!(records_from_tables("a | b"), "a | b");
     }
 
     #[test]

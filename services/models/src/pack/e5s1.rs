@@ -387,8 +387,9 @@ fn config_json(h: &Header, type_rows: usize) -> Value {
 /// Splitting on `▁` is harmless because no piece has `▁` past its first char.
 /// No `added_tokens`: e5.c never splits `<s>` etc. out of the input text.
 /// Known difference: `tokenizers` fuses consecutive unknown chars into one
-/// `<unk>`, e5.c emits one per char (e.g. rare CJK like `龘龘`).
-fn tokenizer_json(p: &Packed, normalizer: Value) -> Value {
+/// `<unk>`, e5.c emits one per char (e.g. rare CJK like `龘龘`); and exact
+/// score ties (long runs of dots) may pick the same pieces in another order.
+fn tokenizer_json(p: &Packed, normalizer: &Value) -> Value {
     let h = &p.header;
     let metaspace = json!({ "type": "Metaspace", "replacement": "▁", "prepend_scheme": "always", "split": true });
     let (bos, eos) = (&p.pieces[h.bos].0, &p.pieces[h.eos].0);
@@ -458,7 +459,7 @@ pub fn convert(
         fs::write(&path, bytes).map_err(io_err(&path))
     };
     write_json("config.json", &config_json(&parsed.header, type_rows))?;
-    write_json("tokenizer.json", &tokenizer_json(&parsed, normalizer))
+    write_json("tokenizer.json", &tokenizer_json(&parsed, &normalizer))
 }
 
 #[cfg(test)]
