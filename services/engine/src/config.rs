@@ -59,7 +59,7 @@ impl Default for ModelsConfig {
             embedder: None,
             generator: None,
             threads: 0,
-            embed_batch: 16,
+            embed_batch: 8,
         }
     }
 }
@@ -111,14 +111,15 @@ pub struct RetrievalConfig {
 
 impl Default for RetrievalConfig {
     fn default() -> Self {
-        // Chosen on ko-autorag-retrieval (docs/BENCHMARKS.md): BM25 is the
-        // stronger engine on Korean, so it carries more weight.
+        // Chosen on ko-autorag-retrieval (docs/BENCHMARKS.md): min-max score
+        // fusion beat every RRF setting tried, and BM25 is the stronger
+        // engine on Korean, so dense only breaks near-ties.
         Self {
             lexical_k: 50,
             dense_k: 50,
-            fusion: FusionMethod::Rrf { k: 60.0 },
+            fusion: FusionMethod::Score,
             lexical_weight: 1.0,
-            dense_weight: 0.5,
+            dense_weight: 0.2,
         }
     }
 }

@@ -57,7 +57,7 @@ pub enum Progress {
 
 /// Chunks embedded and committed together: bounds memory and the work a
 /// crash can lose.
-const BATCH_CHUNKS: usize = 128;
+const BATCH_CHUNKS: usize = 64;
 
 impl Engine {
     /// Runs an ingest. Per-file failures land in the report; an `Err` means
