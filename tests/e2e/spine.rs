@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use seogo_engine::answer::{Answer, AskRequest};
 use seogo_engine::ingest::IngestRequest;
-use seogo_engine::retrieve::{SearchMode, SearchRequest, SearchResult};
+use seogo_engine::retrieve::{Scope, SearchMode, SearchRequest, SearchResult};
 use seogo_engine::{Engine, EngineConfig};
 use seogo_tests::{demo_corpus, models_dir};
 
@@ -85,9 +85,11 @@ fn search(
             query: query.into(),
             mode,
             k: 5,
-            filters: filters.iter().map(|s| s.to_string()).collect(),
-            principals: principals.iter().map(|s| s.to_string()).collect(),
-            collection: "default".into(),
+            scope: Scope {
+                collection: "default".into(),
+                filters: filters.iter().map(|s| s.to_string()).collect(),
+                principals: principals.iter().map(|s| s.to_string()).collect(),
+            },
         })
         .expect("search")
 }
@@ -163,9 +165,7 @@ fn ask(question: &str) -> Answer {
         .ask(
             &AskRequest {
                 question: question.into(),
-                collection: "default".into(),
-                filters: vec![],
-                principals: vec![],
+                scope: Scope::default(),
             },
             &mut |_| {},
         )

@@ -15,7 +15,7 @@ use seogo_docs::Domain;
 use seogo_engine::answer::AskRequest;
 use seogo_engine::eval::EvalRequest;
 use seogo_engine::ingest::IngestRequest;
-use seogo_engine::retrieve::{SearchMode, SearchRequest};
+use seogo_engine::retrieve::{Scope, SearchMode, SearchRequest};
 use seogo_engine::{Engine, DEFAULT_COLLECTION};
 use seogo_models::pack::install::{self, FileStatus, InstallOptions};
 
@@ -119,6 +119,29 @@ struct IngestArgs {
     json: bool,
 }
 
+/// Where a search or question runs and as whom.
+#[derive(Debug, Args)]
+struct ScopeArgs {
+    /// KEY=VALUE metadata filters (domain, doc_id, metadata keys).
+    #[arg(long = "filter")]
+    filters: Vec<String>,
+    /// Run as these groups (besides the public group).
+    #[arg(long = "as", num_args = 1..)]
+    principals: Vec<String>,
+    #[arg(long, env = "SEOGO_COLLECTION", default_value = DEFAULT_COLLECTION)]
+    collection: String,
+}
+
+impl From<ScopeArgs> for Scope {
+    fn from(a: ScopeArgs) -> Self {
+        Scope {
+            collection: a.collection,
+            filters: a.filters,
+            principals: a.principals,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 struct SearchArgs {
     query: String,
@@ -126,14 +149,8 @@ struct SearchArgs {
     mode: SearchMode,
     #[arg(short, default_value_t = 10)]
     k: usize,
-    /// KEY=VALUE metadata filters (domain, doc_id, metadata keys).
-    #[arg(long = "filter")]
-    filters: Vec<String>,
-    /// Search as these groups (besides the public group).
-    #[arg(long = "as", num_args = 1..)]
-    principals: Vec<String>,
-    #[arg(long, env = "SEOGO_COLLECTION", default_value = DEFAULT_COLLECTION)]
-    collection: String,
+    #[command(flatten)]
+    scope: ScopeArgs,
     #[arg(long)]
     json: bool,
 }
@@ -141,12 +158,8 @@ struct SearchArgs {
 #[derive(Debug, Args)]
 struct AskArgs {
     question: String,
-    #[arg(long = "filter")]
-    filters: Vec<String>,
-    #[arg(long = "as", num_args = 1..)]
-    principals: Vec<String>,
-    #[arg(long, env = "SEOGO_COLLECTION", default_value = DEFAULT_COLLECTION)]
-    collection: String,
+    #[command(flatten)]
+    scope: ScopeArgs,
     #[arg(long)]
     json: bool,
 }
@@ -213,9 +226,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 query: args.query,
                 mode: args.mode,
                 k: args.k,
-                filters: args.filters,
-                principals: args.principals,
-                collection: args.collection,
+                scope: args.scope.into(),
             };
             let results = engine.search(&req)?;
             output::print_search(&results, args.json)?;
@@ -224,9 +235,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ask(args) => {
             let req = AskRequest {
                 question: args.question,
-                collection: args.collection,
-                filters: args.filters,
-                principals: args.principals,
+                scope: args.scope.into(),
             };
             // Stream the model's words to a terminal while it writes; the
             // verified answer follows on stdout.

@@ -11,23 +11,15 @@ use seogo_index::analyzer::{KoreanAnalyzer, Side};
 use seogo_models::{ChatMessage, GenerationParams, Role};
 use serde::{Deserialize, Serialize};
 
-use crate::retrieve::{SearchMode, SearchRequest};
+use crate::retrieve::{Scope, SearchMode, SearchRequest};
 use crate::{Engine, EngineError};
 
 /// A question as the CLI and the API express it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AskRequest {
     pub question: String,
-    #[serde(default = "default_collection")]
-    pub collection: String,
-    #[serde(default)]
-    pub filters: Vec<String>,
-    #[serde(default)]
-    pub principals: Vec<String>,
-}
-
-fn default_collection() -> String {
-    crate::DEFAULT_COLLECTION.to_string()
+    #[serde(flatten)]
+    pub scope: Scope,
 }
 
 /// A resolved `[n]` marker: where the claim's evidence is, verbatim.
@@ -104,9 +96,7 @@ impl Engine {
             query: req.question.clone(),
             mode: SearchMode::Hybrid,
             k: CANDIDATES,
-            filters: req.filters.clone(),
-            principals: req.principals.clone(),
-            collection: req.collection.clone(),
+            scope: req.scope.clone(),
         };
         let results = self.search(&search)?;
         let generator = self.generator()?;

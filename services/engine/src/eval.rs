@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::ingest::{IngestRequest, Progress};
-use crate::retrieve::{SearchMode, SearchRequest};
+use crate::retrieve::{Scope, SearchMode, SearchRequest};
 use crate::{Engine, EngineError};
 
 /// Which dataset and modes to evaluate.
@@ -268,9 +268,10 @@ impl Engine {
                     query: text.clone(),
                     mode,
                     k: 100,
-                    filters: Vec::new(),
-                    principals: Vec::new(),
-                    collection: collection.clone(),
+                    scope: Scope {
+                        collection: collection.clone(),
+                        ..Scope::default()
+                    },
                 };
                 let started = Instant::now();
                 let results = self.search(&search)?;

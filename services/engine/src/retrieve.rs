@@ -42,6 +42,30 @@ impl FromStr for SearchMode {
     }
 }
 
+/// Where a search or a question runs and as whom: the collection, the
+/// caller's groups and metadata constraints. Shared by every request kind.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Scope {
+    #[serde(default = "default_collection")]
+    pub collection: String,
+    /// `KEY=VALUE` metadata constraints (domain, doc_id, metadata keys).
+    #[serde(default)]
+    pub filters: Vec<String>,
+    /// The caller's groups, besides the public group everyone has.
+    #[serde(default)]
+    pub principals: Vec<String>,
+}
+
+impl Default for Scope {
+    fn default() -> Self {
+        Self {
+            collection: default_collection(),
+            filters: Vec::new(),
+            principals: Vec::new(),
+        }
+    }
+}
+
 /// A search as the CLI and the API express it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SearchRequest {
@@ -50,14 +74,8 @@ pub struct SearchRequest {
     pub mode: SearchMode,
     #[serde(default = "default_k")]
     pub k: usize,
-    /// `KEY=VALUE` metadata constraints (domain, doc_id, metadata keys).
-    #[serde(default)]
-    pub filters: Vec<String>,
-    /// The caller's groups, besides the public group everyone has.
-    #[serde(default)]
-    pub principals: Vec<String>,
-    #[serde(default = "default_collection")]
-    pub collection: String,
+    #[serde(flatten)]
+    pub scope: Scope,
 }
 
 fn default_k() -> usize {
@@ -82,8 +100,8 @@ pub struct SearchResult {
 const MAX_QUERY_BYTES: usize = 8 * 1024;
 const MAX_K: usize = 1000;
 
-impl SearchRequest {
-    /// The ACL and metadata filter this request runs under.
+impl Scope {
+    /// The ACL and metadata filter this scope runs under.
     pub fn filter(&self) -> Result<SearchFilter, EngineError> {
         let mut principals: Vec<String> = self
             .principals
@@ -108,7 +126,9 @@ impl SearchRequest {
             .collect::<Result<_, _>>()?;
         Ok(SearchFilter { principals, equals })
     }
+}
 
+impl SearchRequest {
     fn validate(&self) -> Result<(), EngineError> {
         if self.query.trim().is_empty() {
             return Err(EngineError::BadRequest("the query is empty".into()));
@@ -130,8 +150,8 @@ impl Engine {
     /// Runs a search in its collection.
     pub fn search(&self, req: &SearchRequest) -> Result<Vec<SearchResult>, EngineError> {
         req.validate()?;
-        let filter = req.filter()?;
-        let collection = self.collection(&req.collection, false)?;
+        let filter = req.scope.filter()?;
+        let collection = self.collection(&req.scope.collection, false)?;
         let cfg = &self.config().retrieval;
         let col = read(&collection);
         let embed_query = || -> Result<Vec<f32>, EngineError> {

@@ -147,7 +147,7 @@ async fn search(
     body: Result<Json<SearchRequest>, JsonRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let Json(mut req) = body?;
-    req.principals = anonymous();
+    req.scope.principals = anonymous();
     let results = blocking(move || engine.search(&req)).await?;
     Ok(Json(json!({ "results": results })))
 }
@@ -157,7 +157,7 @@ async fn ask(
     body: Result<Json<AskRequest>, JsonRejection>,
 ) -> Result<Json<seogo_engine::answer::Answer>, ApiError> {
     let Json(mut req) = body?;
-    req.principals = anonymous();
+    req.scope.principals = anonymous();
     let answer = blocking(move || engine.ask(&req, &mut |_| {})).await?;
     Ok(Json(answer))
 }
