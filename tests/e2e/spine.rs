@@ -223,27 +223,3 @@ fn unanswerable_questions_are_declined() {
         assert!(answer.citations.is_empty(), "{question}: {answer:?}");
     }
 }
-
-#[test]
-fn long_chunks_are_embedded_whole_not_truncated() {
-    let embedder = demo().engine.embedder().expect("embedder");
-    let read = |name: &str| std::fs::read_to_string(demo_corpus().join(name)).expect("demo file");
-    // Far more than the model's 512 tokens, then an unrelated English tail.
-    let head: String = read("manufacturing-sop-pump.md")
-        .chars()
-        .take(1500)
-        .collect();
-    let tail = read("finance-10k-excerpt-en.md");
-    let both = format!("{head}\n{tail}");
-    let v = embedder
-        .embed_passages(&[head.as_str(), both.as_str(), tail.as_str()])
-        .expect("embed");
-    let cos = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
-    assert!((cos(&v[1], &v[1]) - 1.0).abs() < 1e-4, "not unit length");
-    assert!(
-        cos(&v[1], &v[2]) > cos(&v[0], &v[2]) + 0.01,
-        "text past the first 512 tokens did not count: {} vs {}",
-        cos(&v[1], &v[2]),
-        cos(&v[0], &v[2])
-    );
-}

@@ -16,8 +16,9 @@ pub struct ChunkerConfig {
 
 impl Default for ChunkerConfig {
     fn default() -> Self {
-        // About the embedder's 512-token window (the estimate runs low on
-        // Korean; longer chunks are embedded in windows, not truncated).
+        // About the embedder's 512-token input (the estimate runs low on
+        // Korean, so the embedder may read only a long chunk's first 512;
+        // BM25 indexes all of it).
         // Page-sized chunks measured best for BM25 on Korean (0.918 vs 0.898
         // at 350, docs/BENCHMARKS.md).
         Self {

