@@ -92,6 +92,19 @@ fn reingest_edit_and_delete_keep_both_indexes_exact() {
         hits[0]["chunk"]["doc_id"].as_str(),
         Some(edited_id.as_str())
     );
+    // The snippet marks what matched, in characters of its own text.
+    let snippet = &hits[0]["snippet"];
+    let chars: Vec<char> = snippet["text"].as_str().expect("snippet").chars().collect();
+    let marked: Vec<String> = snippet["highlights"]
+        .as_array()
+        .expect("highlights")
+        .iter()
+        .map(|h| {
+            let (a, b) = (h[0].as_u64().expect("start"), h[1].as_u64().expect("end"));
+            chars[a as usize..b as usize].iter().collect()
+        })
+        .collect();
+    assert!(marked.iter().any(|m| m.contains("석식")), "{snippet}");
 
     // Delete it: re-syncing the folder removes it from both indexes.
     std::fs::remove_file(&edited).expect("rm");

@@ -85,6 +85,7 @@ fn search(
             query: query.into(),
             mode,
             k: 5,
+            snippets: true,
             scope: Scope {
                 collection: "default".into(),
                 filters: filters.iter().map(|s| s.to_string()).collect(),

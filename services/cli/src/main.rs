@@ -16,7 +16,7 @@ use seogo_engine::answer::AskRequest;
 use seogo_engine::eval::EvalRequest;
 use seogo_engine::ingest::IngestRequest;
 use seogo_engine::retrieve::{Scope, SearchMode, SearchRequest};
-use seogo_engine::{Engine, DEFAULT_COLLECTION};
+use seogo_engine::{AnalyzerKind, Engine, DEFAULT_COLLECTION};
 use seogo_models::pack::install::{self, FileStatus, InstallOptions};
 
 /// Seogo (서고): answers from your own documents, on your own machine.
@@ -53,6 +53,11 @@ enum Command {
         #[command(subcommand)]
         what: EvalCommand,
     },
+    /// Measure speed (figures for docs/BENCHMARKS.md).
+    Bench {
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
     /// Serve the HTTP API.
     Serve {
         #[arg(long, env = "SEOGO_BIND", default_value = "127.0.0.1:8080")]
@@ -87,15 +92,37 @@ enum ModelsCommand {
 
 #[derive(Debug, Subcommand)]
 enum EvalCommand {
-    /// nDCG@10, recall@5/10/100, MRR@10 and latency on a BEIR folder.
+    /// nDCG@10, recall@5/10/100, MRR@10 and latency on a BEIR folder or a
+    /// SQuAD-format file (KorQuAD).
     Retrieval {
         #[arg(long)]
         dataset: PathBuf,
+        /// Lexical analyzer: whitespace, bigram, morph or combined (default:
+        /// the configured one).
+        #[arg(long)]
+        analyzer: Option<AnalyzerKind>,
         /// Comma-separated: bm25, dense, hybrid.
         #[arg(long, value_delimiter = ',', default_values = ["bm25", "dense", "hybrid"])]
         modes: Vec<SearchMode>,
         #[arg(long)]
         split: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Indexing throughput, index size and BM25 latency of each analyzer on
+    /// an evaluation set (BEIR folder or SQuAD file).
+    Lexical {
+        #[arg(long)]
+        dataset: PathBuf,
+        #[arg(long, value_delimiter = ',', default_values = ["whitespace", "bigram", "morph", "combined"])]
+        analyzers: Vec<AnalyzerKind>,
+        /// Fresh builds per analyzer; the best time counts.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
         #[arg(long)]
         json: bool,
     },
@@ -226,6 +253,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 query: args.query,
                 mode: args.mode,
                 k: args.k,
+                snippets: true,
                 scope: args.scope.into(),
             };
             let results = engine.search(&req)?;
@@ -255,6 +283,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             what:
                 EvalCommand::Retrieval {
                     dataset,
+                    analyzer,
                     modes,
                     split,
                     json,
@@ -266,11 +295,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     dataset,
                     modes,
                     split,
+                    analyzer,
                 },
                 &mut |p| progress.update(p),
             )?;
             progress.finish();
             output::print_eval(&report, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            what:
+                BenchCommand::Lexical {
+                    dataset,
+                    analyzers,
+                    rounds,
+                    json,
+                },
+        } => {
+            let report = engine.bench_lexical(&dataset, &analyzers, rounds)?;
+            output::print_lexical_bench(&report, json)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve { bind } => {

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use seogo_engine::answer::Answer;
+use seogo_engine::bench::LexicalBench;
 use seogo_engine::eval::EvalReport;
 use seogo_engine::ingest::{IngestReport, Progress};
 use seogo_engine::retrieve::SearchResult;
@@ -114,8 +115,17 @@ pub fn print_search(results: &[SearchResult], json: bool) -> anyhow::Result<()> 
     }
     for r in results {
         let c = &r.chunk;
-        let snippet: String = c.text.split_whitespace().collect::<Vec<_>>().join(" ");
-        let snippet: String = snippet.chars().take(160).collect();
+        // Highlights in bold on a terminal, **like this** otherwise.
+        let (open, close) = if std::io::stdout().is_terminal() {
+            ("\x1b[1m", "\x1b[0m")
+        } else {
+            ("**", "**")
+        };
+        let snippet = match &r.snippet {
+            Some(s) => s.marked(open, close),
+            None => c.text.chars().take(160).collect(),
+        };
+        let snippet = snippet.split_whitespace().collect::<Vec<_>>().join(" ");
         println!(
             "{:>2}. {:.4}  {}\n    {}\n    {}",
             r.rank,
@@ -149,7 +159,16 @@ pub fn print_eval(report: &EvalReport, json: bool) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string(report)?);
         return Ok(());
     }
-    println!("{} ({} queries)", report.dataset, report.queries);
+    println!(
+        "{} ({} queries, analyzer {})",
+        report.dataset, report.queries, report.analyzer
+    );
+    if let Some(ix) = &report.indexing {
+        println!(
+            "indexed {} chunks ({:.1} MB) in {:.1} s",
+            ix.chunks, ix.megabytes, ix.seconds
+        );
+    }
     println!("mode     nDCG@10  R@5     R@10    R@100   MRR@10  p50 ms  p99 ms");
     for (mode, m) in &report.modes {
         println!(
@@ -170,6 +189,25 @@ pub fn print_eval(report: &EvalReport, json: bool) -> anyhow::Result<()> {
                 m.ndcg_10, m.mrr_10
             );
         }
+    }
+    Ok(())
+}
+
+pub fn print_lexical_bench(report: &LexicalBench, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(report)?);
+        return Ok(());
+    }
+    println!(
+        "{}: {} documents, {} chunks, {:.2} MB of text, {} queries",
+        report.dataset, report.documents, report.chunks, report.megabytes, report.queries
+    );
+    println!("analyzer    index s  MB/s    size×  p50 ms  p99 ms");
+    for r in &report.rows {
+        println!(
+            "{:<11} {:>7.3}  {:>6.2}  {:>5.2}  {:>6.2}  {:>6.2}",
+            r.analyzer, r.index_seconds, r.mb_per_s, r.size_ratio, r.query_p50_ms, r.query_p99_ms
+        );
     }
     Ok(())
 }

@@ -6,8 +6,8 @@
 
 use std::collections::HashSet;
 
+use seogo_analyzer::bigram::{BigramAnalyzer, Side};
 use seogo_docs::Chunk;
-use seogo_index::analyzer::{KoreanAnalyzer, Side};
 use seogo_models::{ChatMessage, GenerationParams, Role};
 use serde::{Deserialize, Serialize};
 
@@ -96,6 +96,7 @@ impl Engine {
             query: req.question.clone(),
             mode: SearchMode::Hybrid,
             k: CANDIDATES,
+            snippets: false,
             scope: req.scope.clone(),
         };
         let results = self.search(&search)?;
@@ -241,7 +242,7 @@ fn records_from_tables(text: &str) -> String {
 /// Terms used to compare claims with sources: the query analyzer's Hangul
 /// bigrams and whole Latin/number tokens.
 fn terms(text: &str) -> HashSet<String> {
-    KoreanAnalyzer::new(Side::Query)
+    BigramAnalyzer::new(Side::Query)
         .terms(text)
         .into_iter()
         .collect()

@@ -14,7 +14,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use seogo_index::{EdgeVectorStore, LexicalIndex, VectorStore};
+use std::sync::Arc;
+
+use seogo_index::{AnalyzerKind, EdgeVectorStore, LexicalIndex, LexicalResources, VectorStore};
 use seogo_models::EmbedderFingerprint;
 use serde::{Deserialize, Serialize};
 
@@ -39,6 +41,13 @@ pub struct Manifest {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct CollectionMeta {
     embedder: EmbedderFingerprint,
+    /// Collections from before the analyzer choice were built with bigrams.
+    #[serde(default = "legacy_analyzer")]
+    analyzer: AnalyzerKind,
+}
+
+fn legacy_analyzer() -> AnalyzerKind {
+    AnalyzerKind::Bigram
 }
 
 /// An open collection.
@@ -76,33 +85,33 @@ impl Collection {
     }
 
     /// Opens the collection at `dir`; with `create_for`, creates it for
-    /// that embedder's vectors when it does not exist yet.
+    /// that embedder's vectors and that analyzer when it does not exist yet.
     pub fn open(
         name: &str,
         dir: &Path,
-        create_for: Option<&EmbedderFingerprint>,
+        create_for: Option<(&EmbedderFingerprint, AnalyzerKind)>,
+        lexical_resources: Arc<LexicalResources>,
     ) -> Result<Self, EngineError> {
         let meta_path = dir.join("collection.json");
-        let embedder = match std::fs::read(&meta_path) {
-            Ok(bytes) => {
-                let meta: CollectionMeta = serde_json::from_slice(&bytes)
-                    .map_err(|e| EngineError::Corrupt(format!("{}: {e}", meta_path.display())))?;
-                meta.embedder
-            }
+        let meta = match std::fs::read(&meta_path) {
+            Ok(bytes) => serde_json::from_slice::<CollectionMeta>(&bytes)
+                .map_err(|e| EngineError::Corrupt(format!("{}: {e}", meta_path.display())))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let Some(embedder) = create_for else {
+                let Some((embedder, analyzer)) = create_for else {
                     return Err(EngineError::NoSuchCollection(name.to_string()));
                 };
                 std::fs::create_dir_all(dir).map_err(|e| EngineError::io(dir, e))?;
                 let meta = CollectionMeta {
                     embedder: embedder.clone(),
+                    analyzer,
                 };
                 write_json_atomic(&meta_path, &meta)?;
-                embedder.clone()
+                meta
             }
             Err(e) => return Err(EngineError::io(&meta_path, e)),
         };
-        let lexical = LexicalIndex::open(&dir.join("lexical"))?;
+        let embedder = meta.embedder;
+        let lexical = LexicalIndex::open(&dir.join("lexical"), meta.analyzer, lexical_resources)?;
         let vectors = Box::new(EdgeVectorStore::open(
             &dir.join("vectors"),
             embedder.dimension,

@@ -1,9 +1,10 @@
 //! The engine's configuration. The CLI layers it: these defaults →
 //! `seogo.toml` → `SEOGO__SECTION__KEY` environment → flags.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use seogo_index::FusionMethod;
+use seogo_index::{AnalyzerKind, FusionMethod, LexicalWeights};
 use serde::{Deserialize, Serialize};
 
 /// Everything the engine needs to know, by section.
@@ -14,6 +15,7 @@ pub struct EngineConfig {
     pub models: ModelsConfig,
     pub chunking: ChunkingConfig,
     pub retrieval: RetrievalConfig,
+    pub lexical: LexicalConfig,
     pub answer: AnswerConfig,
 }
 
@@ -71,6 +73,11 @@ impl ModelsConfig {
             .unwrap_or_else(|| self.dir.join(seogo_models::pack::install::EMBEDDER_DIR))
     }
 
+    /// The MeCab-ko dictionary folder of the pack.
+    pub fn dictionary_dir(&self) -> PathBuf {
+        self.dir.join(seogo_models::pack::install::DICTIONARY_DIR)
+    }
+
     pub fn generator_file(&self) -> PathBuf {
         self.generator
             .clone()
@@ -122,6 +129,57 @@ impl Default for RetrievalConfig {
             dense_weight: 0.1,
         }
     }
+}
+
+/// Lexical analysis: the analyzer new collections are built with, the
+/// MeCab-ko dictionary, identifier rules and synonym files (per domain
+/// where a domain needs its own).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LexicalConfig {
+    pub analyzer: AnalyzerKind,
+    /// MeCab-ko dictionary folder; default `<models.dir>/mecab-ko-dic`.
+    pub dictionary: Option<PathBuf>,
+    pub weights: LexicalWeights,
+    /// Synonym rules applied to every query (re-read when edited).
+    pub synonyms: Option<PathBuf>,
+    pub identifiers: IdentifierConfig,
+    /// Per document domain (`general`, `manufacturing`, `finance`, `public`).
+    pub domains: BTreeMap<String, DomainLexicalConfig>,
+}
+
+/// Which identifier kinds are extracted (`part_number`, `alarm_code`,
+/// `standard`, `statute_article`, `document_number`, `isin`,
+/// `business_number`, `date`, `amount`) and which, named in a query, a
+/// result must contain; the others boost.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IdentifierConfig {
+    pub kinds: Vec<String>,
+    pub required: Vec<String>,
+}
+
+impl Default for IdentifierConfig {
+    fn default() -> Self {
+        let rules = seogo_index::IdentifierRules::default();
+        Self {
+            kinds: rules
+                .extractor
+                .kinds()
+                .iter()
+                .map(|k| k.to_string())
+                .collect(),
+            required: rules.required.iter().map(|k| k.to_string()).collect(),
+        }
+    }
+}
+
+/// A domain's own identifier rules and extra synonyms.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DomainLexicalConfig {
+    pub identifiers: Option<IdentifierConfig>,
+    pub synonyms: Option<PathBuf>,
 }
 
 /// Grounded answering.

@@ -11,8 +11,10 @@ use seogo_docs::parse::{read_file, ParseOptions};
 use seogo_docs::{chunk_document, Acl, Chunk, ChunkerConfig, Document, Domain};
 use serde::Serialize;
 
+use seogo_models::Embedder;
+
 use crate::collection::DocEntry;
-use crate::{write, Engine, EngineError};
+use crate::{write, Collection, Engine, EngineError};
 
 /// What to ingest and how to label it.
 #[derive(Debug, Clone)]
@@ -101,6 +103,74 @@ impl Engine {
             .map(|f| (f.clone(), read_file(f, &f.to_string_lossy(), &opts)))
             .collect();
 
+        let parsed: Vec<(String, Result<Vec<Document>, seogo_docs::DocError>)> = parsed
+            .into_iter()
+            .map(|(p, r)| (p.display().to_string(), r))
+            .collect();
+        let (seen, failed_sources) =
+            self.write_documents(&mut col, parsed, embedder.as_ref(), &mut report, progress)?;
+
+        if req.remove_missing {
+            let vanished: Vec<String> = col
+                .manifest
+                .docs
+                .iter()
+                .filter(|(id, entry)| {
+                    !seen.contains(*id)
+                        && !failed_sources.contains(&entry.source)
+                        && roots.iter().any(|r| is_under(&entry.source, r))
+                })
+                .map(|(id, _)| id.clone())
+                .collect();
+            for id in &vanished {
+                col.delete_document(id)?;
+            }
+            if !vanished.is_empty() {
+                col.commit()?;
+            }
+            report.removed = vanished.len();
+        }
+        Ok(report)
+    }
+
+    /// Ingests documents made in memory (evaluation sets whose licence
+    /// forbids storing a converted copy), as `ingest` does files.
+    pub fn ingest_documents(
+        &self,
+        collection: &str,
+        source: &str,
+        docs: Vec<Document>,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<IngestReport, EngineError> {
+        let collection = self.collection(collection, true)?;
+        let embedder = self.embedder()?;
+        let mut col = write(&collection);
+        col.check_embedder(embedder.fingerprint())?;
+        let mut report = IngestReport {
+            files: 1,
+            ..IngestReport::default()
+        };
+        self.write_documents(
+            &mut col,
+            vec![(source.to_string(), Ok(docs))],
+            embedder.as_ref(),
+            &mut report,
+            progress,
+        )?;
+        Ok(report)
+    }
+
+    /// Chunks, embeds and writes parsed documents (by source path) whose
+    /// content changed, committing batch by batch. Returns the document ids
+    /// seen and the sources that failed.
+    fn write_documents(
+        &self,
+        col: &mut Collection,
+        parsed: Vec<(String, Result<Vec<Document>, seogo_docs::DocError>)>,
+        embedder: &dyn Embedder,
+        report: &mut IngestReport,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<(HashSet<String>, HashSet<String>), EngineError> {
         let chunker = ChunkerConfig {
             max_tokens: self.config().chunking.max_tokens,
             overlap_tokens: self.config().chunking.overlap_tokens,
@@ -112,10 +182,10 @@ impl Engine {
             let docs = match result {
                 Ok(docs) => docs,
                 Err(e) => {
-                    failed_sources.insert(path.to_string_lossy().into_owned());
+                    failed_sources.insert(path.clone());
                     report.failures.push(IngestFailure {
-                        path: path.display().to_string(),
-                        error: strip_path(&e.to_string(), &path),
+                        path: path.clone(),
+                        error: strip_path(&e.to_string(), Path::new(&path)),
                     });
                     continue;
                 }
@@ -123,7 +193,7 @@ impl Engine {
             for doc in docs {
                 if !seen.insert(doc.id.clone()) {
                     report.failures.push(IngestFailure {
-                        path: path.display().to_string(),
+                        path: path.clone(),
                         error: format!("duplicate document id `{}`; later copy skipped", doc.id),
                     });
                     continue;
@@ -139,7 +209,7 @@ impl Engine {
                 if chunks.is_empty() {
                     failed_sources.insert(doc.source.clone());
                     report.failures.push(IngestFailure {
-                        path: path.display().to_string(),
+                        path: path.clone(),
                         error: format!("document `{}` has no text to index", doc.id),
                     });
                     continue;
@@ -195,28 +265,7 @@ impl Engine {
                 batch_chunks = 0;
             }
         }
-
-        if req.remove_missing {
-            let vanished: Vec<String> = col
-                .manifest
-                .docs
-                .iter()
-                .filter(|(id, entry)| {
-                    !seen.contains(*id)
-                        && !failed_sources.contains(&entry.source)
-                        && roots.iter().any(|r| is_under(&entry.source, r))
-                })
-                .map(|(id, _)| id.clone())
-                .collect();
-            for id in &vanished {
-                col.delete_document(id)?;
-            }
-            if !vanished.is_empty() {
-                col.commit()?;
-            }
-            report.removed = vanished.len();
-        }
-        Ok(report)
+        Ok((seen, failed_sources))
     }
 
     /// Deletes a document from a collection (both indexes and the manifest).

@@ -4,6 +4,7 @@
 //! file format or talks HTTP itself.
 
 pub mod answer;
+pub mod bench;
 mod collection;
 pub mod config;
 mod error;
@@ -14,10 +15,12 @@ pub mod retrieve;
 pub use collection::{validate_name, ChunkCounts, Collection, DocEntry, Inventory, Manifest};
 pub use config::EngineConfig;
 pub use error::EngineError;
+pub use seogo_index::AnalyzerKind;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
+use seogo_index::{IdentifierRules, LexicalResources, SynonymSource};
 use seogo_models::{BertEmbedder, Embedder, Generator, QwenGguf};
 
 /// A shared handle on a collection: searches read, ingest writes.
@@ -30,6 +33,7 @@ pub struct Engine {
     config: EngineConfig,
     embedder: Mutex<Option<Arc<dyn Embedder>>>,
     generator: Mutex<Option<Arc<dyn Generator>>>,
+    lexical: Mutex<Option<Arc<LexicalResources>>>,
     collections: Mutex<HashMap<String, SharedCollection>>,
 }
 
@@ -42,6 +46,7 @@ impl Engine {
             config,
             embedder: Mutex::new(None),
             generator: Mutex::new(None),
+            lexical: Mutex::new(None),
             collections: Mutex::new(HashMap::new()),
         }
     }
@@ -93,6 +98,57 @@ impl Engine {
         Ok(g)
     }
 
+    /// The lexical resources (dictionary, identifier rules, synonyms),
+    /// loaded on first use. The dictionary is loaded when it is installed
+    /// or the configured analyzer needs it.
+    pub fn lexical_resources(&self) -> Result<Arc<LexicalResources>, EngineError> {
+        let mut slot = lock(&self.lexical);
+        if let Some(r) = slot.as_ref() {
+            return Ok(r.clone());
+        }
+        let cfg = &self.config.lexical;
+        let dir = cfg
+            .dictionary
+            .clone()
+            .unwrap_or_else(|| self.config.models.dictionary_dir());
+        let dictionary = if cfg.analyzer.uses_morphemes() || dir.join("sys.dic").exists() {
+            if !dir.join("sys.dic").exists() {
+                return Err(seogo_models::ModelError::NotInstalled { path: dir }.into());
+            }
+            let d = seogo_analyzer::mecab::Dictionary::open(&dir)
+                .map_err(|e| EngineError::BadRequest(e.to_string()))?;
+            Some(Arc::new(d))
+        } else {
+            None
+        };
+        let synonyms =
+            |path: &Option<std::path::PathBuf>| -> Result<Vec<Arc<SynonymSource>>, EngineError> {
+                path.iter()
+                    .map(|p| Ok(Arc::new(SynonymSource::open(p)?)))
+                    .collect()
+            };
+        let mut resources = LexicalResources {
+            dictionary,
+            identifiers: identifier_rules(&cfg.identifiers)?,
+            synonyms: synonyms(&cfg.synonyms)?,
+            weights: cfg.weights,
+            ..LexicalResources::default()
+        };
+        for (domain, d) in &cfg.domains {
+            if let Some(ids) = &d.identifiers {
+                resources
+                    .domain_identifiers
+                    .insert(domain.clone(), identifier_rules(ids)?);
+            }
+            resources
+                .domain_synonyms
+                .insert(domain.clone(), synonyms(&d.synonyms)?);
+        }
+        let r = Arc::new(resources);
+        *slot = Some(r.clone());
+        Ok(r)
+    }
+
     /// Whether the models are loaded (for readiness probes).
     pub fn models_loaded(&self) -> bool {
         lock(&self.embedder).is_some()
@@ -101,20 +157,33 @@ impl Engine {
     /// An open collection; `create` makes it (for the configured embedder)
     /// when missing.
     pub fn collection(&self, name: &str, create: bool) -> Result<SharedCollection, EngineError> {
+        let analyzer = create.then_some(self.config.lexical.analyzer);
+        self.open_collection(name, analyzer)
+    }
+
+    /// An open collection; with `create_with`, makes it (for the configured
+    /// embedder and that analyzer) when missing.
+    pub(crate) fn open_collection(
+        &self,
+        name: &str,
+        create_with: Option<AnalyzerKind>,
+    ) -> Result<SharedCollection, EngineError> {
         validate_name(name)?;
         if let Some(c) = lock(&self.collections).get(name) {
             return Ok(c.clone());
         }
         let dir = Collection::dir_of(&self.config.data.dir, name);
-        let fingerprint = if create && !dir.join("collection.json").exists() {
-            Some(self.embedder()?.fingerprint().clone())
-        } else {
-            None
+        let creation = match create_with {
+            Some(analyzer) if !dir.join("collection.json").exists() => {
+                Some((self.embedder()?.fingerprint().clone(), analyzer))
+            }
+            _ => None,
         };
         let collection = Arc::new(RwLock::new(Collection::open(
             name,
             &dir,
-            fingerprint.as_ref(),
+            creation.as_ref().map(|(e, a)| (e, *a)),
+            self.lexical_resources()?,
         )?));
         lock(&self.collections).insert(name.to_string(), collection.clone());
         Ok(collection)
@@ -138,6 +207,24 @@ impl Engine {
         names.sort();
         Ok(names)
     }
+}
+
+/// Identifier rules from their configuration (kind names checked).
+fn identifier_rules(cfg: &config::IdentifierConfig) -> Result<IdentifierRules, EngineError> {
+    let parse = |names: &[String]| -> Result<Vec<seogo_analyzer::identifiers::IdentifierKind>, EngineError> {
+        names
+            .iter()
+            .map(|n| {
+                n.parse()
+                    .map_err(|e: String| EngineError::BadRequest(format!("lexical.identifiers: {e}")))
+            })
+            .collect()
+    };
+    let kinds = parse(&cfg.kinds)?;
+    Ok(IdentifierRules {
+        extractor: seogo_analyzer::identifiers::IdentifierExtractor::new(&kinds),
+        required: parse(&cfg.required)?,
+    })
 }
 
 /// Locks a mutex, recovering from poisoning: the guarded values here (model

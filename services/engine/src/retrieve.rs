@@ -3,7 +3,7 @@
 use std::str::FromStr;
 
 use seogo_docs::{Chunk, PUBLIC_GROUP};
-use seogo_index::{fuse, Hit, SearchFilter};
+use seogo_index::{fuse, Hit, SearchFilter, Snippet};
 use serde::{Deserialize, Serialize};
 
 use crate::{read, Engine, EngineError};
@@ -74,6 +74,9 @@ pub struct SearchRequest {
     pub mode: SearchMode,
     #[serde(default = "default_k")]
     pub k: usize,
+    /// Attach a highlighted snippet to each result (evaluation turns it off).
+    #[serde(default = "default_snippets")]
+    pub snippets: bool,
     #[serde(flatten)]
     pub scope: Scope,
 }
@@ -81,6 +84,13 @@ pub struct SearchRequest {
 fn default_k() -> usize {
     10
 }
+
+fn default_snippets() -> bool {
+    true
+}
+
+/// Snippet length, in characters: two or three lines of a result list.
+const SNIPPET_CHARS: usize = 200;
 
 fn default_collection() -> String {
     crate::DEFAULT_COLLECTION.to_string()
@@ -93,6 +103,9 @@ pub struct SearchResult {
     pub score: f32,
     pub bm25_rank: Option<usize>,
     pub dense_rank: Option<usize>,
+    /// Where the query's terms are in the chunk, highlighted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<Snippet>,
     pub chunk: Chunk,
 }
 
@@ -154,29 +167,28 @@ impl Engine {
         let collection = self.collection(&req.scope.collection, false)?;
         let cfg = &self.config().retrieval;
         let col = read(&collection);
-        let embed_query = || -> Result<Vec<f32>, EngineError> {
+        // Identifiers the query requires (PN-4471-A, 제3조) bind the dense
+        // side too: a near code must not come back by embedding similarity.
+        let required = col.lexical.required_identifiers(&req.query, &filter);
+        let dense = |k: usize| -> Result<Vec<Hit>, EngineError> {
             let embedder = self.embedder()?;
             col.check_embedder(embedder.fingerprint())?;
-            Ok(embedder.embed_query(&req.query)?)
+            let vector = embedder.embed_query(&req.query)?;
+            let mut hits = col.vectors.search(&vector, &filter, k)?;
+            hits.retain(|h| col.lexical.has_identifiers(&h.chunk, &required));
+            Ok(hits)
         };
-        let results = match req.mode {
+        let mut results = match req.mode {
             SearchMode::Bm25 => ranked(col.lexical.search(&req.query, &filter, req.k)?, true),
-            SearchMode::Dense => {
-                ranked(col.vectors.search(&embed_query()?, &filter, req.k)?, false)
-            }
+            SearchMode::Dense => ranked(dense(req.k)?, false),
             SearchMode::Hybrid => {
-                let vector = embed_query()?;
                 let lists = [
                     (
                         cfg.lexical_weight,
                         col.lexical
                             .search(&req.query, &filter, cfg.lexical_k.max(req.k))?,
                     ),
-                    (
-                        cfg.dense_weight,
-                        col.vectors
-                            .search(&vector, &filter, cfg.dense_k.max(req.k))?,
-                    ),
+                    (cfg.dense_weight, dense(cfg.dense_k.max(req.k))?),
                 ];
                 fuse(&lists, cfg.fusion, req.k)
                     .into_iter()
@@ -186,11 +198,20 @@ impl Engine {
                         score: f.score,
                         bm25_rank: f.ranks[0],
                         dense_rank: f.ranks[1],
+                        snippet: None,
                         chunk: f.hit.chunk,
                     })
                     .collect()
             }
         };
+        if req.snippets {
+            for r in &mut results {
+                r.snippet = Some(
+                    col.lexical
+                        .snippet(&req.query, &r.chunk.text, SNIPPET_CHARS),
+                );
+            }
+        }
         Ok(results)
     }
 }
@@ -203,6 +224,7 @@ fn ranked(hits: Vec<Hit>, lexical: bool) -> Vec<SearchResult> {
             score: h.score,
             bm25_rank: lexical.then_some(i + 1),
             dense_rank: (!lexical).then_some(i + 1),
+            snippet: None,
             chunk: h.chunk,
         })
         .collect()

@@ -17,6 +17,9 @@ pub enum IndexError {
     /// The vector store (Qdrant) reported an error.
     #[error("vector store: {0}")]
     Vector(String),
+    /// Analysis resources (dictionary, synonym file) are missing or broken.
+    #[error("analysis: {0}")]
+    Analysis(String),
     /// A stored chunk could not be (de)serialised.
     #[error("stored chunk: {0}")]
     Json(#[from] serde_json::Error),

@@ -1,11 +1,10 @@
-//! Seogo's indexes: the tantivy lexical index with its Korean analyzer, the
+//! Seogo's indexes: the tantivy lexical index with its Korean analyzers, the
 //! vector store (embedded Qdrant), and the fusion of their rankings.
 //!
 //! Both engines apply the caller's ACL and metadata filters inside the query
 //! ([`SearchFilter`]), so a chunk the caller may not read is never a
 //! candidate, not merely hidden afterwards.
 
-pub mod analyzer;
 mod error;
 pub mod fusion;
 mod lexical;
@@ -13,7 +12,10 @@ mod vector;
 
 pub use error::IndexError;
 pub use fusion::{fuse, FusedHit, FusionMethod};
-pub use lexical::LexicalIndex;
+pub use lexical::{
+    filter_terms, parse_query, AnalyzerKind, IdentifierRules, LexicalIndex, LexicalResources,
+    LexicalWeights, ParsedQuery, Snippet, SynonymSource,
+};
 pub use vector::{EdgeVectorStore, VectorStore};
 
 use seogo_docs::Chunk;

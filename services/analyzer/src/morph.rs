@@ -1,0 +1,163 @@
+//! Korean by morphemes: the MeCab-ko [`Dictionary`] cuts text into
+//! morphemes and only the content-bearing ones become terms, so
+//! 삼성전자의 / 삼성전자는 both index 삼성전자 and the particles 의 / 는 never
+//! match anything.
+//!
+//! Compounds and inflected forms are also split by the dictionary's
+//! expression (삼성전자 → 삼성 + 전자, 점검하였다 → 점검 + 하): the whole
+//! form is kept too, at the same position, so a query for either matches.
+
+use std::sync::Arc;
+
+use tantivy_tokenizer_api::{Token, Tokenizer};
+
+use crate::mecab::Dictionary;
+use crate::normalize::Normalized;
+use crate::VecTokenStream;
+
+/// The morpheme analyzer, as a tantivy [`Tokenizer`].
+#[derive(Debug, Clone)]
+pub struct MorphAnalyzer {
+    dictionary: Arc<Dictionary>,
+}
+
+/// Part-of-speech tags (mecab-ko-dic / Sejong) whose morphemes carry
+/// meaning: nouns, numerals, pronouns, verb/adjective stems, roots, foreign
+/// words, Hanja, numbers, and words the dictionary does not know. Particles
+/// (J*), endings (E*), affixes (X*), symbols (S* but SL/SH/SN) and adverbs
+/// are dropped, as Lucene's Nori does by default.
+fn is_content(pos: &str) -> bool {
+    matches!(
+        pos,
+        "NNG" | "NNP" | "NNB" | "NNBC" | "NR" | "NP" | "VV" | "VA" | "XR" | "SL" | "SH" | "SN"
+    ) || pos == "UNKNOWN"
+}
+
+impl MorphAnalyzer {
+    pub fn new(dictionary: Arc<Dictionary>) -> Self {
+        Self { dictionary }
+    }
+
+    /// The terms for `text`, in order (outside tantivy: tests, highlighting).
+    pub fn terms(&self, text: &str) -> Vec<String> {
+        self.analyze(text).into_iter().map(|t| t.text).collect()
+    }
+
+    pub fn analyze(&self, text: &str) -> Vec<Token> {
+        let norm = Normalized::new(text);
+        let normalized = norm.text.as_str();
+        let mut out = Vec::new();
+        for (position, m) in self.dictionary.tokenize(normalized).into_iter().enumerate() {
+            let surface = &normalized[m.start..m.end];
+            let pos = m.pos();
+            let mut push = |term: &str| {
+                let repeated = out
+                    .last()
+                    .is_some_and(|t: &Token| t.position == position && t.text == term);
+                if !term.is_empty() && !repeated {
+                    let (offset_from, offset_to) = norm.original_span(m.start, m.end);
+                    out.push(Token {
+                        offset_from,
+                        offset_to,
+                        position,
+                        text: term.to_string(),
+                        position_length: 1,
+                    });
+                }
+            };
+            // Most morphemes are simple (particles, endings, plain nouns):
+            // decide on the tag alone.
+            if !pos.contains('+') && m.kind() != "Compound" {
+                if is_content(pos) {
+                    push(surface);
+                }
+                continue;
+            }
+            let parts = m.parts();
+            if parts.is_empty() {
+                if is_content(pos.split('+').next().unwrap_or("")) {
+                    push(surface);
+                }
+                continue;
+            }
+            // A compound noun: the whole, then its parts.
+            if m.kind() == "Compound" && is_content(pos) {
+                push(surface);
+            }
+            for (part, part_pos) in parts {
+                if is_content(part_pos) {
+                    push(part);
+                }
+            }
+        }
+        out
+    }
+}
+
+impl Tokenizer for MorphAnalyzer {
+    type TokenStream<'a> = VecTokenStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        VecTokenStream::new(self.analyze(text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+    use std::sync::OnceLock;
+
+    use super::*;
+
+    fn analyzer() -> MorphAnalyzer {
+        static DICT: OnceLock<Arc<Dictionary>> = OnceLock::new();
+        let dict = DICT.get_or_init(|| {
+            let dir = match std::env::var_os("SEOGO_MODELS_DIR") {
+                Some(dir) => PathBuf::from(dir).join("mecab-ko-dic"),
+                None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/mecab-ko-dic"),
+            };
+            Arc::new(Dictionary::open(&dir).unwrap_or_else(|e| {
+                panic!("{e}: run `seogo models install` (or set SEOGO_MODELS_DIR)")
+            }))
+        });
+        MorphAnalyzer::new(dict.clone())
+    }
+
+    fn terms(text: &str) -> String {
+        analyzer().terms(text).join(" ")
+    }
+
+    #[test]
+    fn pinned_cuts_of_real_sentences() {
+        // Particles (의, 은), endings (이다, 였다) and symbols are gone;
+        // the compound 삼성전자 is kept whole and split.
+        assert_eq!(
+            terms("삼성전자의 2024년 영업이익은 6조원이다"),
+            "삼성전자 삼성 전자 2024 년 영업 이익 6 조 원"
+        );
+        // Codes are the identifier field's job; here they are only parts.
+        assert_eq!(
+            terms("설비 PN-4471-A의 점검 주기"),
+            "설비 pn 4471 a 점검 주기"
+        );
+        assert_eq!(
+            terms("제3조(정의) 이 법에서 사용하는 용어의 뜻은 다음과 같다"),
+            "3 조 정의 법 사용 용어 뜻 다음 같"
+        );
+        assert_eq!(
+            terms("Samsung Electronics의 operating profit은 6조 원"),
+            "samsung electronics operating profit 6 조 원"
+        );
+        assert_eq!(terms("２０２４년 ３월 점검하였다"), "2024 년 3 월 점검");
+    }
+
+    #[test]
+    fn offsets_point_into_the_original_text() {
+        let text = "ＰＮ－４４７１의 점검";
+        let tokens = analyzer().analyze(text);
+        let last = tokens.last().expect("tokens");
+        assert_eq!(&text[last.offset_from..last.offset_to], "점검");
+        assert_eq!(tokens[0].text, "pn");
+        assert_eq!(&text[tokens[0].offset_from..tokens[0].offset_to], "ＰＮ");
+    }
+}

@@ -1,0 +1,202 @@
+//! The lexical index end to end on disk, with the real MeCab-ko dictionary:
+//! identifiers exact, phrases, prefixes, synonyms, snippets, filters.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use seogo_analyzer::mecab::Dictionary;
+use seogo_docs::{Chunk, Domain, PUBLIC_GROUP};
+
+use super::*;
+
+fn dictionary() -> Arc<Dictionary> {
+    static DICT: OnceLock<Arc<Dictionary>> = OnceLock::new();
+    DICT.get_or_init(|| {
+        let dir = match std::env::var_os("SEOGO_MODELS_DIR") {
+            Some(dir) => PathBuf::from(dir).join("mecab-ko-dic"),
+            None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/mecab-ko-dic"),
+        };
+        Arc::new(Dictionary::open(&dir).unwrap_or_else(|e| {
+            panic!("{e}: run `seogo models install` (or set SEOGO_MODELS_DIR)")
+        }))
+    })
+    .clone()
+}
+
+fn chunk(doc_id: &str, text: &str, acl: &str) -> Chunk {
+    Chunk {
+        id: Chunk::make_id(doc_id, 0),
+        doc_id: doc_id.to_string(),
+        ordinal: 0,
+        title: String::new(),
+        source: doc_id.to_string(),
+        heading_path: Vec::new(),
+        page: None,
+        text: text.to_string(),
+        domain: Domain::General,
+        acl: vec![acl.to_string()],
+        metadata: Default::default(),
+    }
+}
+
+/// An index of `docs` (id, text), all public, with `resources`.
+fn index_with(
+    dir: &Path,
+    kind: AnalyzerKind,
+    resources: LexicalResources,
+    docs: &[(&str, &str)],
+) -> LexicalIndex {
+    let index = LexicalIndex::open(dir, kind, Arc::new(resources)).expect("open");
+    for (id, text) in docs {
+        index
+            .replace_document(id, &[chunk(id, text, PUBLIC_GROUP)])
+            .expect("add");
+    }
+    index.commit().expect("commit");
+    index
+}
+
+fn combined(dir: &Path, docs: &[(&str, &str)]) -> LexicalIndex {
+    let resources = LexicalResources {
+        dictionary: Some(dictionary()),
+        ..LexicalResources::default()
+    };
+    index_with(dir, AnalyzerKind::Combined, resources, docs)
+}
+
+fn public() -> SearchFilter {
+    SearchFilter {
+        principals: vec![PUBLIC_GROUP.to_string()],
+        equals: Vec::new(),
+    }
+}
+
+fn ids(index: &LexicalIndex, query: &str) -> Vec<String> {
+    index
+        .search(query, &public(), 10)
+        .expect("search")
+        .into_iter()
+        .map(|h| h.chunk.doc_id)
+        .collect()
+}
+
+#[test]
+fn a_part_number_matches_exactly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = combined(
+        dir.path(),
+        &[
+            (
+                "b",
+                "설비 PN-4471-B의 점검 주기는 3개월이다. PN-4471-B 점검 주기 점검 주기.",
+            ),
+            ("a", "설비 PN-4471-A의 점검 주기는 6개월이다."),
+            ("family", "PN-4471 계열 설비의 공통 점검 사항"),
+        ],
+    );
+    assert_eq!(ids(&index, "PN-4471-A 점검 주기"), vec!["a"]);
+    assert_eq!(ids(&index, "ＰＮ－４４７１－Ａ"), vec!["a"]);
+    // Without a code, all three are candidates.
+    assert_eq!(ids(&index, "설비 점검 주기").len(), 3);
+}
+
+#[test]
+fn an_article_is_not_its_neighbours() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = combined(
+        dir.path(),
+        &[
+            ("13", "제13조(적용 범위) 이 법은 공공기관에 적용한다."),
+            ("30", "제30조(벌칙) 다음 각 호의 어느 하나에 해당하는 자는 벌금에 처한다."),
+            ("3", "제3조(정의) 이 법에서 사용하는 용어의 뜻은 다음과 같다. ② 공공기관이란 다음을 말한다."),
+        ],
+    );
+    assert_eq!(ids(&index, "제3조에서 정의하는 용어"), vec!["3"]);
+    // A paragraph written ② still finds its article.
+    assert_eq!(ids(&index, "제3조 제2항 공공기관"), vec!["3"]);
+    assert_eq!(ids(&index, "제13조 적용"), vec!["13"]);
+}
+
+#[test]
+fn phrases_and_prefixes_constrain() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = combined(
+        dir.path(),
+        &[
+            ("together", "올해 영업이익이 크게 늘었다."),
+            ("apart", "영업 부문의 순이익은 줄었다."),
+            ("code", "부품 PN-4471-A 재고"),
+            ("other", "부품 E-1023 알람"),
+        ],
+    );
+    let mut both = ids(&index, "영업 이익");
+    both.sort();
+    assert_eq!(both, vec!["apart", "together"]);
+    // Quoted: the words in order, with or without the space.
+    assert_eq!(ids(&index, "\"영업 이익\""), vec!["together"]);
+    assert_eq!(ids(&index, "PN-44* 부품"), vec!["code"]);
+}
+
+#[test]
+fn synonyms_apply_and_reload_when_edited() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = dir.path().join("synonyms.txt");
+    std::fs::write(&rules, "영업이익, operating profit\n").expect("write");
+    let resources = LexicalResources {
+        dictionary: Some(dictionary()),
+        synonyms: vec![Arc::new(SynonymSource::open(&rules).expect("rules"))],
+        ..LexicalResources::default()
+    };
+    let index = index_with(
+        &dir.path().join("index"),
+        AnalyzerKind::Combined,
+        resources,
+        &[
+            ("en", "Operating profit rose 12% in the third quarter."),
+            ("rev", "매출액은 전년과 같았다."),
+        ],
+    );
+    assert_eq!(ids(&index, "영업이익 증가"), vec!["en"]);
+    assert!(ids(&index, "매출").contains(&"rev".to_string()));
+    assert!(!ids(&index, "revenue").contains(&"rev".to_string()));
+    // The operator adds a rule; the next query uses it. (A later mtime:
+    // some filesystems keep whole seconds.)
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    std::fs::write(&rules, "영업이익, operating profit\n매출액, revenue\n").expect("edit");
+    assert_eq!(ids(&index, "revenue"), vec!["rev"]);
+}
+
+#[test]
+fn snippets_mark_what_matched() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = "정기 점검 안내. 설비 PN-4471-A의 베어링은 6개월마다 점검한다. 기타 사항은 담당자에게 문의한다.";
+    let index = combined(dir.path(), &[("a", text)]);
+    let s = index.snippet("PN-4471-A 베어링 점검", text, 60);
+    let marked = s.marked("[", "]");
+    assert!(marked.contains("[PN-4471-A]"), "{marked}");
+    assert!(marked.contains("[베어링]"), "{marked}");
+    assert!(marked.contains("[점검]"), "{marked}");
+    assert!(!marked.contains("[문의]"), "{marked}");
+}
+
+#[test]
+fn every_analyzer_builds_and_finds() {
+    for kind in AnalyzerKind::ALL {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let resources = LexicalResources {
+            dictionary: kind.uses_morphemes().then(dictionary),
+            ..LexicalResources::default()
+        };
+        let index = index_with(
+            dir.path(),
+            kind,
+            resources,
+            &[("a", "삼성전자 영업이익"), ("b", "현대자동차 매출")],
+        );
+        assert_eq!(ids(&index, "삼성전자 영업이익"), vec!["a"], "{kind}");
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let err = LexicalIndex::open(dir.path(), AnalyzerKind::Morph, Default::default())
+        .expect_err("no dictionary");
+    assert!(err.to_string().contains("seogo models install"), "{err}");
+}
