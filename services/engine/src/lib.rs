@@ -242,3 +242,67 @@ pub(crate) fn read(c: &SharedCollection) -> std::sync::RwLockReadGuard<'_, Colle
 pub(crate) fn write(c: &SharedCollection) -> std::sync::RwLockWriteGuard<'_, Collection> {
     c.write().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{DomainLexicalConfig, IdentifierConfig};
+    use seogo_analyzer::identifiers::IdentifierKind;
+
+    fn bigram_config() -> EngineConfig {
+        let mut cfg = EngineConfig::default();
+        cfg.models.dir = "/nonexistent".into();
+        cfg.lexical.analyzer = AnalyzerKind::Bigram;
+        cfg
+    }
+
+    #[test]
+    fn identifier_rules_come_from_config_per_domain() {
+        let mut cfg = bigram_config();
+        cfg.lexical.domains.insert(
+            "finance".into(),
+            DomainLexicalConfig {
+                identifiers: Some(IdentifierConfig {
+                    kinds: vec!["isin".into(), "amount".into()],
+                    required: vec!["isin".into()],
+                }),
+                synonyms: None,
+            },
+        );
+        let resources = Engine::new(cfg).lexical_resources().expect("resources");
+        let finance = resources.identifier_rules(Some("finance"));
+        assert_eq!(
+            finance.extractor.kinds(),
+            [IdentifierKind::Isin, IdentifierKind::Amount]
+        );
+        assert_eq!(finance.required, [IdentifierKind::Isin]);
+        let general = resources.identifier_rules(Some("general"));
+        assert_eq!(general.extractor.kinds().len(), IdentifierKind::ALL.len());
+        assert!(resources.dictionary.is_none());
+    }
+
+    #[test]
+    fn bad_settings_are_named() {
+        let mut cfg = bigram_config();
+        cfg.lexical.identifiers.required = vec!["part_nmuber".into()];
+        let err = Engine::new(cfg).lexical_resources().expect_err("bad kind");
+        assert!(err.to_string().contains("part_nmuber"), "{err}");
+
+        let mut cfg = bigram_config();
+        cfg.lexical.synonyms = Some("/nonexistent/synonyms.txt".into());
+        let err = Engine::new(cfg)
+            .lexical_resources()
+            .expect_err("missing file");
+        assert!(
+            err.to_string().contains("/nonexistent/synonyms.txt"),
+            "{err}"
+        );
+
+        let mut cfg = bigram_config();
+        cfg.lexical.analyzer = AnalyzerKind::Combined;
+        let err = Engine::new(cfg)
+            .lexical_resources()
+            .expect_err("no dictionary");
+        assert!(err.to_string().contains("mecab-ko-dic"), "{err}");
+    }
+}
