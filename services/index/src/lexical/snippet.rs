@@ -58,6 +58,9 @@ impl LexicalIndex {
             .unwrap_or_default()
             .into_iter()
             .collect();
+        // A code that did not match (PN-4471-B for PN-4471-A) is not
+        // highlighted piecemeal through the parts they share.
+        let mut other_codes = Vec::new();
         for t in self
             .analyzers
             .text_tokens(text, Side::Index)
@@ -65,6 +68,8 @@ impl LexicalIndex {
         {
             if text_terms.contains(&t.text) {
                 spans.push((t.offset_from, t.offset_to));
+            } else if t.text.contains(['-', '_', '.', '/']) {
+                other_codes.push((t.offset_from, t.offset_to));
             }
         }
         if let Some(morph) = &self.analyzers.morph {
@@ -89,6 +94,7 @@ impl LexicalIndex {
                 }
             }
         }
+        spans.retain(|&(a, b)| !other_codes.iter().any(|&(c, d)| c <= a && b <= d));
         passage(text, spans, max_chars)
     }
 }

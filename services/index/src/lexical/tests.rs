@@ -169,14 +169,15 @@ fn synonyms_apply_and_reload_when_edited() {
 #[test]
 fn snippets_mark_what_matched() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let text = "정기 점검 안내. 설비 PN-4471-A의 베어링은 6개월마다 점검한다. 기타 사항은 담당자에게 문의한다.";
+    let text = "정기 점검 안내. 설비 PN-4471-A의 베어링은 6개월마다 점검한다. PN-4471-B와 혼동 주의. 기타 사항은 담당자에게 문의한다.";
     let index = combined(dir.path(), &[("a", text)]);
-    let s = index.snippet("PN-4471-A 베어링 점검", text, 60);
+    let s = index.snippet("PN-4471-A 베어링 점검", text, 80);
     let marked = s.marked("[", "]");
     assert!(marked.contains("[PN-4471-A]"), "{marked}");
     assert!(marked.contains("[베어링]"), "{marked}");
     assert!(marked.contains("[점검]"), "{marked}");
     assert!(!marked.contains("[문의]"), "{marked}");
+    assert!(marked.contains(" PN-4471-B와"), "{marked}");
 }
 
 #[test]
