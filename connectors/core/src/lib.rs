@@ -7,6 +7,8 @@
 //! knows about indexes or models; the engine glues them together.
 
 pub mod chunk;
+mod delimited;
+pub mod detect;
 mod error;
 pub mod parse;
 mod types;

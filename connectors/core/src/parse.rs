@@ -1,13 +1,19 @@
 //! Reading a source file into [`Document`]s, the format decided by content.
 //!
-//! This spine reads Markdown, plain text and BEIR `corpus.jsonl`; the formats
-//! issue adds PDF, Office and HWP behind the same [`read_file`] entry point.
+//! This build reads Markdown, plain text, CSV/TSV and BEIR `corpus.jsonl`
+//! (UTF-8, UTF-16 with a BOM, or CP949/EUC-KR); PDF, Office, HTML and HWP are
+//! recognised ([`crate::detect`]) and refused by name until their parsers land
+//! behind the same [`read_file`] entry point.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::Deserialize;
+use std::borrow::Cow;
 
+use serde::{Deserialize, Serialize};
+
+use crate::delimited::{parse_delimited, pick_delimiter};
+use crate::detect::{sniff_binary, sniff_text, Kind};
 use crate::types::{content_hash, Acl, Document, Domain, Section};
 use crate::DocError;
 
@@ -30,15 +36,6 @@ impl Default for ParseOptions {
     }
 }
 
-/// The formats this build reads, as detected from content.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// BEIR `corpus.jsonl`: one document per line with `_id`, `title`, `text`.
-    BeirCorpus,
-    Markdown,
-    Text,
-}
-
 /// Reads `path` (whose id is `doc_id`, normally its path under the ingested
 /// root) into documents: one for Markdown and text, one per line for a BEIR
 /// corpus.
@@ -55,8 +52,7 @@ pub fn read_file(
             limit: opts.max_file_bytes,
         });
     }
-    let bytes = std::fs::read(path).map_err(|e| DocError::io(path, e))?;
-    parse_bytes(path, doc_id, &bytes, opts)
+    inspect_file(path, doc_id, opts).map(|p| p.documents)
 }
 
 /// [`read_file`] on bytes already in memory (uploads, tests).
@@ -66,60 +62,118 @@ pub fn parse_bytes(
     bytes: &[u8],
     opts: &ParseOptions,
 ) -> Result<Vec<Document>, DocError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(DocError::Empty { path: path.into() });
-    }
-    if bytes.contains(&0) {
-        return Err(DocError::Unsupported {
+    inspect_bytes(path, doc_id, bytes, opts).map(|p| p.documents)
+}
+
+/// What was made of one file: its detected format and text encoding, and
+/// the documents (`seogo parse` shows this).
+#[derive(Debug, Clone, Serialize)]
+pub struct Parsed {
+    pub format: &'static str,
+    pub encoding: &'static str,
+    pub documents: Vec<Document>,
+}
+
+/// Reads `path` and reports what it is as well as its documents.
+pub fn inspect_file(path: &Path, doc_id: &str, opts: &ParseOptions) -> Result<Parsed, DocError> {
+    let meta = std::fs::metadata(path).map_err(|e| DocError::io(path, e))?;
+    if meta.len() > opts.max_file_bytes {
+        return Err(DocError::TooLarge {
             path: path.into(),
-            reason: "binary content (NUL bytes); this build reads Markdown, text and BEIR JSONL"
-                .into(),
+            size: meta.len(),
+            limit: opts.max_file_bytes,
         });
     }
-    let text = std::str::from_utf8(bytes).map_err(|e| DocError::InvalidUtf8 {
+    let bytes = std::fs::read(path).map_err(|e| DocError::io(path, e))?;
+    inspect_bytes(path, doc_id, &bytes, opts)
+}
+
+fn inspect_bytes(
+    path: &Path,
+    doc_id: &str,
+    bytes: &[u8],
+    opts: &ParseOptions,
+) -> Result<Parsed, DocError> {
+    let unsupported = |reason: String| DocError::Unsupported {
         path: path.into(),
-        offset: e.valid_up_to(),
-    })?;
-    let hash = content_hash(bytes);
+        reason,
+    };
+    if let Some(kind) = sniff_binary(bytes) {
+        return Err(unsupported(match kind {
+            Kind::Image => "an image has no text to index (OCR is not part of Seogo yet)".into(),
+            kind => format!("{} is not read by this build yet", kind.name()),
+        }));
+    }
+    let (text, encoding) = decode(path, bytes)?;
+    if text.trim().is_empty() {
+        return Err(DocError::Empty { path: path.into() });
+    }
+    if text.contains('\0') {
+        return Err(unsupported(
+            "binary content (NUL bytes) of no format Seogo recognises".into(),
+        ));
+    }
     let base = Document {
         id: doc_id.to_string(),
         title: file_stem(path),
         source: path.display().to_string(),
-        content_hash: hash,
+        content_hash: content_hash(bytes),
         domain: opts.domain,
         acl: opts.acl.clone(),
         metadata: BTreeMap::new(),
         sections: Vec::new(),
     };
-    match detect(path, text) {
-        Format::BeirCorpus => parse_beir(path, text, &base),
-        Format::Markdown => Ok(vec![parse_markdown(text, base)]),
-        Format::Text => Ok(vec![parse_text(text, base)]),
-    }
+    let kind = sniff_text(path, &text);
+    let table = |delimiter| {
+        parse_delimited(&text, delimiter, base.clone()).map_err(|reason| DocError::BadRecord {
+            path: path.into(),
+            line: 0,
+            reason,
+        })
+    };
+    let documents = match kind {
+        Kind::BeirCorpus => parse_beir(path, &text, &base)?,
+        Kind::Markdown => vec![parse_markdown(&text, base)],
+        Kind::Text => vec![parse_text(&text, base)],
+        Kind::Csv => vec![table(pick_delimiter(&text, b','))?],
+        Kind::Tsv => vec![table(b'\t')?],
+        other => {
+            return Err(unsupported(format!(
+                "{} is not read by this build yet",
+                other.name()
+            )))
+        }
+    };
+    Ok(Parsed {
+        format: kind.name(),
+        encoding,
+        documents,
+    })
 }
 
-/// Decides the format from the text itself; the extension only breaks the tie
-/// between Markdown and plain text.
-pub fn detect(path: &Path, text: &str) -> Format {
-    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    if first.trim_start().starts_with('{') {
-        if let Ok(serde_json::Value::Object(obj)) = serde_json::from_str(first) {
-            if obj.contains_key("_id") && obj.contains_key("text") {
-                return Format::BeirCorpus;
-            }
+/// Text from bytes: a BOM decides (UTF-8, UTF-16); else UTF-8 if valid;
+/// else CP949/EUC-KR, which older Korean files use, if that decodes
+/// cleanly; else the UTF-8 error.
+fn decode<'b>(path: &Path, bytes: &'b [u8]) -> Result<(Cow<'b, str>, &'static str), DocError> {
+    if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(bytes) {
+        let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom..]);
+        if !had_errors {
+            return Ok((text, encoding.name()));
         }
     }
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    let has_atx_heading = text.lines().any(|l| heading_level(l).is_some());
-    match ext.as_deref() {
-        Some("md" | "markdown") => Format::Markdown,
-        Some("txt") => Format::Text,
-        _ if has_atx_heading => Format::Markdown,
-        _ => Format::Text,
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok((Cow::Borrowed(text), "UTF-8")),
+        Err(e) => {
+            let (text, had_errors) = encoding_rs::EUC_KR.decode_without_bom_handling(bytes);
+            if had_errors {
+                Err(DocError::InvalidUtf8 {
+                    path: path.into(),
+                    offset: e.valid_up_to(),
+                })
+            } else {
+                Ok((text, "CP949"))
+            }
+        }
     }
 }
 
@@ -130,7 +184,7 @@ fn file_stem(path: &Path) -> String {
 }
 
 /// `Some((level, heading))` for an ATX heading line (`## 3.2 점검`).
-fn heading_level(line: &str) -> Option<(usize, &str)> {
+pub(crate) fn heading_level(line: &str) -> Option<(usize, &str)> {
     let trimmed = line.trim_start();
     if line.len() - trimmed.len() > 3 {
         return None;
@@ -331,5 +385,89 @@ mod tests {
         let err =
             parse("c.jsonl", "{\"_id\":\"a\",\"text\":\"x\"}\n{oops\n").expect_err("bad line");
         assert!(err.to_string().contains("line 2"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::*;
+
+    fn inspect(name: &str, bytes: &[u8]) -> Result<Parsed, DocError> {
+        inspect_bytes(Path::new(name), name, bytes, &ParseOptions::default())
+    }
+
+    #[test]
+    fn cp949_and_utf16_text_is_decoded() {
+        let (cp949, _, _) = encoding_rs::EUC_KR.encode("냉각수 펌프 점검 주기는 500시간이다.");
+        let p = inspect("old.txt", &cp949).expect("cp949");
+        assert_eq!(p.encoding, "CP949");
+        assert!(p.documents[0].sections[0].text.contains("펌프 점검"));
+        let mut utf16 = vec![0xFF, 0xFE];
+        utf16.extend("설비 점검".encode_utf16().flat_map(u16::to_le_bytes));
+        let p = inspect("wide.txt", &utf16).expect("utf16");
+        assert_eq!(p.encoding, "UTF-16LE");
+        assert_eq!(p.documents[0].sections[0].text, "설비 점검");
+    }
+
+    #[test]
+    fn csv_becomes_table_sections_with_the_header_each_time() {
+        let mut csv = String::from("품번,품명,\"재고, 개\"\n");
+        for i in 0..45 {
+            csv.push_str(&format!("PN-{i},\"씰, 메커니컬\",{i}\n"));
+        }
+        let p = inspect("stock.csv", csv.as_bytes()).expect("csv");
+        assert_eq!(p.format, "CSV");
+        let doc = &p.documents[0];
+        assert_eq!(doc.sections.len(), 2);
+        assert_eq!(doc.sections[1].heading_path, ["stock", "rows 41–45"]);
+        for s in &doc.sections {
+            assert!(s
+                .text
+                .starts_with("| 품번 | 품명 | 재고, 개 |\n| --- | --- | --- |"));
+        }
+        assert!(doc.sections[0].text.contains("| PN-0 | 씰, 메커니컬 | 0 |"));
+    }
+
+    /// Real files: `../shared/data/office-fixtures` (SEOGO_SHARED_DATA).
+    fn fixture(name: &str) -> Parsed {
+        let dir = std::env::var_os("SEOGO_SHARED_DATA")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
+        let path = dir.join("office-fixtures/unstructured").join(name);
+        inspect_file(&path, name, &ParseOptions::default()).expect(name)
+    }
+
+    #[test]
+    fn csv_fixtures_keep_their_cells() {
+        let semicolon = fixture("semicolon-delimited.csv");
+        assert!(semicolon.documents[0].sections[0]
+            .text
+            .contains("| sed, do | eiusmod | tempor incididunt |"));
+        let escaped = fixture("csv-with-escaped-commas.csv");
+        assert!(escaped.documents[0].sections[0]
+            .text
+            .contains("| A | A | A | A,A | A |"));
+        let tsv = fixture("stanley-cups.tsv");
+        assert_eq!(tsv.format, "TSV");
+        assert!(tsv.documents[0].sections[0]
+            .text
+            .contains("| Blues | STL | 1 |"));
+    }
+
+    #[test]
+    fn recognised_but_unread_formats_are_named() {
+        for (name, bytes, said) in [
+            ("a.hwp", &b"%PDF-1.4\n1 0 obj"[..], "PDF is not read"),
+            ("scan.pdf", b"\x89PNG\r\n\x1a\n\0\0", "image has no text"),
+            (
+                "page.txt",
+                b"<!DOCTYPE html><html><body>x</body></html>",
+                "HTML is not read",
+            ),
+            ("x.bin", b"abc\0def", "NUL bytes"),
+        ] {
+            let err = inspect(name, bytes).expect_err(name).to_string();
+            assert!(err.starts_with(name) && err.contains(said), "{err}");
+        }
     }
 }

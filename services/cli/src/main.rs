@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use seogo_docs::parse::{inspect_file, ParseOptions};
 use seogo_docs::Domain;
 use seogo_engine::answer::AskRequest;
 use seogo_engine::eval::EvalRequest;
@@ -43,6 +44,13 @@ enum Command {
         doc_id: String,
         #[arg(long, env = "SEOGO_COLLECTION", default_value = DEFAULT_COLLECTION)]
         collection: String,
+    },
+    /// Show what Seogo extracts from one file (format, encoding, sections,
+    /// pages), without indexing it.
+    Parse {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
     },
     /// Search a collection.
     Search(SearchArgs),
@@ -247,6 +255,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("seogo: no document `{doc_id}` in collection `{collection}`");
                 Ok(ExitCode::FAILURE)
             }
+        }
+        Command::Parse { file, json } => {
+            let opts = ParseOptions {
+                max_file_bytes: engine.config().data.max_file_bytes,
+                ..ParseOptions::default()
+            };
+            let parsed = inspect_file(&file, &file.display().to_string(), &opts)?;
+            output::print_parsed(&parsed, json)?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Search(args) => {
             let req = SearchRequest {

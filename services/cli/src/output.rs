@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
+use seogo_docs::parse::Parsed;
 use seogo_engine::answer::Answer;
 use seogo_engine::bench::LexicalBench;
 use seogo_engine::eval::EvalReport;
@@ -187,6 +188,33 @@ pub fn print_eval(report: &EvalReport, json: bool) -> anyhow::Result<()> {
             println!(
                 "  {domain:<12} {mode:<8} nDCG@10 {:.4}  MRR@10 {:.4}",
                 m.ndcg_10, m.mrr_10
+            );
+        }
+    }
+    Ok(())
+}
+
+pub fn print_parsed(parsed: &Parsed, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(parsed)?);
+        return Ok(());
+    }
+    println!(
+        "{} ({}), {} document(s)",
+        parsed.format,
+        parsed.encoding,
+        parsed.documents.len()
+    );
+    for doc in parsed.documents.iter().take(20) {
+        println!("{}  [{}]", doc.title, doc.id);
+        for s in &doc.sections {
+            let page = s.page.map(|p| format!(" · p. {p}")).unwrap_or_default();
+            let preview: String = s.text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let preview: String = preview.chars().take(100).collect();
+            println!(
+                "  {}{page} ({} chars)\n    {preview}",
+                s.heading_path.join(" > "),
+                s.text.chars().count()
             );
         }
     }
