@@ -9,25 +9,34 @@ const ROWS_PER_SECTION: usize = 40;
 /// The delimiter that splits the first lines most consistently: `,` `;`
 /// `\t` or `|` (a ".csv" from a Korean or European Excel is often `;`).
 pub(crate) fn pick_delimiter(text: &str, default: u8) -> u8 {
-    let lines: Vec<&str> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .take(20)
-        .collect();
+    let lines = head_lines(text);
     let mut best = (0, default);
     for d in [b',', b';', b'\t', b'|'] {
-        let counts: Vec<usize> = lines
-            .iter()
-            .map(|l| l.bytes().filter(|&b| b == d).count())
-            .collect();
-        let Some(&first) = counts.first() else {
-            continue;
-        };
-        if first > best.0 && counts.iter().all(|&c| c == first) {
-            best = (first, d);
+        if let Some(count) = consistent_count(&lines, d) {
+            if count > best.0 {
+                best = (count, d);
+            }
         }
     }
     best.1
+}
+
+/// The first non-empty lines (up to 20): what a delimiter is judged on.
+pub(crate) fn head_lines(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(20)
+        .collect()
+}
+
+/// How often `delimiter` occurs on each of `lines`, when that is the same
+/// number, at least one, on every line.
+pub(crate) fn consistent_count(lines: &[&str], delimiter: u8) -> Option<usize> {
+    let mut counts = lines
+        .iter()
+        .map(|l| l.bytes().filter(|&b| b == delimiter).count());
+    let first = counts.next()?;
+    (first >= 1 && counts.all(|c| c == first)).then_some(first)
 }
 
 /// Fills `doc` with the table in `text`; quoted fields may hold the

@@ -5,6 +5,8 @@
 
 use std::path::Path;
 
+use crate::delimited::{consistent_count, head_lines};
+
 /// Every format Seogo recognises; [`Kind::is_readable`] says which this
 /// build turns into documents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -249,21 +251,14 @@ fn is_email(text: &str) -> bool {
 /// A file whose first lines all split into the same number (≥ 2) of
 /// tab- or comma-separated fields.
 fn delimited_kind(text: &str) -> Option<Kind> {
-    let lines: Vec<&str> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .take(20)
-        .collect();
+    let lines = head_lines(text);
     if lines.len() < 2 {
         return None;
     }
-    for (delimiter, kind) in [('\t', Kind::Tsv), (',', Kind::Csv)] {
-        let counts: Vec<usize> = lines.iter().map(|l| l.matches(delimiter).count()).collect();
-        if counts[0] >= 1 && counts.iter().all(|&c| c == counts[0]) {
-            return Some(kind);
-        }
-    }
-    None
+    [(b'\t', Kind::Tsv), (b',', Kind::Csv)]
+        .into_iter()
+        .find(|&(d, _)| consistent_count(&lines, d).is_some())
+        .map(|(_, kind)| kind)
 }
 
 #[cfg(test)]

@@ -44,14 +44,6 @@ pub fn read_file(
     doc_id: &str,
     opts: &ParseOptions,
 ) -> Result<Vec<Document>, DocError> {
-    let meta = std::fs::metadata(path).map_err(|e| DocError::io(path, e))?;
-    if meta.len() > opts.max_file_bytes {
-        return Err(DocError::TooLarge {
-            path: path.into(),
-            size: meta.len(),
-            limit: opts.max_file_bytes,
-        });
-    }
     inspect_file(path, doc_id, opts).map(|p| p.documents)
 }
 

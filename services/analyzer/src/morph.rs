@@ -104,23 +104,10 @@ impl Tokenizer for MorphAnalyzer {
 
 #[cfg(test)]
 mod tests {
-    use std::path::{Path, PathBuf};
-    use std::sync::OnceLock;
-
     use super::*;
 
     fn analyzer() -> MorphAnalyzer {
-        static DICT: OnceLock<Arc<Dictionary>> = OnceLock::new();
-        let dict = DICT.get_or_init(|| {
-            let dir = match std::env::var_os("SEOGO_MODELS_DIR") {
-                Some(dir) => PathBuf::from(dir).join("mecab-ko-dic"),
-                None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/mecab-ko-dic"),
-            };
-            Arc::new(Dictionary::open(&dir).unwrap_or_else(|e| {
-                panic!("{e}: run `seogo models install` (or set SEOGO_MODELS_DIR)")
-            }))
-        });
-        MorphAnalyzer::new(dict.clone())
+        MorphAnalyzer::new(crate::mecab::tests::shared_dictionary())
     }
 
     fn terms(text: &str) -> String {

@@ -6,11 +6,12 @@
 use std::path::Path;
 use std::time::Instant;
 
-use seogo_docs::{chunk_document, Chunk, ChunkerConfig};
+use seogo_docs::{chunk_document, Chunk};
 use seogo_index::{AnalyzerKind, LexicalIndex};
 use serde::Serialize;
 
 use crate::eval::dataset::Dataset;
+use crate::eval::percentile;
 use crate::retrieve::Scope;
 use crate::{Engine, EngineError};
 
@@ -67,21 +68,13 @@ impl Engine {
     ) -> Result<LexicalBench, EngineError> {
         let name = dataset.display().to_string();
         let dataset = Dataset::load(dataset, None, self.config().data.max_file_bytes)?;
-        let chunker = ChunkerConfig {
-            max_tokens: self.config().chunking.max_tokens,
-            overlap_tokens: self.config().chunking.overlap_tokens,
-        };
+        let chunker = self.config().chunking.chunker();
         let docs: Vec<(&str, Vec<Chunk>)> = dataset
             .corpus
             .iter()
             .map(|d| (d.id.as_str(), chunk_document(d, &chunker)))
             .collect();
-        let bytes: usize = dataset
-            .corpus
-            .iter()
-            .flat_map(|d| &d.sections)
-            .map(|s| s.text.len())
-            .sum();
+        let bytes = dataset.text_bytes();
         let megabytes = bytes as f64 / 1e6;
         let resources = self.lexical_resources()?;
         let public = Scope::default().filter()?;
@@ -113,18 +106,13 @@ impl Engine {
             }
             std::fs::remove_dir_all(&dir).map_err(|e| EngineError::io(&dir, e))?;
             latencies.sort_by(f64::total_cmp);
-            let pct = |q: f64| {
-                let i =
-                    ((q * latencies.len() as f64).ceil() as usize).clamp(1, latencies.len().max(1));
-                latencies.get(i - 1).copied().unwrap_or(0.0)
-            };
             rows.push(LexicalBenchRow {
                 analyzer: kind.to_string(),
                 index_seconds: (best * 1000.0).round() / 1000.0,
                 mb_per_s: round2(megabytes / best),
                 size_ratio: round2(size as f64 / bytes.max(1) as f64),
-                query_p50_ms: round2(pct(0.5)),
-                query_p99_ms: round2(pct(0.99)),
+                query_p50_ms: round2(percentile(&latencies, 0.5)),
+                query_p99_ms: round2(percentile(&latencies, 0.99)),
             });
         }
         Ok(LexicalBench {

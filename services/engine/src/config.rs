@@ -93,6 +93,16 @@ pub struct ChunkingConfig {
     pub overlap_tokens: usize,
 }
 
+impl ChunkingConfig {
+    /// The chunker these settings describe.
+    pub fn chunker(&self) -> seogo_docs::ChunkerConfig {
+        seogo_docs::ChunkerConfig {
+            max_tokens: self.max_tokens,
+            overlap_tokens: self.overlap_tokens,
+        }
+    }
+}
+
 impl Default for ChunkingConfig {
     fn default() -> Self {
         let d = seogo_docs::ChunkerConfig::default();

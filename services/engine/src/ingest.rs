@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use seogo_docs::parse::{read_file, ParseOptions};
-use seogo_docs::{chunk_document, Acl, Chunk, ChunkerConfig, Document, Domain};
+use seogo_docs::{chunk_document, Acl, Chunk, Document, Domain};
 use serde::Serialize;
 
 use seogo_models::Embedder;
@@ -171,10 +171,7 @@ impl Engine {
         report: &mut IngestReport,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<(HashSet<String>, HashSet<String>), EngineError> {
-        let chunker = ChunkerConfig {
-            max_tokens: self.config().chunking.max_tokens,
-            overlap_tokens: self.config().chunking.overlap_tokens,
-        };
+        let chunker = self.config().chunking.chunker();
         let mut seen: HashSet<String> = HashSet::new();
         let mut failed_sources: HashSet<String> = HashSet::new();
         let mut pending: Vec<(Document, Vec<Chunk>)> = Vec::new();

@@ -15,7 +15,7 @@
 
 mod files;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 mod viterbi;
 
 use std::fmt;

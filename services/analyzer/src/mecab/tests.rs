@@ -3,7 +3,7 @@
 //! the same dictionary files.
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use super::*;
 
@@ -14,9 +14,10 @@ fn dict_dir() -> PathBuf {
     }
 }
 
-/// Loaded once per test binary (~100 MB).
-fn dict() -> &'static Dictionary {
-    static DICT: OnceLock<Dictionary> = OnceLock::new();
+/// The real dictionary, loaded once per test binary (~100 MB) and shared
+/// by every test module of the crate.
+fn loaded() -> &'static Arc<Dictionary> {
+    static DICT: OnceLock<Arc<Dictionary>> = OnceLock::new();
     DICT.get_or_init(|| {
         let dir = dict_dir();
         assert!(
@@ -24,8 +25,16 @@ fn dict() -> &'static Dictionary {
             "mecab-ko-dic not found at {}: run `seogo models install` (or set SEOGO_MODELS_DIR)",
             dir.display()
         );
-        Dictionary::open(&dir).expect("open mecab-ko-dic")
+        Arc::new(Dictionary::open(&dir).expect("open mecab-ko-dic"))
     })
+}
+
+pub(crate) fn shared_dictionary() -> Arc<Dictionary> {
+    loaded().clone()
+}
+
+fn dict() -> &'static Dictionary {
+    loaded()
 }
 
 /// "surface/POS" joined by spaces, like the oracle's output.

@@ -52,6 +52,20 @@ pub(super) struct Lattice {
     path: Vec<u32>,
 }
 
+impl Lattice {
+    /// Fills `left` with (right context id, cost, node) of every node that
+    /// ends at `pos`: the candidates a node starting there connects to.
+    fn gather_left(&mut self, pos: usize) {
+        self.left.clear();
+        let mut l = self.end_head[pos];
+        while l != NIL {
+            let n = &self.nodes[l as usize];
+            self.left.push((n.rc, n.cost, l));
+            l = n.enext;
+        }
+    }
+}
+
 /// Where to cut `text` for the next lattice: nowhere when it fits in
 /// [`SEGMENT_BYTES`]; else at the start of a whitespace run in the last
 /// three quarters of that window, preferring a paragraph end (a line break
@@ -138,13 +152,7 @@ impl Dictionary {
             if lat.nodes.len() == first {
                 continue;
             }
-            lat.left.clear();
-            let mut l = lat.end_head[pos];
-            while l != NIL {
-                let n = &lat.nodes[l as usize];
-                lat.left.push((n.rc, n.cost, l));
-                l = n.enext;
-            }
+            lat.gather_left(pos);
             // MeCab connects its `bnext` list: newest node first.
             for i in (first..lat.nodes.len()).rev() {
                 let (best, prev) = self.best_left(&lat.left, lat.nodes[i].lc);
@@ -162,13 +170,7 @@ impl Dictionary {
         let Some(last) = (1..=len).rev().find(|&p| lat.end_head[p] != NIL) else {
             return;
         };
-        lat.left.clear();
-        let mut l = lat.end_head[last];
-        while l != NIL {
-            let n = &lat.nodes[l as usize];
-            lat.left.push((n.rc, n.cost, l));
-            l = n.enext;
-        }
+        lat.gather_left(last);
         let (_, mut at) = self.best_left(&lat.left, 0);
         lat.path.clear();
         while at != 0 && at != NIL {

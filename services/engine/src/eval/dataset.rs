@@ -31,6 +31,15 @@ pub(crate) struct Dataset {
 }
 
 impl Dataset {
+    /// Bytes of source text in the corpus (for throughput figures).
+    pub fn text_bytes(&self) -> usize {
+        self.corpus
+            .iter()
+            .flat_map(|d| &d.sections)
+            .map(|s| s.text.len())
+            .sum()
+    }
+
     /// A BEIR folder, or a SQuAD JSON file (or a folder holding one).
     pub fn load(
         path: &Path,

@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 pub(crate) mod dataset;
 
 use dataset::Dataset;
-use seogo_docs::{chunk_document, ChunkerConfig};
+use seogo_docs::chunk_document;
 use seogo_index::{AnalyzerKind, LexicalIndex};
 
 use crate::ingest::Progress;
@@ -157,7 +157,7 @@ fn round4(x: f64) -> f64 {
 }
 
 /// Nearest-rank percentile of sorted values.
-fn percentile(sorted: &[f64], q: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
@@ -190,12 +190,7 @@ impl Engine {
         }
         let name = format!("eval-{}", &hex::encode(h.finalize())[..12]);
 
-        let corpus_bytes: usize = dataset
-            .corpus
-            .iter()
-            .flat_map(|d| &d.sections)
-            .map(|s| s.text.len())
-            .sum();
+        let megabytes = round4(dataset.text_bytes() as f64 / 1e6);
         let (lexical_only, indexing) = if needs_dense {
             let started = Instant::now();
             self.open_collection(&name, Some(analyzer))?;
@@ -210,12 +205,13 @@ impl Engine {
             }
             let indexing = (report.chunks_written > 0).then(|| IndexingStats {
                 chunks: report.chunks_written,
-                megabytes: round4(corpus_bytes as f64 / 1e6),
+                megabytes,
                 seconds: round4(started.elapsed().as_secs_f64()),
             });
             (None, indexing)
         } else {
-            let (index, indexing) = self.lexical_eval_index(&name, analyzer, &dataset.corpus)?;
+            let (index, indexing) =
+                self.lexical_eval_index(&name, analyzer, &dataset.corpus, megabytes)?;
             (Some(index), indexing)
         };
         let public = Scope::default().filter()?;
@@ -282,12 +278,14 @@ impl Engine {
     }
 
     /// The lexical-only evaluation index under `DATA/eval/NAME`, built
-    /// unless a complete one is there.
+    /// unless a complete one is there. `megabytes` is the corpus's text, for
+    /// the indexing figures.
     fn lexical_eval_index(
         &self,
         name: &str,
         analyzer: AnalyzerKind,
         corpus: &[seogo_docs::Document],
+        megabytes: f64,
     ) -> Result<(LexicalIndex, Option<IndexingStats>), EngineError> {
         let dir = self.config().data.dir.join("eval").join(name);
         let done = dir.join("complete");
@@ -295,22 +293,17 @@ impl Engine {
         if done.exists() {
             return Ok((index, None));
         }
-        let chunker = ChunkerConfig {
-            max_tokens: self.config().chunking.max_tokens,
-            overlap_tokens: self.config().chunking.overlap_tokens,
-        };
+        let chunker = self.config().chunking.chunker();
         let started = Instant::now();
-        let (mut chunks, mut bytes) = (0, 0);
+        let mut chunks = 0;
         for doc in corpus {
             let doc_chunks = chunk_document(doc, &chunker);
             chunks += doc_chunks.len();
-            bytes += doc.sections.iter().map(|s| s.text.len()).sum::<usize>();
             index.replace_document(&doc.id, &doc_chunks)?;
         }
         index.commit()?;
         let seconds = round4(started.elapsed().as_secs_f64());
         std::fs::write(&done, b"").map_err(|e| EngineError::io(&done, e))?;
-        let megabytes = round4(bytes as f64 / 1e6);
         Ok((
             index,
             Some(IndexingStats {
