@@ -228,16 +228,8 @@ mod tests {
             .map(|i| format!("문장 {i}번은 점검 절차를 설명한다. "))
             .collect();
         let d = doc(vec![
-            Section {
-                heading_path: vec!["A".into()],
-                page: Some(1),
-                text: "짧은 문단".into(),
-            },
-            Section {
-                heading_path: vec!["B".into()],
-                page: Some(2),
-                text: long,
-            },
+            Section::new(vec!["A".into()], Some(1), "짧은 문단".into()),
+            Section::new(vec!["B".into()], Some(2), long),
         ]);
         let cfg = ChunkerConfig::default();
         let chunks = chunk_document(&d, &cfg);

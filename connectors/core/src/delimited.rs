@@ -1,10 +1,4 @@
-//! CSV and TSV: a table per file, cut into sections of rows that each
-//! repeat the header, so every chunk can be read (and cited) on its own.
-
-use crate::types::{Document, Section};
-
-/// Rows per section: a screenful, well under a chunk.
-const ROWS_PER_SECTION: usize = 40;
+//! CSV and TSV: telling the delimiter and reading the rows.
 
 /// The delimiter that splits the first lines most consistently: `,` `;`
 /// `\t` or `|` (a ".csv" from a Korean or European Excel is often `;`).
@@ -39,13 +33,9 @@ pub(crate) fn consistent_count(lines: &[&str], delimiter: u8) -> Option<usize> {
     (first >= 1 && counts.all(|c| c == first)).then_some(first)
 }
 
-/// Fills `doc` with the table in `text`; quoted fields may hold the
+/// The non-empty rows of `text`, cells trimmed; quoted fields may hold the
 /// delimiter and line breaks (RFC 4180).
-pub(crate) fn parse_delimited(
-    text: &str,
-    delimiter: u8,
-    mut doc: Document,
-) -> Result<Document, String> {
+pub(crate) fn read_rows(text: &str, delimiter: u8) -> Result<Vec<Vec<String>>, String> {
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
@@ -59,38 +49,5 @@ pub(crate) fn parse_delimited(
             rows.push(row);
         }
     }
-    let Some((header, body)) = rows.split_first() else {
-        return Err("no rows".into());
-    };
-    let width = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let render = |row: &[String]| {
-        let cells: Vec<String> = (0..width)
-            .map(|i| {
-                row.get(i)
-                    .map_or(String::new(), |c| c.replace('|', "\\|").replace('\n', " "))
-            })
-            .collect();
-        format!("| {} |", cells.join(" | "))
-    };
-    let head = format!("{}\n|{}", render(header), " --- |".repeat(width));
-    if body.is_empty() {
-        doc.sections.push(Section {
-            heading_path: vec![doc.title.clone()],
-            page: None,
-            text: head.clone(),
-        });
-    }
-    for (n, block) in body.chunks(ROWS_PER_SECTION).enumerate() {
-        let first = n * ROWS_PER_SECTION + 1;
-        let lines: Vec<String> = block.iter().map(|r| render(r)).collect();
-        doc.sections.push(Section {
-            heading_path: vec![
-                doc.title.clone(),
-                format!("rows {first}–{}", first + block.len() - 1),
-            ],
-            page: None,
-            text: format!("{head}\n{}", lines.join("\n")),
-        });
-    }
-    Ok(doc)
+    Ok(rows)
 }

@@ -218,7 +218,7 @@ pub fn sniff_text(path: &Path, text: &str) -> Kind {
     }
     if text
         .lines()
-        .any(|l| crate::parse::heading_level(l).is_some())
+        .any(|l| crate::formats::text::heading_level(l).is_some())
     {
         Kind::Markdown
     } else {

@@ -5,11 +5,12 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum DocError {
     /// The file could not be read (missing, permissions, a directory error).
-    #[error("{path}: cannot read: {source}")]
+    /// (The cause is in the message and not a `source`, so `anyhow` does
+    /// not print it twice.)
+    #[error("{path}: cannot read: {cause}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The file has no text to index.
     #[error("{path}: empty file, nothing to index")]
@@ -34,13 +35,33 @@ pub enum DocError {
     /// A format this build cannot read (yet).
     #[error("{path}: unsupported format: {reason}")]
     Unsupported { path: PathBuf, reason: String },
+    /// The bytes are not a well-formed file of the format they claim.
+    #[error("{path}: damaged {format}: {reason}")]
+    Malformed {
+        path: PathBuf,
+        format: &'static str,
+        reason: String,
+    },
+    /// Password-protected, encrypted or distribution-protected content.
+    #[error("{path}: {format} is encrypted or protected, cannot read it: {reason}")]
+    Encrypted {
+        path: PathBuf,
+        format: &'static str,
+        reason: String,
+    },
+    /// A parsing limit (`[parse]` in seogo.toml) was reached.
+    #[error("{path}: refused: {reason}")]
+    LimitExceeded { path: PathBuf, reason: String },
+    /// Parsing took longer than `parse.max_seconds`.
+    #[error("{path}: parsing took longer than the {seconds}-second limit (parse.max_seconds)")]
+    Timeout { path: PathBuf, seconds: u64 },
 }
 
 impl DocError {
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub(crate) fn io(path: impl Into<PathBuf>, cause: std::io::Error) -> Self {
         DocError::Io {
             path: path.into(),
-            source,
+            cause,
         }
     }
 }

@@ -10,9 +10,15 @@ pub mod chunk;
 mod delimited;
 pub mod detect;
 mod error;
+mod formats;
+mod limits;
+mod outline;
 pub mod parse;
 mod types;
+mod xml;
+mod zipped;
 
 pub use chunk::{chunk_document, ChunkerConfig};
 pub use error::DocError;
-pub use types::{content_hash, Acl, Chunk, Document, Domain, Section, PUBLIC_GROUP};
+pub use limits::Limits;
+pub use types::{content_hash, Acl, Chunk, Document, Domain, Section, Table, PUBLIC_GROUP};

@@ -95,7 +95,84 @@ pub struct Section {
     /// `["3. 점검 절차", "3.2 베어링 점검"]`.
     pub heading_path: Vec<String>,
     pub page: Option<u32>,
+    /// What the chunker and the indexes read; a table's Markdown rendering.
     pub text: String,
+    /// The cells, when this section is (part of) a table: the finance
+    /// connector reads numbers from here rather than re-parsing Markdown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<Table>,
+    /// Where in the source this came from, in the format's own terms
+    /// ("sheet 매출 · A1:F40", "slide 3", "section 0 · paragraph 12").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locator: Option<String>,
+}
+
+impl Section {
+    /// Prose under `heading_path` on `page`.
+    pub fn new(heading_path: Vec<String>, page: Option<u32>, text: String) -> Self {
+        Self {
+            heading_path,
+            page,
+            text,
+            table: None,
+            locator: None,
+        }
+    }
+}
+
+/// A table as rows of cell text; the first `header_rows` rows are headers.
+/// Merged cells repeat their text in every cell they cover, so each row
+/// reads on its own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Table {
+    pub header_rows: usize,
+    pub rows: Vec<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
+}
+
+impl Table {
+    /// Columns of the widest row.
+    pub fn width(&self) -> usize {
+        self.rows.iter().map(Vec::len).max().unwrap_or(0)
+    }
+
+    /// GitHub-style Markdown: the header row(s), a rule, the body; a table
+    /// without header rows gets an empty header so it still renders.
+    pub fn to_markdown(&self) -> String {
+        let width = self.width();
+        let render = |row: &[String]| {
+            let cells: Vec<String> = (0..width)
+                .map(|i| {
+                    row.get(i).map_or(String::new(), |c| {
+                        c.replace('|', "\\|").replace(['\n', '\r'], " ")
+                    })
+                })
+                .collect();
+            format!("| {} |", cells.join(" | "))
+        };
+        let mut out = String::new();
+        if let Some(caption) = &self.caption {
+            out.push_str(caption);
+            out.push('\n');
+        }
+        let (head, body) = self.rows.split_at(self.header_rows.min(self.rows.len()));
+        if head.is_empty() {
+            out.push_str(&render(&[]));
+            out.push('\n');
+        }
+        for row in head {
+            out.push_str(&render(row));
+            out.push('\n');
+        }
+        out.push('|');
+        out.push_str(&" --- |".repeat(width));
+        for row in body {
+            out.push('\n');
+            out.push_str(&render(row));
+        }
+        out
+    }
 }
 
 /// A parsed source document, before chunking.
@@ -193,5 +270,21 @@ mod tests {
             assert_eq!(d.as_str().parse::<Domain>(), Ok(d));
         }
         assert!("retail".parse::<Domain>().is_err());
+    }
+
+    #[test]
+    fn tables_render_with_header_and_escaped_cells() {
+        let table = Table {
+            header_rows: 1,
+            rows: vec![
+                vec!["품번".into(), "재고".into()],
+                vec!["PN-1|A".into(), "3\n개".into(), "extra".into()],
+            ],
+            caption: None,
+        };
+        assert_eq!(
+            table.to_markdown(),
+            "| 품번 | 재고 |  |\n| --- | --- | --- |\n| PN-1\\|A | 3 개 | extra |"
+        );
     }
 }

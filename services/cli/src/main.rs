@@ -258,7 +258,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Parse { file, json } => {
             let opts = ParseOptions {
-                max_file_bytes: engine.config().data.max_file_bytes,
+                limits: engine.config().parse.clone(),
                 ..ParseOptions::default()
             };
             let parsed = inspect_file(&file, &file.display().to_string(), &opts)?;

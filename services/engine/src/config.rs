@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 #[serde(default, deny_unknown_fields)]
 pub struct EngineConfig {
     pub data: DataConfig,
+    /// Per-file parsing limits: what a hostile file may cost.
+    pub parse: seogo_docs::Limits,
     pub models: ModelsConfig,
     pub chunking: ChunkingConfig,
     pub retrieval: RetrievalConfig,
@@ -24,15 +26,12 @@ pub struct EngineConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct DataConfig {
     pub dir: PathBuf,
-    /// Files larger than this are refused before being read.
-    pub max_file_bytes: u64,
 }
 
 impl Default for DataConfig {
     fn default() -> Self {
         Self {
             dir: PathBuf::from("data"),
-            max_file_bytes: 256 * 1024 * 1024,
         }
     }
 }

@@ -96,7 +96,7 @@ impl Engine {
         let opts = ParseOptions {
             domain: req.domain,
             acl: Acl::from_groups(&req.acl),
-            max_file_bytes: self.config().data.max_file_bytes,
+            limits: self.config().parse.clone(),
         };
         let parsed: Vec<(PathBuf, Result<Vec<Document>, seogo_docs::DocError>)> = files
             .par_iter()

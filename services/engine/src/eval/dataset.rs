@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use seogo_docs::parse::{read_file, ParseOptions};
-use seogo_docs::{content_hash, Acl, Document, Domain, Section};
+use seogo_docs::{content_hash, Acl, Document, Domain, Limits, Section};
 use serde::Deserialize;
 
 use crate::EngineError;
@@ -41,13 +41,9 @@ impl Dataset {
     }
 
     /// A BEIR folder, or a SQuAD JSON file (or a folder holding one).
-    pub fn load(
-        path: &Path,
-        split: Option<&str>,
-        max_file_bytes: u64,
-    ) -> Result<Self, EngineError> {
+    pub fn load(path: &Path, split: Option<&str>, limits: &Limits) -> Result<Self, EngineError> {
         if path.join("corpus.jsonl").exists() {
-            return load_beir(path, split, max_file_bytes);
+            return load_beir(path, split, limits);
         }
         let file = if path.is_dir() {
             let mut json: Vec<PathBuf> = std::fs::read_dir(path)
@@ -93,13 +89,13 @@ fn id_string(v: serde_json::Value) -> String {
     }
 }
 
-fn load_beir(dir: &Path, split: Option<&str>, max_file_bytes: u64) -> Result<Dataset, EngineError> {
+fn load_beir(dir: &Path, split: Option<&str>, limits: &Limits) -> Result<Dataset, EngineError> {
     let corpus_path = dir.join("corpus.jsonl");
     let corpus_bytes = read(&corpus_path)?;
     let opts = ParseOptions {
         domain: Domain::General,
         acl: Acl::public(),
-        max_file_bytes,
+        limits: limits.clone(),
     };
     let corpus = read_file(&corpus_path, &corpus_path.to_string_lossy(), &opts)
         .map_err(|e| EngineError::BadRequest(e.to_string()))?;
@@ -229,11 +225,7 @@ fn load_squad(path: &Path) -> Result<Dataset, EngineError> {
                 domain: Domain::General,
                 acl: Acl::public(),
                 metadata: Default::default(),
-                sections: vec![Section {
-                    heading_path: Vec::new(),
-                    page: None,
-                    text: paragraph.context,
-                }],
+                sections: vec![Section::new(Vec::new(), None, paragraph.context)],
             });
         }
     }

@@ -174,11 +174,7 @@ impl Engine {
         req: &EvalRequest,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<EvalReport, EngineError> {
-        let dataset = Dataset::load(
-            &req.dataset,
-            req.split.as_deref(),
-            self.config().data.max_file_bytes,
-        )?;
+        let dataset = Dataset::load(&req.dataset, req.split.as_deref(), &self.config().parse)?;
         let analyzer = req.analyzer.unwrap_or(self.config().lexical.analyzer);
         let needs_dense = req.modes.iter().any(|m| *m != SearchMode::Bm25);
         let mut h = Sha256::new();
