@@ -157,7 +157,7 @@ fn hostile_files_fail_alone_with_a_named_reason() {
     let failures: Vec<&str> = err.lines().filter(|l| l.contains("failed:")).collect();
     assert_eq!(failures.len(), 4, "{err}");
     for (name, reason) in [
-        ("empty.txt", "empty file"),
+        ("empty.txt", "no text to index"),
         ("latin1.txt", "invalid UTF-8"),
         ("binary.md", "image has no text"),
         ("does-not-exist", "cannot read"),

@@ -16,6 +16,8 @@ pub enum Kind {
     Xlsx,
     Pptx,
     Ods,
+    /// OpenDocument text.
+    Odt,
     Hwpx,
     /// HWP 5.0 (OLE compound file with a `FileHeader` stream).
     Hwp,
@@ -23,6 +25,9 @@ pub enum Kind {
     Xls,
     /// Word 97–2003.
     Doc,
+    /// A password-protected DOCX/XLSX/PPTX (a compound file holding an
+    /// `EncryptedPackage` stream).
+    EncryptedOffice,
     /// A zip archive that is no Office/HWPX document.
     Zip,
     Rtf,
@@ -46,10 +51,12 @@ impl Kind {
             Kind::Xlsx => "XLSX",
             Kind::Pptx => "PPTX",
             Kind::Ods => "ODS",
+            Kind::Odt => "ODT",
             Kind::Hwpx => "HWPX",
             Kind::Hwp => "HWP 5.0",
             Kind::Xls => "XLS",
             Kind::Doc => "DOC",
+            Kind::EncryptedOffice => "encrypted Office document",
             Kind::Zip => "zip archive",
             Kind::Rtf => "RTF",
             Kind::Image => "image",
@@ -93,10 +100,12 @@ pub fn sniff_binary(bytes: &[u8]) -> Option<Kind> {
         };
         return Some(if has("FileHeader") && has("BodyText") {
             Kind::Hwp
-        } else if has("Workbook") || has("Book") {
-            Kind::Xls
+        } else if has("EncryptedPackage") {
+            Kind::EncryptedOffice
         } else if has("WordDocument") {
             Kind::Doc
+        } else if has("Workbook") || has("Book") {
+            Kind::Xls
         } else {
             Kind::Zip
         });
@@ -146,6 +155,12 @@ fn zip_kind(bytes: &[u8]) -> Kind {
             if mime.starts_with(b"application/vnd.oasis.opendocument.spreadsheet") {
                 return Kind::Ods;
             }
+            if mime.starts_with(b"application/vnd.oasis.opendocument.text") {
+                return Kind::Odt;
+            }
+            if mime.starts_with(b"application/epub+zip") {
+                return Kind::Zip;
+            }
         }
         names.push(String::from_utf8_lossy(name).into_owned());
         // Sizes may live in a data descriptor (flag bit 3): stop there.
@@ -153,6 +168,21 @@ fn zip_kind(bytes: &[u8]) -> Kind {
             break;
         }
         at = data_start + size;
+    }
+    // Local headers may stop early (data descriptors); the central
+    // directory at the end names every member.
+    let known = ["word/", "xl/", "ppt/", "Contents/"];
+    if !names.iter().any(|n| known.iter().any(|k| n.starts_with(k))) {
+        for marker in [
+            "word/document.xml",
+            "xl/workbook",
+            "ppt/presentation.xml",
+            "Contents/section",
+        ] {
+            if bytes.windows(marker.len()).any(|w| w == marker.as_bytes()) {
+                names.push(marker.to_string());
+            }
+        }
     }
     let has = |prefix: &str| names.iter().any(|n| n.starts_with(prefix));
     if has("word/") {
@@ -188,7 +218,8 @@ pub fn sniff_text(path: &Path, text: &str) -> Kind {
         return Kind::Html;
     }
     if head.starts_with("<?xml") || (head.starts_with('<') && head.contains("</")) {
-        return if head.contains("<html") {
+        let html = ["<html", "<head", "<body", "<!doctype html"];
+        return if html.iter().any(|tag| head.contains(tag)) {
             Kind::Html
         } else {
             Kind::Xml
@@ -230,7 +261,9 @@ pub fn sniff_text(path: &Path, text: &str) -> Kind {
 /// or Message-ID among them.
 fn is_email(text: &str) -> bool {
     let mut names = Vec::new();
-    for line in text.lines().take(64) {
+    // An mbox export starts with its "From sender date" separator line.
+    let skip = usize::from(text.starts_with("From "));
+    for line in text.lines().skip(skip).take(64) {
         if line.is_empty() {
             break;
         }

@@ -13,7 +13,7 @@ pub enum DocError {
         cause: std::io::Error,
     },
     /// The file has no text to index.
-    #[error("{path}: empty file, nothing to index")]
+    #[error("{path}: no text to index")]
     Empty { path: PathBuf },
     /// A text format whose bytes are not UTF-8.
     #[error("{path}: invalid UTF-8 at byte {offset}")]

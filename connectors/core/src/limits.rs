@@ -58,6 +58,18 @@ pub(crate) enum Failure {
     Timeout,
 }
 
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Malformed(r) => write!(f, "damaged: {r}"),
+            Failure::Encrypted(r) => write!(f, "encrypted: {r}"),
+            Failure::Limit(r) => write!(f, "refused: {r}"),
+            Failure::Unsupported(r) => write!(f, "unsupported: {r}"),
+            Failure::Timeout => f.write_str("took longer than parse.max_seconds"),
+        }
+    }
+}
+
 impl Failure {
     pub(crate) fn malformed(reason: impl std::fmt::Display) -> Self {
         Failure::Malformed(reason.to_string())

@@ -231,8 +231,8 @@ fn extract(
         Kind::Text => Ok(formats::text::plain(text)),
         Kind::Csv => formats::text::delimited(text, pick_delimiter(text, b','), title),
         Kind::Tsv => formats::text::delimited(text, b'\t', title),
-        Kind::Html => formats::html::extract(text.as_bytes(), budget),
-        Kind::Xml => formats::markup::extract(text.as_bytes(), budget),
+        Kind::Html => formats::html::extract(text, budget),
+        Kind::Xml => formats::markup::extract(text, budget),
         Kind::Json => formats::markup::extract_json(text, budget),
         Kind::Eml => formats::eml::extract(text.as_bytes(), budget),
         Kind::Rtf => formats::rtf::extract(bytes, budget),
@@ -240,9 +240,13 @@ fn extract(
         Kind::Docx => formats::docx::extract(bytes, budget),
         Kind::Pptx => formats::pptx::extract(bytes, budget),
         Kind::Xlsx | Kind::Xls | Kind::Ods => formats::sheet::extract(bytes, budget),
+        Kind::Odt => formats::odt::extract(bytes, budget),
         Kind::Hwpx => formats::hwpx::extract(bytes, budget),
         Kind::Hwp => formats::hwp::extract(bytes, budget),
         Kind::Zip => formats::archive::extract(bytes, budget),
+        Kind::EncryptedOffice => Err(Failure::Encrypted(
+            "password-protected (an EncryptedPackage inside a compound file)".into(),
+        )),
         Kind::Doc => Err(Failure::Unsupported(
             "Word 97–2003 (.doc) is not read: save it as DOCX".into(),
         )),
@@ -296,7 +300,14 @@ fn decode<'b>(path: &Path, bytes: &'b [u8]) -> Result<(Cow<'b, str>, &'static st
         Err(e) => e,
     };
     let declared = declared_charset(bytes).filter(|e| *e != encoding_rs::UTF_8);
-    for encoding in declared.into_iter().chain([encoding_rs::EUC_KR]) {
+    // An HTML page that declares nothing is windows-1252 by the HTML
+    // standard, after the Korean code page has had its chance.
+    let html_default = looks_like_html(bytes).then_some(encoding_rs::WINDOWS_1252);
+    for encoding in declared
+        .into_iter()
+        .chain([encoding_rs::EUC_KR])
+        .chain(html_default)
+    {
         let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
         if !had_errors {
             // encoding_rs's "EUC-KR" is the WHATWG one: Windows code page 949.
@@ -312,6 +323,11 @@ fn decode<'b>(path: &Path, bytes: &'b [u8]) -> Result<(Cow<'b, str>, &'static st
         path: path.into(),
         offset: utf8_error.valid_up_to(),
     })
+}
+
+fn looks_like_html(bytes: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(1024)]).to_ascii_lowercase();
+    head.contains("<html") || head.contains("<!doctype html")
 }
 
 /// The encoding named by `charset=` or `encoding=` in the first 2 KB.
@@ -442,7 +458,7 @@ mod tests {
     #[test]
     fn hostile_text_gets_named_errors() {
         let err = parse("empty.md", "  \n").expect_err("empty");
-        assert!(err.to_string().starts_with("empty.md: empty file"));
+        assert!(err.to_string().starts_with("empty.md: no text to index"));
         let err = parse_bytes(
             Path::new("bad.txt"),
             "bad.txt",

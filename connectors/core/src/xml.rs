@@ -47,7 +47,7 @@ impl<'a, 'b> XmlReader<'a, 'b> {
         }
         loop {
             self.steps = self.steps.wrapping_add(1);
-            if self.steps % 4096 == 0 {
+            if self.steps.is_multiple_of(4096) {
                 self.budget.check_time()?;
             }
             let position = self.reader.buffer_position();

@@ -29,10 +29,6 @@ impl<'a> Zipped<'a> {
             .collect()
     }
 
-    pub(crate) fn has(&self, name: &str) -> bool {
-        self.archive.index_for_name(name).is_some()
-    }
-
     /// The member's bytes, or `None` when there is no such member.
     pub(crate) fn read(&mut self, name: &str) -> Result<Option<Vec<u8>>, Failure> {
         self.budget.check_time()?;
@@ -56,5 +52,38 @@ impl<'a> Zipped<'a> {
     pub(crate) fn require(&mut self, name: &str) -> Result<Vec<u8>, Failure> {
         self.read(name)?
             .ok_or_else(|| Failure::malformed(format!("no `{name}` in the container")))
+    }
+}
+
+impl Zipped<'_> {
+    /// Refuses a container whose declared sizes already break the limits,
+    /// for libraries that inflate members themselves (calamine).
+    pub(crate) fn check_declared(&mut self) -> Result<(), Failure> {
+        let limits = &self.budget.limits;
+        let mut total = 0u64;
+        for i in 0..self.archive.len() {
+            let Ok(member) = self.archive.by_index_raw(i) else {
+                continue;
+            };
+            let (size, packed) = (member.size(), member.compressed_size().max(1024));
+            if size > packed.saturating_mul(limits.max_expansion_ratio) {
+                return Err(Failure::Limit(format!(
+                    "{} declares {size} bytes from {} compressed, more than {}× \
+                     (parse.max_expansion_ratio): a decompression bomb?",
+                    member.name().unwrap_or_default(),
+                    member.compressed_size(),
+                    limits.max_expansion_ratio
+                )));
+            }
+            total = total.saturating_add(size);
+        }
+        if total > limits.max_expanded_bytes {
+            return Err(Failure::Limit(format!(
+                "the container declares {total} bytes once decompressed, more than \
+                 {} (parse.max_expanded_bytes)",
+                limits.max_expanded_bytes
+            )));
+        }
+        Ok(())
     }
 }

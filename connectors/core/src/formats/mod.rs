@@ -8,16 +8,21 @@
 
 use std::collections::BTreeMap;
 
+use crate::limits::{Budget, Failure};
 use crate::outline::Outline;
 use crate::types::Section;
+use crate::xml::{name_of, xml_text, Node, XmlReader};
+use crate::zipped::Zipped;
 
 pub(crate) mod archive;
 pub(crate) mod docx;
 pub(crate) mod eml;
+mod grid;
 pub(crate) mod html;
 pub(crate) mod hwp;
 pub(crate) mod hwpx;
 pub(crate) mod markup;
+pub(crate) mod odt;
 pub(crate) mod pdf;
 pub(crate) mod pptx;
 pub(crate) mod rtf;
@@ -58,3 +63,30 @@ pub(crate) struct Attachment {
     pub name: String,
     pub bytes: Vec<u8>,
 }
+
+/// The first `title` element of a metadata member (`dc:title` in OOXML's
+/// `docProps/core.xml` and ODF's `meta.xml`), when set.
+pub(crate) fn member_title(
+    zip: &mut Zipped<'_>,
+    member: &str,
+    budget: &Budget,
+) -> Result<Option<String>, Failure> {
+    let Some(core) = zip.read(member)? else {
+        return Ok(None);
+    };
+    let core = xml_text(&core);
+    let mut reader = XmlReader::new(&core, budget);
+    loop {
+        match reader.next()? {
+            Node::Open(e) if name_of(&e) == "title" => {
+                let title = reader.text_until_close("title")?;
+                let title = title.trim();
+                return Ok((!title.is_empty()).then(|| title.to_string()));
+            }
+            Node::End => return Ok(None),
+            _ => {}
+        }
+    }
+}
+#[cfg(test)]
+mod tests;

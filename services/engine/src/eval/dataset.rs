@@ -251,7 +251,7 @@ mod tests {
                 {"context":"부산은 항구 도시이다.","qas":[{"id":"2","question":"항구 도시는?","answers":[]},{"id":"3","question":"부산은?","answers":[]}]}]}]}"#,
         )
         .expect("write");
-        let d = Dataset::load(dir.path(), None, 1 << 20).expect("loads");
+        let d = Dataset::load(dir.path(), None, &Limits::default()).expect("loads");
         assert_eq!(d.corpus.len(), 2);
         assert_eq!(d.corpus[1].title, "서울");
         assert_eq!(d.queries.len(), 3);
