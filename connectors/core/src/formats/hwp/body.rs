@@ -9,38 +9,14 @@
 //! shown); footnotes and endnotes are gathered and put at the end of the
 //! document, each with the locator of the paragraph that cites it.
 
+use super::blocks::{self, Block, Role};
 use super::grid::{self, Cell};
 use super::record::{self, Record, Records};
 use crate::limits::{Budget, Failure};
-use crate::types::Table;
 
 /// Objects nest (a table in a text box in a table…); deeper than this is
 /// not a document anyone wrote.
 const MAX_NESTING: usize = 64;
-
-/// What a paragraph is, from its paragraph shape (DocInfo PARA_SHAPE).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Role {
-    Body,
-    /// An outline (개요) paragraph: a heading, 1 = top.
-    Heading(u8),
-    /// A numbered or bulleted paragraph at a depth, 0 = top.
-    Item(usize),
-}
-
-/// What one section yields, in reading order.
-#[derive(Debug)]
-pub(crate) enum Block {
-    Paragraph {
-        text: String,
-        role: Role,
-        locator: String,
-    },
-    Table {
-        table: Table,
-        locator: String,
-    },
-}
 
 pub(crate) struct Section<'r, 'a> {
     pub records: &'r Records<'a>,
@@ -203,11 +179,11 @@ impl Section<'_, '_> {
         let cells: Vec<Cell> = cells
             .into_iter()
             .map(|(mut cell, blocks)| {
-                cell.text = flatten(&blocks);
+                cell.text = blocks::flatten(&blocks);
                 cell
             })
             .collect();
-        let caption = Some(flatten(&caption)).filter(|c| !c.trim().is_empty());
+        let caption = Some(blocks::flatten(&caption)).filter(|c| !c.trim().is_empty());
         let texts: Vec<String> = cells.iter().map(|c| c.text.clone()).collect();
         match grid::lay_out(cells, false) {
             Some(mut table) => {
@@ -243,26 +219,6 @@ fn children<'r, 'a>(
 /// read from the most significant, spell it ("tbl ", "gso ", "head").
 fn control_id(data: &[u8]) -> [u8; 4] {
     record::u32_at(data, 0).unwrap_or(0).to_be_bytes()
-}
-
-/// Text of blocks as one cell: paragraphs on lines, a nested table's cells
-/// row by row (a cell holds one string, so a table inside it is flattened).
-pub(crate) fn flatten(blocks: &[Block]) -> String {
-    let mut lines: Vec<String> = Vec::new();
-    for block in blocks {
-        match block {
-            Block::Paragraph { text, .. } => lines.push(text.trim().to_string()),
-            Block::Table { table, .. } => {
-                for row in &table.rows {
-                    let mut row = row.clone();
-                    row.dedup();
-                    lines.push(row.join(" "));
-                }
-            }
-        }
-    }
-    lines.retain(|l| !l.is_empty());
-    lines.join("\n")
 }
 
 /// PARA_TEXT: UTF-16LE with control characters below 32. Extended and

@@ -14,14 +14,14 @@ use flate2::read::DeflateDecoder;
 
 use crate::formats::Extracted;
 use crate::limits::{Budget, Failure};
-use crate::outline::Outline;
 
+pub(crate) mod blocks;
 mod body;
 pub(crate) mod grid;
 mod record;
 mod summary;
 
-use body::{Block, Role};
+use blocks::Role;
 
 const SIGNATURE: &[u8] = b"HWP Document File";
 
@@ -83,21 +83,7 @@ pub(crate) fn extract(bytes: &[u8], budget: &Budget) -> Result<Extracted, Failur
         notes.append(&mut section.notes);
     }
 
-    let mut outline = Outline::new();
-    for block in blocks.into_iter().chain(notes) {
-        match block {
-            Block::Paragraph {
-                text,
-                role,
-                locator,
-            } => match role {
-                Role::Heading(level) if !text.trim().is_empty() => outline.heading(level, &text),
-                Role::Item(depth) => outline.list_item(depth, &text),
-                _ => outline.paragraph_at(&text, Some(locator)),
-            },
-            Block::Table { table, locator } => outline.table(table, Some(locator)),
-        }
-    }
+    let outline = blocks::emit(blocks.into_iter().chain(notes));
     let mut extracted = Extracted::from_outline(outline);
     if let Some(raw) = read_stream(&mut file, "/\u{5}HwpSummaryInformation", bytes.len())? {
         if let Some(title) = summary::title(&raw) {

@@ -77,3 +77,37 @@ fn nts_rulings_keep_title_and_gist() {
     assert_eq!(total, 200);
     assert!(found * 100 >= total * 95, "{found} of {total}");
 }
+
+/// `HWP_RECORDS=path cargo test records -- --nocapture` prints the record tree.
+#[test]
+fn records() {
+    let Some(path) = std::env::var_os("HWP_RECORDS") else {
+        return;
+    };
+    let bytes = std::fs::read(data_dir().join(path)).expect("file");
+    let budget = Budget::new(&crate::limits::Limits::default());
+    let mut file = cfb::CompoundFile::open(Cursor::new(&bytes[..])).expect("cfb");
+    let header = read_stream(&mut file, "/FileHeader", bytes.len())
+        .expect("read")
+        .expect("header");
+    let compressed = check_header(&header).expect("header") & COMPRESSED != 0;
+    for (number, path) in section_streams(&file).expect("sections") {
+        let raw = read_stream(&mut file, &path, bytes.len())
+            .expect("read")
+            .expect("stream");
+        let stream = unpack(raw, compressed, "s", &budget).expect("inflate");
+        let records = record::read(&stream, &budget).expect("records");
+        println!("section {number}");
+        for r in &records.all {
+            let extra = match r.tag {
+                record::CTRL_HEADER => {
+                    String::from_utf8_lossy(&r.data[..4].iter().rev().copied().collect::<Vec<_>>())
+                        .into_owned()
+                }
+                record::PARA_TEXT => body::para_text(r.data),
+                _ => format!("{:?}", &r.data[..r.data.len().min(24)]),
+            };
+            println!("{}{} {}", "  ".repeat(r.level.into()), r.tag, extra);
+        }
+    }
+}
