@@ -47,7 +47,7 @@ pub(crate) fn read<'a>(stream: &'a [u8], budget: &Budget) -> Result<Records<'a>,
     let mut rest = stream;
     let mut truncated = false;
     while !rest.is_empty() {
-        if all.len() % 4096 == 0 {
+        if all.len().is_multiple_of(4096) {
             budget.check_time()?;
         }
         let Some((header, after)) = split_u32(rest) else {
