@@ -90,7 +90,8 @@ impl Outline {
 
     /// A table: sections of [`ROWS_PER_SECTION`] body rows, each repeating
     /// the header rows and keeping its cells; "rows a–b" is added to the
-    /// heading path when the table needs more than one.
+    /// heading path when the table needs more than one. A table of one row
+    /// or one column is prose.
     pub(crate) fn table(&mut self, table: Table, locator: Option<String>) {
         let rows: Vec<Vec<String>> = table
             .rows
@@ -99,6 +100,17 @@ impl Outline {
             .filter(|row: &Vec<String>| row.iter().any(|c| !c.is_empty()))
             .collect();
         if rows.is_empty() {
+            return;
+        }
+        let width = rows.iter().map(Vec::len).max().unwrap_or(0);
+        if rows.len() == 1 || width == 1 {
+            // A one-row or one-column "table" is layout (a title box, a
+            // framed paragraph): read as prose, merged cells said once.
+            for mut row in rows {
+                row.dedup();
+                row.retain(|c| !c.is_empty());
+                self.paragraph_at(&row.join(" "), locator.clone());
+            }
             return;
         }
         self.flush();

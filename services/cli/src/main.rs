@@ -134,6 +134,17 @@ enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Parsing throughput per format (MB/s, pages/s, one core) over files
+    /// and folders, with the files that failed and why.
+    Parse {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Parses per file; the best time counts.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -331,6 +342,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let report = engine.bench_lexical(&dataset, &analyzers, rounds)?;
             output::print_lexical_bench(&report, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            what:
+                BenchCommand::Parse {
+                    paths,
+                    rounds,
+                    json,
+                },
+        } => {
+            let rows =
+                seogo_engine::bench_parse::bench_parse(&paths, rounds, &engine.config().parse)?;
+            output::print_parse_bench(&rows, json)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve { bind } => {

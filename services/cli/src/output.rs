@@ -8,6 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use seogo_docs::parse::Parsed;
 use seogo_engine::answer::Answer;
 use seogo_engine::bench::LexicalBench;
+use seogo_engine::bench_parse::FormatBench;
 use seogo_engine::eval::EvalReport;
 use seogo_engine::ingest::{IngestReport, Progress};
 use seogo_engine::retrieve::SearchResult;
@@ -73,6 +74,9 @@ impl ProgressReporter {
 }
 
 pub fn print_ingest(report: &IngestReport, json: bool) -> anyhow::Result<()> {
+    for w in &report.warnings {
+        eprintln!("seogo: warning: {w}");
+    }
     for f in &report.failures {
         eprintln!("seogo: failed: {}: {}", f.path, f.error);
     }
@@ -93,17 +97,22 @@ pub fn print_ingest(report: &IngestReport, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// "title › section · p. 3".
+/// "title · p. 12 · 3. 점검 절차 > 3.2 베어링 점검".
 fn location(title: &str, section: &str, page: Option<u32>) -> String {
     let mut s = title.to_string();
-    if !section.is_empty() {
-        s.push_str(" › ");
-        s.push_str(section);
-    }
     if let Some(p) = page {
         s.push_str(&format!(" · p. {p}"));
     }
+    if !section.is_empty() {
+        s.push_str(" · ");
+        s.push_str(section);
+    }
     s
+}
+
+/// The file a chunk came from (its name; the full path is in the id).
+fn file_name(source: &str) -> &str {
+    source.rsplit(['/', '\\']).next().unwrap_or(source)
 }
 
 pub fn print_search(results: &[SearchResult], json: bool) -> anyhow::Result<()> {
@@ -128,9 +137,10 @@ pub fn print_search(results: &[SearchResult], json: bool) -> anyhow::Result<()> 
         };
         let snippet = snippet.split_whitespace().collect::<Vec<_>>().join(" ");
         println!(
-            "{:>2}. {:.4}  {}\n    {}\n    {}",
+            "{:>2}. {:.4}  {} · {}\n    {}\n    {}",
             r.rank,
             r.score,
+            file_name(&c.source),
             location(&c.title, &c.section_label(), c.page),
             snippet,
             c.id
@@ -205,16 +215,30 @@ pub fn print_parsed(parsed: &Parsed, json: bool) -> anyhow::Result<()> {
         parsed.encoding,
         parsed.documents.len()
     );
+    for w in &parsed.warnings {
+        println!("warning: {w}");
+    }
     for doc in parsed.documents.iter().take(20) {
         println!("{}  [{}]", doc.title, doc.id);
+        for (key, value) in &doc.metadata {
+            println!("  {key}: {value}");
+        }
         for s in &doc.sections {
             let page = s.page.map(|p| format!(" · p. {p}")).unwrap_or_default();
+            let at = s
+                .locator
+                .as_ref()
+                .map(|l| format!(" · {l}"))
+                .unwrap_or_default();
+            let kind = match &s.table {
+                Some(t) => format!("table {}×{}", t.rows.len(), t.width()),
+                None => format!("{} chars", s.text.chars().count()),
+            };
             let preview: String = s.text.split_whitespace().collect::<Vec<_>>().join(" ");
             let preview: String = preview.chars().take(100).collect();
             println!(
-                "  {}{page} ({} chars)\n    {preview}",
+                "  {}{page}{at} ({kind})\n    {preview}",
                 s.heading_path.join(" > "),
-                s.text.chars().count()
             );
         }
     }
@@ -269,6 +293,34 @@ pub fn print_status(rows: &[StatusRow], json: bool) -> anyhow::Result<()> {
             "{}: {} documents, {} chunks (lexical {}, vectors {}){check}",
             r.name, c.documents, c.manifest_chunks, c.lexical_chunks, c.vector_chunks
         );
+    }
+    Ok(())
+}
+
+pub fn print_parse_bench(rows: &[FormatBench], json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(rows)?);
+        return Ok(());
+    }
+    println!("| format | files | parsed | failed | MB | pages | MB/s | pages/s |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for r in rows {
+        println!(
+            "| {} | {} | {} | {} | {:.2} | {} | {:.1} | {:.0} |",
+            r.format,
+            r.files,
+            r.parsed,
+            r.failures.len(),
+            r.megabytes,
+            r.pages,
+            r.mb_per_s,
+            r.pages_per_s
+        );
+    }
+    for r in rows {
+        for f in &r.failures {
+            println!("failed: {f}");
+        }
     }
     Ok(())
 }

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use seogo_docs::parse::{read_file, ParseOptions};
+use seogo_docs::parse::{inspect_file, ParseOptions, Parsed};
 use seogo_docs::{chunk_document, Acl, Chunk, Document, Domain};
 use serde::Serialize;
 
@@ -46,6 +46,9 @@ pub struct IngestReport {
     pub removed: usize,
     pub chunks_written: usize,
     pub failures: Vec<IngestFailure>,
+    /// What was read but not all of it: a page that needs OCR, an
+    /// attachment that failed.
+    pub warnings: Vec<String>,
 }
 
 /// Progress, for a bar on a terminal or log lines elsewhere.
@@ -98,14 +101,20 @@ impl Engine {
             acl: Acl::from_groups(&req.acl),
             limits: self.config().parse.clone(),
         };
-        let parsed: Vec<(PathBuf, Result<Vec<Document>, seogo_docs::DocError>)> = files
+        let parsed: Vec<(PathBuf, Result<Parsed, seogo_docs::DocError>)> = files
             .par_iter()
-            .map(|f| (f.clone(), read_file(f, &f.to_string_lossy(), &opts)))
+            .map(|f| (f.clone(), inspect_file(f, &f.to_string_lossy(), &opts)))
             .collect();
 
         let parsed: Vec<(String, Result<Vec<Document>, seogo_docs::DocError>)> = parsed
             .into_iter()
-            .map(|(p, r)| (p.display().to_string(), r))
+            .map(|(p, r)| {
+                let docs = r.map(|parsed| {
+                    report.warnings.extend(parsed.warnings);
+                    parsed.documents
+                });
+                (p.display().to_string(), docs)
+            })
             .collect();
         let (seen, failed_sources) =
             self.write_documents(&mut col, parsed, embedder.as_ref(), &mut report, progress)?;

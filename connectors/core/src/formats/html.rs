@@ -335,14 +335,7 @@ impl Walker {
             }
             return;
         }
-        // Layout tables of one column are prose.
-        if table.width() <= 1 {
-            for row in &table.rows {
-                self.outline.paragraph(&row.join(" "));
-            }
-        } else {
-            self.outline.table(table, None);
-        }
+        self.outline.table(table, None);
     }
 
     /// Ends the current line of prose as a paragraph or list item.
