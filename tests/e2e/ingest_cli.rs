@@ -255,29 +255,3 @@ fn sigkill_mid_ingest_then_rerun_equals_a_clean_run() {
     let out = run(seogo(&crashed).args(["status", "--check"]));
     assert!(out.status.success(), "{}", stdout(&out));
 }
-
-#[test]
-fn parse_shows_the_format_found_by_content() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    // An HWPX file named .hwp is HWPX.
-    let hwpx = shared_data()
-        .join("ko-hwp-fixtures/gov/wildlife-mgmt-system-upgrade_2023_rfp__really-hwpx-zip.hwp");
-    let out = run(seogo(tmp.path()).arg("parse").arg(&hwpx));
-    assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains("HWPX is not read"),
-        "{}",
-        stderr(&out)
-    );
-
-    let csv = shared_data().join("office-fixtures/unstructured/csv-with-escaped-commas.csv");
-    let out = run(seogo(tmp.path()).args(["parse", "--json"]).arg(&csv));
-    assert!(out.status.success(), "{}", stderr(&out));
-    let parsed: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
-    assert_eq!(parsed["format"], "CSV");
-    assert_eq!(parsed["encoding"], "UTF-8");
-    let text = parsed["documents"][0]["sections"][0]["text"]
-        .as_str()
-        .expect("section text");
-    assert!(text.contains("| A | A | A | A,A | A |"), "{text}");
-}

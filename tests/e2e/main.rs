@@ -1,6 +1,7 @@
 //! Seogo's end-to-end tests: real models, real indexes on disk, the real
 //! binary. One binary, a module per area.
 
+mod formats;
 mod ingest_cli;
 mod retrieval_eval;
 mod server;

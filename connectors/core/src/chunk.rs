@@ -60,6 +60,7 @@ pub fn chunk_document(doc: &Document, cfg: &ChunkerConfig) -> Vec<Chunk> {
                 source: doc.source.clone(),
                 heading_path: section.heading_path.clone(),
                 page: section.page,
+                locator: section.locator.clone(),
                 text,
                 domain: doc.domain,
                 acl: doc.acl.groups.clone(),

@@ -203,6 +203,10 @@ pub struct Chunk {
     pub source: String,
     pub heading_path: Vec<String>,
     pub page: Option<u32>,
+    /// Where in the source its section starts, in the format's terms
+    /// ("section 0 · paragraph 12", "sheet 매출 · rows 1–40").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locator: Option<String>,
     /// The chunk's own text, quoted in citations.
     pub text: String,
     pub domain: Domain,

@@ -97,8 +97,8 @@ pub fn print_ingest(report: &IngestReport, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// "title · p. 12 · 3. 점검 절차 > 3.2 베어링 점검".
-fn location(title: &str, section: &str, page: Option<u32>) -> String {
+/// "title · p. 12 · 3. 점검 절차 > 3.2 베어링 점검 (section 0 · paragraph 7)".
+fn location(title: &str, section: &str, page: Option<u32>, locator: Option<&str>) -> String {
     let mut s = title.to_string();
     if let Some(p) = page {
         s.push_str(&format!(" · p. {p}"));
@@ -106,6 +106,9 @@ fn location(title: &str, section: &str, page: Option<u32>) -> String {
     if !section.is_empty() {
         s.push_str(" · ");
         s.push_str(section);
+    }
+    if let Some(at) = locator {
+        s.push_str(&format!(" ({at})"));
     }
     s
 }
@@ -141,7 +144,7 @@ pub fn print_search(results: &[SearchResult], json: bool) -> anyhow::Result<()> 
             r.rank,
             r.score,
             file_name(&c.source),
-            location(&c.title, &c.section_label(), c.page),
+            location(&c.title, &c.section_label(), c.page, c.locator.as_deref()),
             snippet,
             c.id
         );
@@ -158,7 +161,11 @@ pub fn print_answer(answer: &Answer, json: bool) -> anyhow::Result<()> {
     if !answer.citations.is_empty() {
         println!();
         for c in &answer.citations {
-            println!("[{}] {}", c.n, location(&c.title, &c.section, c.page));
+            println!(
+                "[{}] {}",
+                c.n,
+                location(&c.title, &c.section, c.page, c.locator.as_deref())
+            );
             println!("    \"{}\"", c.quote);
         }
     }

@@ -31,6 +31,9 @@ pub struct Citation {
     pub title: String,
     pub section: String,
     pub page: Option<u32>,
+    /// Where in the file, in its format's terms ("section 0 · paragraph 12").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locator: Option<String>,
     /// A sentence copied from the chunk: the evidence a person can check.
     pub quote: String,
 }
@@ -411,6 +414,7 @@ fn verify(text: &str, sources: &[Chunk]) -> Option<(String, Vec<Citation>)> {
             title: chunk.title.clone(),
             section: chunk.section_label(),
             page: chunk.page,
+            locator: chunk.locator.clone(),
             quote: best_quote(&claim, &chunk.text),
         });
     }
@@ -447,6 +451,7 @@ mod tests {
             source: "s".into(),
             heading_path: vec!["3. 점검".into()],
             page: Some(2),
+            locator: None,
             text: text.into(),
             domain: Domain::General,
             acl: vec!["public".into()],

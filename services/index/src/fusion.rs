@@ -79,6 +79,7 @@ mod tests {
                 source: String::new(),
                 heading_path: vec![],
                 page: None,
+                locator: None,
                 text: String::new(),
                 domain: Domain::General,
                 acl: vec![],

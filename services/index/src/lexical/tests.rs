@@ -32,6 +32,7 @@ fn chunk(doc_id: &str, text: &str, acl: &str) -> Chunk {
         source: doc_id.to_string(),
         heading_path: Vec::new(),
         page: None,
+        locator: None,
         text: text.to_string(),
         domain: Domain::General,
         acl: vec![acl.to_string()],
