@@ -7,8 +7,8 @@ use std::path::Path;
 
 use crate::delimited::{consistent_count, head_lines};
 
-/// Every format Seogo recognises; [`Kind::is_readable`] says which this
-/// build turns into documents.
+/// Every format Seogo recognises (all are read, but images, legacy Word
+/// and encrypted Office files, which are refused by name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Pdf,
@@ -70,14 +70,6 @@ impl Kind {
             Kind::Markdown => "Markdown",
             Kind::Text => "plain text",
         }
-    }
-
-    /// Whether this build reads it into documents.
-    pub fn is_readable(self) -> bool {
-        matches!(
-            self,
-            Kind::Csv | Kind::Tsv | Kind::BeirCorpus | Kind::Markdown | Kind::Text
-        )
     }
 }
 
