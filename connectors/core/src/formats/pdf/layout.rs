@@ -3,7 +3,8 @@
 //! lines and tables are then ordered by recursive XY cuts, a vertical cut
 //! only between columns of prose so unruled tables still read row by row.
 
-use super::collect::{Glyph, Rule};
+use super::collect::Glyph;
+use super::paths::Rule;
 
 /// A run of text on one baseline, in the reading frame (y up).
 #[derive(Debug, Clone)]
@@ -230,12 +231,12 @@ fn gaps(mut spans: Vec<(f64, f64)>, min: f64) -> Vec<(f64, f64)> {
     found
 }
 
-/// A gutter between two columns of prose: both sides at least twelve ems
+/// A gutter (half an em or more) between two columns of prose: both sides at least twelve ems
 /// wide, their lines filling half their width on average.
 fn vertical_cut(items: &[Item], m: f64) -> Option<f64> {
     let spans = items.iter().map(|i| (i.x0(), i.x1())).collect();
     let mut best: Option<(f64, f64)> = None;
-    for (a, b) in gaps(spans, m.max(4.0)) {
+    for (a, b) in gaps(spans, (0.5 * m).max(3.0)) {
         let mid = (a + b) / 2.0;
         let prose = |left: bool| {
             let side: Vec<&Item> = items.iter().filter(|i| (i.x1() <= mid) == left).collect();
@@ -244,8 +245,14 @@ fn vertical_cut(items: &[Item], m: f64) -> Option<f64> {
                 .iter()
                 .map(|i| i.x1())
                 .fold(f64::NEG_INFINITY, f64::max);
-            let width: f64 = side.iter().map(|i| i.x1() - i.x0()).sum();
-            side.len() >= 2 && hi - lo >= 12.0 * m && width / side.len() as f64 >= 0.5 * (hi - lo)
+            // Footnote marks and stray symbols do not count.
+            let long: Vec<f64> = side
+                .iter()
+                .filter(|i| matches!(i, Item::Line(l) if l.text.chars().count() >= 4))
+                .map(|i| i.x1() - i.x0())
+                .collect();
+            let width: f64 = long.iter().sum();
+            long.len() >= 2 && hi - lo >= 12.0 * m && width / long.len() as f64 >= 0.5 * (hi - lo)
         };
         if prose(true) && prose(false) && best.is_none_or(|(w, _)| b - a > w) {
             best = Some((b - a, mid));

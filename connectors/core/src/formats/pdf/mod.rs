@@ -13,6 +13,7 @@
 mod collect;
 mod guard;
 mod layout;
+mod paths;
 mod table;
 #[cfg(test)]
 mod tests;
@@ -51,7 +52,7 @@ pub(crate) fn extract(bytes: &[u8], budget: &Budget) -> Result<Extracted, Failur
     let mut blank = 0;
     for (&n, &id) in &pages {
         budget.check_page(n as usize)?;
-        let page = guard::check_page(&doc, n, id).and_then(|()| read_page(&doc, n, budget));
+        let page = guard::check_page(&doc, n, id).and_then(|()| read_page(&doc, n, id, budget));
         match page {
             Ok(page) if page.rows.is_empty() => {
                 blank += 1;
@@ -118,7 +119,12 @@ fn encrypted(why: &str) -> Failure {
     ))
 }
 
-fn read_page(doc: &Document, n: u32, budget: &Budget) -> Result<Page, Failure> {
+fn read_page(
+    doc: &Document,
+    n: u32,
+    id: lopdf::ObjectId,
+    budget: &Budget,
+) -> Result<Page, Failure> {
     let mut dev = Collector::new(budget);
     let run = catch_unwind(AssertUnwindSafe(|| {
         pdf_extract::output_doc_page(doc, &mut dev, n)
@@ -159,8 +165,7 @@ fn read_page(doc: &Document, n: u32, budget: &Budget) -> Result<Page, Failure> {
         .iter()
         .map(|g| layout::turn_glyph(main, g))
         .collect();
-    let rules: Vec<_> = dev
-        .rules
+    let rules: Vec<_> = paths::rules(doc, id, budget)?
         .iter()
         .map(|r| layout::turn_rule(main, r))
         .collect();
@@ -186,10 +191,11 @@ fn read_page(doc: &Document, n: u32, budget: &Budget) -> Result<Page, Failure> {
             .filter(|g| g.quarter == q)
             .map(|g| layout::turn_glyph(q, g))
             .collect();
+        // Size 0: never a heading.
         rows.extend(
             layout::lines(turned)
                 .into_iter()
-                .map(|l| vec![Item::Line(l)]),
+                .map(|l| vec![Item::Line(Line { size: 0.0, ..l })]),
         );
     }
     Ok(Page { n, rows, tables })
@@ -219,9 +225,13 @@ fn body_size(pages: &[Page]) -> f64 {
 
 fn is_heading(line: &Line, body: f64) -> bool {
     let len = line.text.chars().count();
-    line.size >= body * 1.15 + 0.5
+    line.size >= body * 1.08
+        && line.size - body >= 0.75
         && (2..=150).contains(&len)
         && line.text.chars().filter(|c| c.is_alphabetic()).count() >= 2
+        // Contact lines and addresses set large are not headings.
+        && !line.text.contains('@')
+        && !line.text.contains("://")
 }
 
 fn emit(outline: &mut Outline, pages: Vec<Page>) {
@@ -407,7 +417,7 @@ fn pdf_date(raw: &str) -> String {
     let zone: String = s[digits.len()..].chars().filter(|c| *c != '\'').collect();
     match zone.as_str() {
         "" => {}
-        "Z" => out.push_str(" UTC"),
+        z if z.starts_with('Z') => out.push_str(" UTC"),
         z if z.len() >= 3 => {
             out.push(' ');
             out.push_str(&z[..3]);

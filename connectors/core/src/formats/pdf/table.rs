@@ -3,8 +3,9 @@
 //! grid goes to its cell. Where a rule between two grid cells is missing
 //! the cells are one merged cell, whose text every covered cell repeats.
 
-use super::collect::{Glyph, Rule};
-use super::layout::lines;
+use super::collect::Glyph;
+use super::layout::{lines, Line};
+use super::paths::Rule;
 use crate::types::Table;
 
 /// Points within which rules meet or line up.
@@ -180,23 +181,83 @@ fn grid(h: &[Rule], v: &[Rule], glyphs: &mut Vec<Glyph>) -> Option<Found> {
         cell_glyphs[cell].push(g.clone());
         taken[k] = true;
     }
-    let text: Vec<String> = cell_glyphs
-        .into_iter()
-        .map(|g| {
-            lines(g)
-                .into_iter()
-                .map(|l| l.text)
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect();
-    let mut table: Vec<Vec<String>> = (0..rows)
-        .map(|r| {
-            (0..cols)
-                .map(|c| text[find(&mut parent, r * cols + c)].clone())
-                .collect()
-        })
-        .collect();
+    let cell_lines: Vec<Vec<Line>> = cell_glyphs.into_iter().map(lines).collect();
+    let join = |ls: &[Line]| {
+        ls.iter()
+            .map(|l| l.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut roots = vec![0; rows * cols];
+    for (i, root) in roots.iter_mut().enumerate() {
+        *root = find(&mut parent, i);
+    }
+    // Rows each cell group spans.
+    let mut span = vec![(usize::MAX, 0); rows * cols];
+    for (i, root) in roots.iter().enumerate() {
+        let r = i / cols;
+        span[*root] = (span[*root].0.min(r), span[*root].1.max(r));
+    }
+    let mut table: Vec<Vec<String>> = Vec::new();
+    let (mut caption, mut header_rows) = (None, 0);
+    for r in 0..rows {
+        let row_roots = &roots[r * cols..(r + 1) * cols];
+        if r == 0 && row_roots.iter().all(|x| *x == row_roots[0]) {
+            // A title box across the whole table.
+            caption = Some(join(&cell_lines[row_roots[0]])).filter(|c| !c.is_empty());
+            continue;
+        }
+        // Rows the rules leave out: several cells with lines on shared
+        // baselines (five records between two rules) become one row each.
+        let own = |root: usize| span[root].0 == r && span[root].1 == r;
+        let mut bases: Vec<f64> = Vec::new();
+        let mut multi = 0;
+        let mut seen = Vec::new();
+        for &root in row_roots {
+            if seen.contains(&root) || !own(root) {
+                continue;
+            }
+            seen.push(root);
+            if cell_lines[root].len() >= 2 {
+                multi += 1;
+            }
+            bases.extend(cell_lines[root].iter().map(|l| l.y));
+        }
+        bases.sort_by(|a, b| b.total_cmp(a));
+        bases.dedup_by(|a, b| (*b - *a).abs() <= TOL);
+        let before = table.len();
+        if multi >= 2 && bases.len() >= 2 {
+            for base in &bases {
+                table.push(
+                    row_roots
+                        .iter()
+                        .map(|&root| {
+                            if own(root) {
+                                let at: Vec<Line> = cell_lines[root]
+                                    .iter()
+                                    .filter(|l| (l.y - base).abs() <= TOL)
+                                    .cloned()
+                                    .collect();
+                                join(&at)
+                            } else {
+                                join(&cell_lines[root])
+                            }
+                        })
+                        .collect(),
+                );
+            }
+        } else {
+            table.push(
+                row_roots
+                    .iter()
+                    .map(|&root| join(&cell_lines[root]))
+                    .collect(),
+            );
+        }
+        if header_rows == 0 {
+            header_rows = table.len() - before;
+        }
+    }
     // Columns empty in every row (rules drawn twice close together).
     let keep: Vec<bool> = (0..cols)
         .map(|c| table.iter().any(|row| !row[c].is_empty()))
@@ -223,9 +284,9 @@ fn grid(h: &[Rule], v: &[Rule], glyphs: &mut Vec<Glyph>) -> Option<Found> {
     });
     Some(Found {
         table: Table {
-            header_rows: 1,
+            header_rows: header_rows.max(1),
             rows: table,
-            caption: None,
+            caption,
         },
         x0,
         x1,
