@@ -342,17 +342,15 @@ fn cyclic_object_graphs_fail_by_name() {
     // /Kids of the page tree pointing back at the tree, /Length at itself.
     let mut kids_loop = hand_pdf("<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>", &[]);
     kids_loop.extend(b"4 0 obj\n<< /Length 4 0 R >>\nstream\nabc\nendstream\nendobj\n");
-    for (name, pdf) in [
-        ("parent.pdf", parent_loop),
-        ("form.pdf", form_loop),
-        ("kids.pdf", kids_loop),
+    for (name, pdf, said) in [
+        ("parent.pdf", parent_loop, "/Parent chain loops"),
+        ("form.pdf", form_loop, "draws itself"),
+        ("kids.pdf", kids_loop, "no pages"),
     ] {
         let err = bytes(name, &pdf, &ParseOptions::default()).expect_err(name);
+        println!("{err}");
         assert!(matches!(err, DocError::Malformed { .. }), "{name}: {err}");
-        assert!(
-            !err.to_string().contains("the parser failed"),
-            "{name}: {err}"
-        );
+        assert!(err.to_string().contains(said), "{name}: {err}");
     }
     assert!(t.elapsed().as_secs() < 5);
 }
