@@ -12,8 +12,10 @@ pub(super) struct Glyph {
     /// Origin on the baseline.
     pub x: f64,
     pub y: f64,
-    /// Advance along the writing direction.
+    /// Width of the glyph along the writing direction.
     pub w: f64,
+    /// Character and word spacing added after it.
+    pub space: f64,
     /// Em size in page units.
     pub size: f64,
     /// Writing direction in quarter turns (0 = left to right).
@@ -54,7 +56,7 @@ impl<'b> Collector<'b> {
 
     fn tick(&mut self) -> Result<(), OutputError> {
         self.calls = self.calls.wrapping_add(1);
-        if self.calls % 256 == 0 && self.budget.check_time().is_err() {
+        if self.calls.is_multiple_of(256) && self.budget.check_time().is_err() {
             self.stopped = Some(Stop::Time);
         } else if self.glyphs.len() > MAX_ITEMS {
             self.stopped = Some(Stop::TooMuch);
@@ -85,7 +87,7 @@ impl OutputDev for Collector<'_> {
         &mut self,
         trm: &Transform,
         width: f64,
-        _spacing: f64,
+        spacing: f64,
         font_size: f64,
         char: &str,
     ) -> Result<(), OutputError> {
@@ -103,10 +105,18 @@ impl OutputDev for Collector<'_> {
         } else {
             0.0
         };
+        // Character and word spacing widen the advance: letter-spaced text
+        // is not split into words.
+        let space = if spacing.is_finite() {
+            (spacing * a.hypot(b)).max(0.0)
+        } else {
+            0.0
+        };
         self.glyphs.push(Glyph {
             x: trm.m31,
             y: trm.m32,
             w,
+            space,
             size,
             quarter,
             text: char.to_string(),

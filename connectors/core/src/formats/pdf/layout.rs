@@ -113,12 +113,20 @@ pub(super) fn lines(mut glyphs: Vec<Glyph>) -> Vec<Line> {
     out
 }
 
+/// Splits one baseline's glyphs at gaps wider than an em. Spaces come
+/// from geometry: space glyphs only lower the gap that counts as one (some
+/// producers pad cells with spaces drawn over the text).
 fn split_row(row: &[&Glyph], y: f64, out: &mut Vec<Line>) {
     let mut text = String::new();
     let mut sizes: Vec<(f64, usize)> = Vec::new();
     let (mut x0, mut end): (f64, f64) = (0.0, f64::NEG_INFINITY);
     let mut last: Option<&Glyph> = None;
+    let mut saw_space = false;
     for g in row {
+        if g.text.trim().is_empty() {
+            saw_space = true;
+            continue;
+        }
         if let Some(p) = last {
             // Overprinted (fake bold) glyphs are drawn twice.
             if p.text == g.text
@@ -128,31 +136,27 @@ fn split_row(row: &[&Glyph], y: f64, out: &mut Vec<Line>) {
                 continue;
             }
             let gap = g.x - end;
-            if gap > 1.0 * p.size.max(g.size) {
+            let em = p.size.max(g.size);
+            if gap > em {
                 push_line(&mut text, x0, end, y, &sizes, out);
                 sizes.clear();
-            } else if gap > 0.15 * g.size && !text.ends_with(' ') && g.text != " " {
+            } else if gap > 0.15 * em || (saw_space && gap > 0.08 * em) {
                 text.push(' ');
             }
         }
         if text.is_empty() {
             x0 = g.x;
         }
-        if g.text.trim().is_empty() {
-            if !text.is_empty() && !text.ends_with(' ') {
-                text.push(' ');
-            }
-        } else {
-            text.push_str(&g.text);
-            let rounded = (g.size * 2.0).round() / 2.0;
-            match sizes.iter_mut().find(|(s, _)| *s == rounded) {
-                Some((_, n)) => *n += 1,
-                None => sizes.push((rounded, 1)),
-            }
+        text.push_str(&g.text);
+        let rounded = (g.size * 2.0).round() / 2.0;
+        match sizes.iter_mut().find(|(s, _)| *s == rounded) {
+            Some((_, n)) => *n += 1,
+            None => sizes.push((rounded, 1)),
         }
         let w = if g.w > 0.0 { g.w } else { 0.5 * g.size };
-        end = end.max(g.x + w);
+        end = end.max(g.x + w + g.space);
         last = Some(g);
+        saw_space = false;
     }
     push_line(&mut text, x0, end, y, &sizes, out);
 }

@@ -261,8 +261,12 @@ fn emit(outline: &mut Outline, pages: Vec<Page>) {
         let mut para = String::new();
         let mut heading: Option<(f64, String)> = None;
         let mut last: Option<Line> = None;
+        let mut last_multi = false;
         let mut tables: Vec<Option<Table>> = page.tables.into_iter().map(Some).collect();
         for row in page.rows {
+            // Rows of side-by-side items (an unruled table) keep their
+            // line breaks; prose lines are joined.
+            let multi = row.len() > 1;
             let line = match &row[..] {
                 [Item::Table { index, .. }] => {
                     flush(outline, &mut para, &mut heading, level);
@@ -322,7 +326,13 @@ fn emit(outline: &mut Outline, pages: Vec<Page>) {
                 outline.paragraph(&para);
                 para.clear();
             }
-            join_line(&mut para, &line.text);
+            if (multi || last_multi) && !para.is_empty() {
+                para.push('\n');
+                para.push_str(&line.text);
+            } else {
+                join_line(&mut para, &line.text);
+            }
+            last_multi = multi;
             last = Some(line);
         }
         flush(outline, &mut para, &mut heading, level);

@@ -130,7 +130,7 @@ fn walk(
     let mut white = false;
     let mut saved_white: Vec<bool> = Vec::new();
     for (k, op) in content.operations.iter().enumerate() {
-        if k % 4096 == 0 {
+        if k.is_multiple_of(4096) {
             budget.check_time()?;
         }
         if out.len() > MAX_RULES {

@@ -198,6 +198,28 @@ fn grid(h: &[Rule], v: &[Rule], glyphs: &mut Vec<Glyph>) -> Option<Found> {
         let r = i / cols;
         span[*root] = (span[*root].0.min(r), span[*root].1.max(r));
     }
+    // A grid whose rules leave large regions open (rounded corners drawn
+    // as curves, a box around a figure) is not read as a table: its
+    // merged "cells" would repeat whole paragraphs.
+    let mut area = vec![(usize::MAX, 0, usize::MAX, 0, 0); rows * cols];
+    for (i, root) in roots.iter().enumerate() {
+        let (r, c) = (i / cols, i % cols);
+        let a = &mut area[*root];
+        *a = (a.0.min(r), a.1.max(r), a.2.min(c), a.3.max(c), a.4 + 1);
+    }
+    let full_first_row = |a: &(usize, usize, usize, usize, usize)| a.0 == 0 && a.1 == 0;
+    let open = area.iter().enumerate().any(|(root, a)| {
+        if a.4 <= 1 || full_first_row(a) {
+            return false; // unused entry, single cell or title row
+        }
+        let (high, wide) = (a.1.saturating_sub(a.0) + 1, a.3.saturating_sub(a.2) + 1);
+        a.4 * 4 >= rows * cols
+            || (high >= 3 && wide >= 3)
+            || (cols >= 3 && wide * 2 > cols && cell_lines[root].len() >= 3)
+    });
+    if open {
+        return None;
+    }
     let mut table: Vec<Vec<String>> = Vec::new();
     let (mut caption, mut header_rows) = (None, 0);
     for r in 0..rows {
