@@ -28,7 +28,6 @@ pub(super) struct Glyph {
 pub(super) struct Collector<'b> {
     budget: &'b Budget,
     pub glyphs: Vec<Glyph>,
-    pub media: Option<MediaBox>,
     pub stopped: Option<Stop>,
     calls: u32,
 }
@@ -48,7 +47,6 @@ impl<'b> Collector<'b> {
         Self {
             budget,
             glyphs: Vec::new(),
-            media: None,
             stopped: None,
             calls: 0,
         }
@@ -72,10 +70,9 @@ impl OutputDev for Collector<'_> {
     fn begin_page(
         &mut self,
         _page_num: u32,
-        media_box: &MediaBox,
+        _media_box: &MediaBox,
         _art_box: Option<(f64, f64, f64, f64)>,
     ) -> Result<(), OutputError> {
-        self.media = Some(*media_box);
         Ok(())
     }
 

@@ -6,9 +6,15 @@
 //! text). [`guard`] checks what the two libraries do not: loops in the
 //! object graph they recurse on and the inflated size of streams.
 //!
-//! Not bounded by the budget: object streams lopdf inflates while loading
-//! the file (before any check can run), and non-Flate filters (LZW,
-//! RunLength) pdf-extract decodes; page count and time still are.
+//! Bounded: page count (`max_pages`, checked before any page is read),
+//! time (checked between pages, every 256 glyphs inside pdf-extract's
+//! interpreter and every 4096 operators of our path reader), glyphs per
+//! page (two million), Flate streams (each inflated once through
+//! [`Budget::inflate`] before pdf-extract inflates it again, so the ratio
+//! and total expansion limits hold). Not bounded: object streams lopdf
+//! inflates while loading the file (before any check can run), non-Flate
+//! filters (LZW, RunLength) and fonts pdf-extract parses; a library stuck
+//! inside one call is left to the parse thread's watchdog.
 
 mod collect;
 mod guard;

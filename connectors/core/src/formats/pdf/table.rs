@@ -209,11 +209,11 @@ fn grid(h: &[Rule], v: &[Rule], glyphs: &mut Vec<Glyph>) -> Option<Found> {
     }
     let full_first_row = |a: &(usize, usize, usize, usize, usize)| a.0 == 0 && a.1 == 0;
     let open = area.iter().enumerate().any(|(root, a)| {
-        if a.4 <= 1 || full_first_row(a) {
+        let (high, wide) = (a.1.saturating_sub(a.0) + 1, a.3.saturating_sub(a.2) + 1);
+        if a.4 <= 1 || (full_first_row(a) && wide == cols) {
             return false; // unused entry, single cell or title row
         }
-        let (high, wide) = (a.1.saturating_sub(a.0) + 1, a.3.saturating_sub(a.2) + 1);
-        a.4 * 4 >= rows * cols
+        (a.4 >= 4 && a.4 * 4 >= rows * cols)
             || (high >= 3 && wide >= 3)
             || (cols >= 3 && wide * 2 > cols && cell_lines[root].len() >= 3)
     });

@@ -211,6 +211,11 @@ fn columns_headings_and_pages() {
 #[test]
 fn metadata_rotated_pages_and_cid_fonts() {
     let p = fixture("unstructured/pdf/header-test-doc.pdf").expect("header doc");
+    // "Title" there is bold at body size: not a heading.
+    assert!(p.documents[0]
+        .sections
+        .iter()
+        .all(|s| s.heading_path.is_empty()));
     assert_eq!(
         p.documents[0].metadata.get("title").map(String::as_str),
         Some("header-test-doc")
@@ -277,6 +282,11 @@ fn hand_pdf_bytes(page: &str, extra: &[Vec<u8>]) -> Vec<u8> {
         page.as_bytes().to_vec(),
     ];
     objects.extend(extra.iter().cloned());
+    pdf_of(&objects)
+}
+
+/// A PDF of `objects`, numbered from 1, the first the catalog.
+fn pdf_of(objects: &[Vec<u8>]) -> Vec<u8> {
     let mut out = b"%PDF-1.4\n".to_vec();
     let mut offsets = Vec::new();
     for (i, o) in objects.iter().enumerate() {
@@ -322,6 +332,41 @@ fn a_hand_written_pdf_reads() {
 }
 
 #[test]
+fn a_page_without_text_is_named() {
+    let page = |contents: u32| {
+        format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {contents} 0 R /Resources << /Font << /F1 7 0 R >> >> >>").into_bytes()
+    };
+    let objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>".to_vec(),
+        page(5),
+        page(6),
+        stream(
+            "BT /F1 12 Tf 72 700 Td (Bearing temperature below 80 C) Tj ET",
+            "",
+        )
+        .into_bytes(),
+        stream("0 0 100 100 re f", "").into_bytes(),
+        FONT.as_bytes().to_vec(),
+    ];
+    let p = parse_bytes(
+        Path::new("half.pdf"),
+        "half.pdf",
+        &pdf_of(&objects),
+        &ParseOptions::default(),
+    );
+    let docs = p.expect("page 1 reads");
+    assert_eq!(docs[0].sections[0].page, Some(1));
+    let budget = crate::limits::Budget::new(&Limits::default());
+    let extracted = super::extract(&pdf_of(&objects), &budget).expect("extract");
+    assert_eq!(extracted.pages, Some(2));
+    assert_eq!(
+        extracted.warnings,
+        ["page 2: no extractable text (scanned image?): needs OCR, which Seogo does not do"]
+    );
+}
+
+#[test]
 fn cyclic_object_graphs_fail_by_name() {
     let t = Instant::now();
     // The page's /Parent is itself and it has no MediaBox: pdf-extract
@@ -360,7 +405,14 @@ fn hostile_bytes_get_named_errors() {
     let real = std::fs::read(data().join("pdfplumber/nics-background-checks-2015-11.pdf"))
         .expect("fixture");
     let cut = &real[..real.len() * 2 / 5];
-    match bytes("cut.pdf", cut, &ParseOptions::default()) {
+    let got = bytes("cut.pdf", cut, &ParseOptions::default());
+    println!(
+        "{:?}",
+        got.as_ref()
+            .map(|d| d[0].sections.len())
+            .map_err(ToString::to_string)
+    );
+    match got {
         Err(e) => assert!(
             matches!(e, DocError::Malformed { .. } | DocError::Unsupported { .. })
                 && !e.to_string().contains("the parser failed"),
@@ -375,6 +427,7 @@ fn hostile_bytes_get_named_errors() {
         (x >> 16) as u8
     }));
     let err = bytes("noise.pdf", &noise, &ParseOptions::default()).expect_err("noise");
+    println!("{err}");
     assert!(matches!(err, DocError::Malformed { .. }), "{err}");
     assert!(!err.to_string().contains("the parser failed"), "{err}");
 }
@@ -413,4 +466,71 @@ fn flate_bombs_stop_at_the_ratio() {
     );
     let err = bytes("bomb.pdf", &pdf, &ParseOptions::default()).expect_err("bomb");
     assert!(matches!(err, DocError::LimitExceeded { .. }), "{err}");
+}
+
+#[test]
+fn merged_cells_repeat_their_text() {
+    use super::collect::Glyph;
+    use super::paths::Rule;
+    let h = |y: f64| Rule {
+        x0: 0.0,
+        y0: y,
+        x1: 300.0,
+        y1: y,
+    };
+    let v = |x: f64, y0: f64| Rule {
+        x0: x,
+        y0,
+        x1: x,
+        y1: 60.0,
+    };
+    // Three columns, two rows; the rule between columns 2 and 3 stops at
+    // the lower row, so the upper row's last two cells are one.
+    let rules = [
+        h(0.0),
+        h(30.0),
+        h(60.0),
+        v(0.0, 0.0),
+        v(100.0, 0.0),
+        v(200.0, 0.0),
+        v(300.0, 0.0),
+    ];
+    let mut rules = rules.to_vec();
+    rules[5] = Rule {
+        x0: 200.0,
+        y0: 0.0,
+        x1: 200.0,
+        y1: 30.0,
+    };
+    let word = |text: &str, x: f64, y: f64| {
+        text.chars()
+            .enumerate()
+            .map(|(i, c)| Glyph {
+                x: x + 6.0 * i as f64,
+                y,
+                w: 6.0,
+                space: 0.0,
+                size: 10.0,
+                quarter: 0,
+                text: c.to_string(),
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut glyphs: Vec<Glyph> = [
+        word("Pump", 10.0, 40.0),
+        word("Interval", 180.0, 40.0),
+        word("P-1", 10.0, 10.0),
+        word("500h", 110.0, 10.0),
+        word("ok", 210.0, 10.0),
+        word("outside", 10.0, 100.0),
+    ]
+    .concat();
+    let found = super::table::find(&rules, &mut glyphs);
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        found[0].table.rows,
+        [["Pump", "Interval", "Interval"], ["P-1", "500h", "ok"]]
+    );
+    // Only the text outside the table is left as prose.
+    assert_eq!(glyphs.len(), "outside".len());
 }
