@@ -18,6 +18,8 @@
 
 mod collect;
 mod guard;
+#[cfg(test)]
+mod hostile_tests;
 mod layout;
 mod paths;
 mod table;
