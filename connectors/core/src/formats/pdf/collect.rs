@@ -2,6 +2,8 @@
 //! with their position, size and direction. Coordinates are PDF user
 //! space, y up.
 
+use std::collections::BTreeMap;
+
 use pdf_extract::{MediaBox, OutputDev, OutputError, Transform};
 
 use crate::limits::Budget;
@@ -27,7 +29,11 @@ pub(super) struct Glyph {
 /// page draws more than `MAX_ITEMS` things.
 pub(super) struct Collector<'b> {
     budget: &'b Budget,
+    /// The page being drawn.
     pub glyphs: Vec<Glyph>,
+    /// Pages drawn to the end, by number.
+    pub done: BTreeMap<u32, Vec<Glyph>>,
+    page: u32,
     pub stopped: Option<Stop>,
     calls: u32,
 }
@@ -47,6 +53,8 @@ impl<'b> Collector<'b> {
         Self {
             budget,
             glyphs: Vec::new(),
+            done: BTreeMap::new(),
+            page: 0,
             stopped: None,
             calls: 0,
         }
@@ -69,14 +77,18 @@ impl<'b> Collector<'b> {
 impl OutputDev for Collector<'_> {
     fn begin_page(
         &mut self,
-        _page_num: u32,
+        page_num: u32,
         _media_box: &MediaBox,
         _art_box: Option<(f64, f64, f64, f64)>,
     ) -> Result<(), OutputError> {
+        self.page = page_num;
+        self.glyphs.clear();
         Ok(())
     }
 
     fn end_page(&mut self) -> Result<(), OutputError> {
+        self.done
+            .insert(self.page, std::mem::take(&mut self.glyphs));
         Ok(())
     }
 

@@ -31,7 +31,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use lopdf::Document;
 
-use self::collect::{Collector, Stop};
+use self::collect::{Collector, Glyph, Stop};
 use self::layout::{Item, Line};
 use crate::formats::Extracted;
 use crate::limits::{Budget, Failure};
@@ -58,9 +58,28 @@ pub(crate) fn extract(bytes: &[u8], budget: &Budget) -> Result<Extracted, Failur
     let mut read = Vec::new();
     let mut first_failure = None;
     let mut blank = 0;
+    // Loops pdf-extract would recurse on are refused page by page first.
+    let mut refused = BTreeMap::new();
     for (&n, &id) in &pages {
         budget.check_page(n as usize)?;
-        let page = guard::check_page(&doc, n, id).and_then(|()| read_page(&doc, n, id, budget));
+        match guard::check_page(&doc, n, id) {
+            Ok(()) => {}
+            Err(f @ (Failure::Limit(_) | Failure::Timeout)) => return Err(f),
+            Err(f) => {
+                refused.insert(n, f);
+            }
+        }
+    }
+    let mut drawn = interpret(&doc, &pages, &refused, budget)?;
+    for (&n, &id) in &pages {
+        budget.check_page(n as usize)?;
+        let page = match refused.remove(&n) {
+            Some(failure) => Err(failure),
+            None => drawn
+                .remove(&n)
+                .unwrap_or_else(|| Err(Failure::malformed("the page was not drawn")))
+                .and_then(|glyphs| read_page(&doc, n, id, glyphs, budget)),
+        };
         match page {
             Ok(page) if page.rows.is_empty() => {
                 blank += 1;
@@ -127,48 +146,87 @@ fn encrypted(why: &str) -> Failure {
     ))
 }
 
-fn read_page(
+/// The glyphs of every page: one pass of pdf-extract over the document
+/// (it looks each page up through the whole page tree, so page by page
+/// costs the square of the page count), then page by page for those the
+/// pass did not finish (it stops at the first page that fails) or when
+/// some page was refused.
+fn interpret(
+    doc: &Document,
+    pages: &BTreeMap<u32, lopdf::ObjectId>,
+    refused: &BTreeMap<u32, Failure>,
+    budget: &Budget,
+) -> Result<BTreeMap<u32, Result<Vec<Glyph>, Failure>>, Failure> {
+    let mut out = BTreeMap::new();
+    if refused.is_empty() {
+        let mut dev = Collector::new(budget);
+        let _ = catch_unwind(AssertUnwindSafe(|| pdf_extract::output_doc(doc, &mut dev)));
+        stopped(&dev)?;
+        out.extend(dev.done.into_iter().map(|(n, g)| (n, Ok(g))));
+    }
+    for &n in pages.keys() {
+        if out.contains_key(&n) || refused.contains_key(&n) {
+            continue;
+        }
+        out.insert(n, interpret_page(doc, n, budget)?);
+    }
+    Ok(out)
+}
+
+fn stopped(dev: &Collector) -> Result<(), Failure> {
+    match dev.stopped {
+        Some(Stop::Time) => Err(Failure::Timeout),
+        Some(Stop::TooMuch) => Err(Failure::Limit(
+            "a page draws more than two million glyphs".into(),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// One page's glyphs; the outer error stops the file, the inner one the page.
+fn interpret_page(
     doc: &Document,
     n: u32,
-    id: lopdf::ObjectId,
     budget: &Budget,
-) -> Result<Page, Failure> {
+) -> Result<Result<Vec<Glyph>, Failure>, Failure> {
     let mut dev = Collector::new(budget);
     let run = catch_unwind(AssertUnwindSafe(|| {
         pdf_extract::output_doc_page(doc, &mut dev, n)
     }));
-    match (run, dev.stopped) {
-        (_, Some(Stop::Time)) => return Err(Failure::Timeout),
-        (_, Some(Stop::TooMuch)) => {
-            return Err(Failure::Limit(format!(
-                "page {n} draws more than two million glyphs and lines"
-            )))
-        }
-        (Err(panic), None) => {
+    stopped(&dev)?;
+    let glyphs = dev.done.remove(&n).unwrap_or(dev.glyphs);
+    Ok(match run {
+        Err(panic) => {
             let why = panic
                 .downcast_ref::<&str>()
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown".into());
-            return Err(Failure::malformed(format!(
+            Err(Failure::malformed(format!(
                 "the content interpreter failed: {why}"
-            )));
-        }
-        (Ok(Err(e)), None) if dev.glyphs.is_empty() => {
-            return Err(Failure::malformed(format!(
-                "content could not be read: {e:?}"
             )))
         }
-        _ => {}
-    }
+        Ok(Err(e)) if glyphs.is_empty() => Err(Failure::malformed(format!(
+            "content could not be read: {e:?}"
+        ))),
+        _ => Ok(glyphs),
+    })
+}
+
+fn read_page(
+    doc: &Document,
+    n: u32,
+    id: lopdf::ObjectId,
+    all: Vec<Glyph>,
+    budget: &Budget,
+) -> Result<Page, Failure> {
     // Read in the direction most text is written (a page drawn turned).
     let mut by_turn = [0usize; 4];
-    for g in &dev.glyphs {
+    for g in &all {
         by_turn[g.quarter as usize] += 1;
     }
     let main = (0..4u8).max_by_key(|q| by_turn[*q as usize]).unwrap_or(0);
-    let (main_glyphs, others): (Vec<_>, Vec<_>) =
-        dev.glyphs.iter().partition(|g| g.quarter == main);
+    let (main_glyphs, others): (Vec<_>, Vec<_>) = all.iter().partition(|g| g.quarter == main);
     let mut glyphs: Vec<_> = main_glyphs
         .iter()
         .map(|g| layout::turn_glyph(main, g))
