@@ -24,22 +24,6 @@ fn all_text(parsed: &Parsed) -> String {
         .join("\n")
 }
 
-/// `HWP_DUMP=path cargo test dump -- --nocapture` prints what is read.
-#[test]
-fn dump() {
-    let Some(path) = std::env::var_os("HWP_DUMP") else {
-        return;
-    };
-    let parsed = parse(&path.to_string_lossy());
-    for doc in &parsed.documents {
-        println!("TITLE {}", doc.title);
-        for s in &doc.sections {
-            println!("--- {:?} {:?}\n{}", s.heading_path, s.locator, s.text);
-        }
-    }
-    println!("{:?}", parsed.warnings);
-}
-
 fn squeeze(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
 }
@@ -76,40 +60,6 @@ fn nts_rulings_keep_title_and_gist() {
     println!("NTS: title and gist found in {found} of {total}");
     assert_eq!(total, 200);
     assert!(found * 100 >= total * 95, "{found} of {total}");
-}
-
-/// `HWP_RECORDS=path cargo test records -- --nocapture` prints the record tree.
-#[test]
-fn records() {
-    let Some(path) = std::env::var_os("HWP_RECORDS") else {
-        return;
-    };
-    let bytes = std::fs::read(data_dir().join(path)).expect("file");
-    let budget = Budget::new(&crate::limits::Limits::default());
-    let mut file = cfb::CompoundFile::open(Cursor::new(&bytes[..])).expect("cfb");
-    let header = read_stream(&mut file, "/FileHeader", bytes.len())
-        .expect("read")
-        .expect("header");
-    let compressed = check_header(&header).expect("header") & COMPRESSED != 0;
-    for (number, path) in section_streams(&file).expect("sections") {
-        let raw = read_stream(&mut file, &path, bytes.len())
-            .expect("read")
-            .expect("stream");
-        let stream = unpack(raw, compressed, "s", &budget).expect("inflate");
-        let records = record::read(&stream, &budget).expect("records");
-        println!("section {number}");
-        for r in &records.all {
-            let extra = match r.tag {
-                record::CTRL_HEADER => {
-                    String::from_utf8_lossy(&r.data[..4].iter().rev().copied().collect::<Vec<_>>())
-                        .into_owned()
-                }
-                record::PARA_TEXT => body::para_text(r.data),
-                _ => format!("{:?}", &r.data[..r.data.len().min(24)]),
-            };
-            println!("{}{} {}", "  ".repeat(r.level.into()), r.tag, extra);
-        }
-    }
 }
 
 /// Every HWP and HWPX fixture parses or fails with a named reason; none

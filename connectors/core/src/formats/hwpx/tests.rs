@@ -14,22 +14,6 @@ fn parse(relative: &str) -> Parsed {
     inspect_file(&path, relative, &ParseOptions::default()).expect(relative)
 }
 
-/// `HWPX_DUMP=path cargo test dump -- --nocapture` prints what is read.
-#[test]
-fn dump() {
-    let Some(path) = std::env::var_os("HWPX_DUMP") else {
-        return;
-    };
-    let parsed = parse(&path.to_string_lossy());
-    for doc in &parsed.documents {
-        println!("TITLE {}", doc.title);
-        for s in &doc.sections {
-            println!("--- {:?} {:?}\n{}", s.heading_path, s.locator, s.text);
-        }
-    }
-    println!("{:?}", parsed.warnings);
-}
-
 fn all_text(parsed: &Parsed) -> String {
     parsed
         .documents
