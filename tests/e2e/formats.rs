@@ -80,6 +80,10 @@ fn mixed_formats_ingest_and_cite_file_page_and_section() {
             "office-fixtures/unstructured/eml/fake-email-attachment.eml",
             "mail.eml",
         ),
+        (
+            "office-fixtures/unstructured/pdf/multi-column-2p.pdf",
+            "dpr.pdf",
+        ),
     ] {
         std::fs::copy(fixtures.join(from), corpus.join(to)).expect(from);
     }
@@ -107,13 +111,18 @@ fn mixed_formats_ingest_and_cite_file_page_and_section() {
             .any(|l| l.contains("truncated.hwp") && l.contains("damaged HWP")),
         "{err}"
     );
-    assert!(stdout(&out).contains("6 added"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("7 added"), "{}", stdout(&out));
 
     let search = |query: &str| {
         let out = run(seogo(&data).args(["search", query, "--mode", "bm25", "-k", "3"]));
         assert!(out.status.success(), "{}", stderr(&out));
         stdout(&out)
     };
+    // PDF: file, page and the heading path the font sizes gave.
+    let hits = search("problem of open-domain QA studied in this paper");
+    let first = hits.lines().next().unwrap_or_default();
+    let cited = "dpr.pdf · Dense Passage Retrieval for Open-Domain Question Answering · p. 2 · 2 Background";
+    assert!(first.contains(cited), "{hits}");
     // HWPX: file, and the paragraph the section starts at.
     let hits = search("장미란 제2차관 진천 국가대표 선수촌");
     let first = hits.lines().next().unwrap_or_default();
