@@ -222,6 +222,15 @@ pub fn sniff_text(path: &Path, text: &str) -> Kind {
     {
         return Kind::Json;
     }
+    // JSON Lines that are not a BEIR corpus: JSON records, one per line.
+    let lines = head_lines(text);
+    if lines.len() > 1
+        && lines
+            .iter()
+            .all(|l| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(l).is_ok())
+    {
+        return Kind::Json;
+    }
     if is_email(text) {
         return Kind::Eml;
     }
@@ -310,6 +319,13 @@ mod tests {
         assert_eq!(sniff_text(p, "<!DOCTYPE html><html></html>"), Kind::Html);
         assert_eq!(sniff_text(p, "<?xml version=\"1.0\"?><a>b</a>"), Kind::Xml);
         assert_eq!(sniff_text(p, "{\"a\": [1, 2]}"), Kind::Json);
+        assert_eq!(
+            sniff_text(
+                p,
+                "{\"a\": 1, \"b\": \"x,y\"}\n{\"a\": 2, \"b\": \"z,w\"}\n"
+            ),
+            Kind::Json
+        );
         assert_eq!(
             sniff_text(p, "From: a@b.kr\nSubject: 점검\n\n본문"),
             Kind::Eml

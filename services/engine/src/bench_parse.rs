@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use seogo_docs::detect::{sniff_binary, Kind};
+use seogo_docs::detect::{sniff_binary, sniff_text};
 use seogo_docs::parse::{inspect_file, ParseOptions};
 use seogo_docs::Limits;
 use serde::Serialize;
@@ -91,12 +91,18 @@ pub fn bench_parse(
         .collect())
 }
 
-/// The format of a file that failed, as far as its first bytes tell.
+/// The format of a file that failed, as far as its first 64 KB tell.
 fn failed_format(file: &Path) -> String {
-    let head = std::fs::read(file).map(|b| b.into_iter().take(64 * 1024).collect::<Vec<u8>>());
-    match head.ok().as_deref().and_then(sniff_binary) {
+    let mut head = std::fs::read(file).unwrap_or_default();
+    head.truncate(64 * 1024);
+    if head.is_empty() {
+        return "empty file".into();
+    }
+    match sniff_binary(&head) {
         Some(kind) => kind.name().to_string(),
-        None => Kind::Text.name().to_string(),
+        None => sniff_text(file, &String::from_utf8_lossy(&head))
+            .name()
+            .to_string(),
     }
 }
 

@@ -45,9 +45,6 @@ pub(crate) fn extract(xml: &str, budget: &Budget) -> Result<Extracted, Failure> 
     outline.paragraph(&lines.join("\n"));
     let mut extracted = Extracted::from_outline(outline);
     extracted.title = None;
-    if extracted.sections.is_empty() {
-        return Err(Failure::malformed("no text in any element"));
-    }
     Ok(extracted)
 }
 
@@ -67,8 +64,20 @@ fn leaf_line(path: &[String], text: &mut String, lines: &mut Vec<String>) {
 }
 
 pub(crate) fn extract_json(text: &str, budget: &Budget) -> Result<Extracted, Failure> {
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| Failure::malformed(format!("JSON: {e}")))?;
+    let value: serde_json::Value = match serde_json::from_str(text) {
+        Ok(value) => value,
+        // JSON Lines: one value per line, read as an array.
+        Err(whole) => text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(i, l)| {
+                serde_json::from_str(l)
+                    .map_err(|e| Failure::malformed(format!("JSON line {}: {e} ({whole})", i + 1)))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(serde_json::Value::Array)?,
+    };
     let mut outline = Outline::new();
     let top: Vec<(String, &serde_json::Value)> = match &value {
         serde_json::Value::Object(map) => map.iter().map(|(k, v)| (k.clone(), v)).collect(),
@@ -120,9 +129,6 @@ pub(crate) fn extract_json(text: &str, budget: &Budget) -> Result<Extracted, Fai
         outline.paragraph(&lines.join("\n"));
     }
     let extracted = Extracted::from_outline(outline);
-    if extracted.sections.is_empty() {
-        return Err(Failure::malformed("no values in the JSON"));
-    }
     Ok(Extracted {
         title: None,
         ..extracted

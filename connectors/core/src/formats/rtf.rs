@@ -205,9 +205,6 @@ pub(crate) fn extract(bytes: &[u8], budget: &Budget) -> Result<Extracted, Failur
     if !title.trim().is_empty() {
         extracted.title = Some(title.trim().to_string());
     }
-    if extracted.sections.is_empty() {
-        return Err(Failure::malformed("no text in the RTF body"));
-    }
     Ok(extracted)
 }
 
