@@ -14,6 +14,8 @@ mod formats;
 mod limits;
 mod outline;
 pub mod parse;
+#[cfg(test)]
+mod test_support;
 mod types;
 mod xml;
 mod zipped;

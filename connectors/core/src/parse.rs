@@ -520,11 +520,7 @@ mod format_tests {
 
     /// Real files: `../shared/data/office-fixtures` (SEOGO_SHARED_DATA).
     fn fixture(name: &str) -> Parsed {
-        let dir = std::env::var_os("SEOGO_SHARED_DATA")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
-        let path = dir.join("office-fixtures/unstructured").join(name);
-        inspect_file(&path, name, &ParseOptions::default()).expect(name)
+        crate::test_support::parsed(&format!("office-fixtures/unstructured/{name}"))
     }
 
     #[test]

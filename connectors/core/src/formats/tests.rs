@@ -4,34 +4,19 @@
 use std::path::{Path, PathBuf};
 
 use crate::parse::{inspect_file, ParseOptions, Parsed};
+use crate::test_support::{all_text, shared_data};
 use crate::DocError;
 
-pub(crate) fn shared_data() -> PathBuf {
-    std::env::var_os("SEOGO_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"))
-}
-
-pub(crate) fn office(name: &str) -> PathBuf {
+fn office(name: &str) -> PathBuf {
     shared_data().join("office-fixtures").join(name)
 }
 
-pub(crate) fn parse(path: &Path) -> Result<Parsed, DocError> {
+fn parse(path: &Path) -> Result<Parsed, DocError> {
     inspect_file(path, &path.display().to_string(), &ParseOptions::default())
 }
 
-pub(crate) fn parsed(name: &str) -> Parsed {
-    let path = office(name);
-    parse(&path).unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// Every section's text of the first document, joined.
-pub(crate) fn all_text(p: &Parsed) -> String {
-    p.documents
-        .iter()
-        .flat_map(|d| d.sections.iter().map(|s| s.text.as_str()))
-        .collect::<Vec<_>>()
-        .join("\n")
+fn parsed(name: &str) -> Parsed {
+    crate::test_support::parsed(&format!("office-fixtures/{name}"))
 }
 
 /// The table sections of the first document.

@@ -1,6 +1,7 @@
 //! What the HWP and HWPX readers make of a document before it becomes
 //! sections: paragraphs with their role and tables, in reading order.
 
+use super::grid::{lay_out, Cell};
 use crate::outline::Outline;
 use crate::types::Table;
 
@@ -73,6 +74,38 @@ pub(crate) fn emit(blocks: impl IntoIterator<Item = Block>) -> Outline {
         outline.paragraph_at(&text, Some(locator));
     }
     outline
+}
+
+/// A table's cells (with their paragraphs already flattened) and caption
+/// as a table block, or — a grid too large to lay out — as paragraphs, so
+/// the words are kept.
+pub(crate) fn push_table(
+    cells: Vec<Cell>,
+    caption: &[Block],
+    marked_header: bool,
+    locator: &str,
+    out: &mut Vec<Block>,
+) {
+    let caption = Some(flatten(caption)).filter(|c| !c.trim().is_empty());
+    let texts: Vec<String> = cells.iter().map(|c| c.text.clone()).collect();
+    match lay_out(cells, marked_header) {
+        Some(mut table) => {
+            table.caption = caption;
+            out.push(Block::Table {
+                table,
+                locator: locator.to_string(),
+            });
+        }
+        None => {
+            for text in caption.into_iter().chain(texts) {
+                out.push(Block::Paragraph {
+                    text,
+                    role: Role::Body,
+                    locator: locator.to_string(),
+                });
+            }
+        }
+    }
 }
 
 /// Text of blocks as one cell: paragraphs on lines, a nested table's cells

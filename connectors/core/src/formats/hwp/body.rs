@@ -10,7 +10,7 @@
 //! document, each with the locator of the paragraph that cites it.
 
 use super::blocks::{self, Block, Role};
-use super::grid::{self, Cell};
+use super::grid::Cell;
 use super::record::{self, Record, Records};
 use crate::limits::{Budget, Failure};
 
@@ -183,27 +183,7 @@ impl Section<'_, '_> {
                 cell
             })
             .collect();
-        let caption = Some(blocks::flatten(&caption)).filter(|c| !c.trim().is_empty());
-        let texts: Vec<String> = cells.iter().map(|c| c.text.clone()).collect();
-        match grid::lay_out(cells, false) {
-            Some(mut table) => {
-                table.caption = caption;
-                out.push(Block::Table {
-                    table,
-                    locator: locator.to_string(),
-                });
-            }
-            // Too large to lay out: keep the words.
-            None => {
-                for text in caption.into_iter().chain(texts) {
-                    out.push(Block::Paragraph {
-                        text,
-                        role: Role::Body,
-                        locator: locator.to_string(),
-                    });
-                }
-            }
-        }
+        blocks::push_table(cells, &caption, false, locator, out);
         Ok(())
     }
 }

@@ -1,27 +1,15 @@
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::*;
 use crate::parse::{inspect_file, ParseOptions, Parsed};
+use crate::test_support::{all_text, parsed, shared_data};
 
-/// `../shared/data` (or SEOGO_SHARED_DATA).
 fn data_dir() -> PathBuf {
-    std::env::var_os("SEOGO_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"))
+    shared_data()
 }
 
 fn parse(relative: &str) -> Parsed {
-    let path = data_dir().join(relative);
-    inspect_file(&path, relative, &ParseOptions::default()).expect(relative)
-}
-
-fn all_text(parsed: &Parsed) -> String {
-    parsed
-        .documents
-        .iter()
-        .flat_map(|d| d.sections.iter().map(|s| s.text.as_str()))
-        .collect::<Vec<_>>()
-        .join("\n")
+    parsed(relative)
 }
 
 fn squeeze(text: &str) -> String {

@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 
 use crate::formats::hwp::blocks::{self, Block, Role};
-use crate::formats::hwp::grid::{self, Cell};
+use crate::formats::hwp::grid::Cell;
 use crate::formats::Extracted;
 use crate::limits::{Budget, Failure};
 use crate::xml::{xml_text, Node, XmlReader};
@@ -292,26 +292,7 @@ impl Walker<'_, '_> {
                 });
             }
         }
-        let caption = Some(blocks::flatten(&caption)).filter(|c| !c.trim().is_empty());
-        let texts: Vec<String> = cells.iter().map(|c| c.text.clone()).collect();
-        match grid::lay_out(cells, marked_header) {
-            Some(mut table) => {
-                table.caption = caption;
-                out.push(Block::Table {
-                    table,
-                    locator: locator.to_string(),
-                });
-            }
-            None => {
-                for text in caption.into_iter().chain(texts) {
-                    out.push(Block::Paragraph {
-                        text,
-                        role: Role::Body,
-                        locator: locator.to_string(),
-                    });
-                }
-            }
-        }
+        blocks::push_table(cells, &caption, marked_header, locator, out);
         Ok(())
     }
 }

@@ -1,22 +1,19 @@
 //! Fixture and hostile-input tests, end to end through
 //! [`crate::parse::inspect_file`].
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::parse::{inspect_file, ParseOptions, Parsed};
+use crate::parse::Parsed;
 use crate::DocError;
 
 /// `../shared/data/office-fixtures` (or SEOGO_SHARED_DATA).
 pub(super) fn data() -> PathBuf {
-    std::env::var_os("SEOGO_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"))
-        .join("office-fixtures")
+    crate::test_support::shared_data().join("office-fixtures")
 }
 
 fn fixture(rel: &str) -> Result<Parsed, DocError> {
-    inspect_file(&data().join(rel), rel, &ParseOptions::default())
+    crate::test_support::inspect(&format!("office-fixtures/{rel}"))
 }
 
 fn text(p: &Parsed) -> String {
