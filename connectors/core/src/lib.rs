@@ -7,6 +7,7 @@
 //! knows about indexes or models; the engine glues them together.
 
 pub mod chunk;
+pub mod connector;
 mod delimited;
 pub mod detect;
 mod error;
@@ -21,6 +22,7 @@ mod xml;
 mod zipped;
 
 pub use chunk::{chunk_document, ChunkerConfig};
+pub use connector::{Connector, Fact, Refined, SourceFile};
 pub use error::DocError;
 pub use limits::Limits;
 pub use types::{content_hash, Acl, Chunk, Document, Domain, Section, Table, PUBLIC_GROUP};

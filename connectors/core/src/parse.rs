@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -44,7 +45,7 @@ pub fn parse_bytes(
     bytes: &[u8],
     opts: &ParseOptions,
 ) -> Result<Vec<Document>, DocError> {
-    guarded(path, doc_id, bytes.to_vec(), opts).map(|p| p.documents)
+    inspect_bytes(path, doc_id, Arc::from(bytes), opts).map(|p| p.documents)
 }
 
 /// What was made of one file: its detected format and text encoding, the
@@ -68,16 +69,18 @@ pub fn inspect_file(path: &Path, doc_id: &str, opts: &ParseOptions) -> Result<Pa
         });
     }
     let bytes = std::fs::read(path).map_err(|e| DocError::io(path, e))?;
-    guarded(path, doc_id, bytes, opts)
+    inspect_bytes(path, doc_id, Arc::from(bytes), opts)
 }
 
-/// Parses on a thread of its own and waits at most the time limit (and a
-/// grace second: parsers check the deadline themselves, this catches one
-/// stuck inside a library). A stuck thread is abandoned, not joined.
-fn guarded(
+/// [`inspect_file`] on bytes already read (shared, so a domain connector
+/// can read them too). Parses on a thread of its own and waits at most the
+/// time limit (and a grace second: parsers check the deadline themselves,
+/// this catches one stuck inside a library). A stuck thread is abandoned,
+/// not joined.
+pub fn inspect_bytes(
     path: &Path,
     doc_id: &str,
-    bytes: Vec<u8>,
+    bytes: Arc<[u8]>,
     opts: &ParseOptions,
 ) -> Result<Parsed, DocError> {
     if bytes.len() as u64 > opts.limits.max_file_bytes {
@@ -478,10 +481,10 @@ mod format_tests {
     use super::*;
 
     fn inspect(name: &str, bytes: &[u8]) -> Result<Parsed, DocError> {
-        guarded(
+        inspect_bytes(
             Path::new(name),
             name,
-            bytes.to_vec(),
+            Arc::from(bytes),
             &ParseOptions::default(),
         )
     }
