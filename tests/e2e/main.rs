@@ -6,3 +6,4 @@ mod ingest_cli;
 mod retrieval_eval;
 mod server;
 mod spine;
+mod sync;

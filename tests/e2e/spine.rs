@@ -34,7 +34,7 @@ fn demo() -> &'static Demo {
                     collection: "default".into(),
                     domain: seogo_docs::Domain::General,
                     acl: vec![],
-                    remove_missing: true,
+                    ..IngestRequest::default()
                 },
                 &mut |_| {},
             )
@@ -55,7 +55,7 @@ fn demo() -> &'static Demo {
                     collection: "default".into(),
                     domain: seogo_docs::Domain::Finance,
                     acl: vec!["hr".into()],
-                    remove_missing: true,
+                    ..IngestRequest::default()
                 },
                 &mut |_| {},
             )

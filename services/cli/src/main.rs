@@ -14,7 +14,9 @@ use clap::{Args, Parser, Subcommand};
 use seogo_docs::parse::{inspect_file, ParseOptions};
 use seogo_docs::Domain;
 use seogo_engine::answer::AskRequest;
+use seogo_engine::connectors::connector;
 use seogo_engine::eval::EvalRequest;
+use seogo_engine::facts::FactQuery;
 use seogo_engine::ingest::IngestRequest;
 use seogo_engine::retrieve::{Scope, SearchMode, SearchRequest};
 use seogo_engine::{AnalyzerKind, Engine, DEFAULT_COLLECTION};
@@ -70,6 +72,34 @@ enum Command {
     Serve {
         #[arg(long, env = "SEOGO_BIND", default_value = "127.0.0.1:8080")]
         bind: SocketAddr,
+    },
+    /// Bring a `[[sources]]` entry of seogo.toml up to date: new and
+    /// changed files indexed, vanished ones removed (never when the source
+    /// lists nothing or errors).
+    Sync {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The configured sources, with their last sync.
+    Sources {
+        #[arg(long)]
+        json: bool,
+    },
+    /// XBRL facts stored by the finance connector (substring filters).
+    Facts {
+        /// Concept or label, e.g. "Revenue" or "net sales".
+        #[arg(long, default_value = "")]
+        concept: String,
+        #[arg(long, default_value = "")]
+        entity: String,
+        /// e.g. "2023" or "2022-09-25/2023-09-30".
+        #[arg(long, default_value = "")]
+        period: String,
+        #[arg(long, env = "SEOGO_COLLECTION", default_value = DEFAULT_COLLECTION)]
+        collection: String,
+        #[arg(long)]
+        json: bool,
     },
     /// Show collections and their sizes in each store.
     Status {
@@ -153,8 +183,14 @@ struct IngestArgs {
     paths: Vec<PathBuf>,
     #[arg(long, env = "SEOGO_COLLECTION", default_value = DEFAULT_COLLECTION)]
     collection: String,
-    #[arg(long, default_value = "general")]
-    domain: Domain,
+    /// general, manufacturing, finance or public (default: the connector's,
+    /// else general).
+    #[arg(long)]
+    domain: Option<Domain>,
+    /// Read the files through a domain connector: manufacturing, finance
+    /// or public (connector options come from `[[sources]]`; see `sync`).
+    #[arg(long)]
+    connector: Option<String>,
     /// Groups allowed to read these documents (default: everyone).
     #[arg(long, num_args = 1..)]
     acl: Vec<String>,
@@ -241,12 +277,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Models { action } => models(&config, action),
         Command::Ingest(args) => {
+            let connector = args
+                .connector
+                .as_deref()
+                .map(|name| connector(name, &serde_json::Value::Null))
+                .transpose()?;
+            let domain = args
+                .domain
+                .or(connector.as_ref().map(|c| c.domain()))
+                .unwrap_or_default();
             let req = IngestRequest {
                 paths: args.paths,
                 collection: args.collection,
-                domain: args.domain,
+                domain,
                 acl: args.acl,
                 remove_missing: !args.keep_missing,
+                connector,
+                ..IngestRequest::default()
             };
             let mut progress = output::ProgressReporter::new();
             let report = engine.ingest(&req, &mut |p| progress.update(p))?;
@@ -257,6 +304,36 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::from(PARTIAL_FAILURE)
             })
+        }
+        Command::Sync { name, json } => {
+            let mut progress = output::ProgressReporter::new();
+            let report = engine.sync(&name, &mut |p| progress.update(p))?;
+            progress.finish();
+            output::print_ingest(&report, json)?;
+            Ok(if report.failures.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(PARTIAL_FAILURE)
+            })
+        }
+        Command::Sources { json } => {
+            output::print_sources(&engine.sources(), json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Facts {
+            concept,
+            entity,
+            period,
+            collection,
+            json,
+        } => {
+            let query = FactQuery {
+                concept,
+                entity,
+                period,
+            };
+            output::print_facts(&engine.facts(&collection, &query)?, json)?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Delete { doc_id, collection } => {
             if engine.delete_document(&collection, &doc_id)? {

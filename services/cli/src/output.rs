@@ -6,12 +6,14 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use seogo_docs::parse::Parsed;
+use seogo_docs::Fact;
 use seogo_engine::answer::Answer;
 use seogo_engine::bench::LexicalBench;
 use seogo_engine::bench_parse::FormatBench;
 use seogo_engine::eval::EvalReport;
 use seogo_engine::ingest::{IngestReport, Progress};
 use seogo_engine::retrieve::SearchResult;
+use seogo_engine::sync::SourceStatus;
 use seogo_engine::ChunkCounts;
 
 /// Ingest progress on stderr.
@@ -328,6 +330,64 @@ pub fn print_parse_bench(rows: &[FormatBench], json: bool) -> anyhow::Result<()>
         for f in &r.failures {
             println!("failed: {f}");
         }
+    }
+    Ok(())
+}
+
+pub fn print_sources(sources: &[SourceStatus], json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(sources)?);
+        return Ok(());
+    }
+    if sources.is_empty() {
+        println!("no [[sources]] in the configuration");
+    }
+    for s in sources {
+        let connector = s.connector.as_deref().unwrap_or("generic");
+        println!(
+            "{}  {} ({connector} → {})",
+            s.name,
+            s.path.display(),
+            s.collection
+        );
+        match &s.state {
+            None => println!("  never synced"),
+            Some(st) => {
+                println!(
+                    "  last sync {} (unix): {} files, {} added, {} updated, {} unchanged, \
+                     {} removed, {} chunks written, {} failed",
+                    st.last_sync,
+                    st.files,
+                    st.added,
+                    st.updated,
+                    st.unchanged,
+                    st.removed,
+                    st.chunks_written,
+                    st.failed
+                );
+                for e in &st.errors {
+                    println!("  error: {e}");
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn print_facts(facts: &[Fact], json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(facts)?);
+        return Ok(());
+    }
+    if facts.is_empty() {
+        println!("no facts");
+    }
+    for f in facts {
+        let label = f.label.as_deref().unwrap_or(&f.concept);
+        println!(
+            "{} · {label} · {} · {} {}  [{} · {}]",
+            f.entity, f.period, f.value, f.unit, f.concept, f.doc_id
+        );
     }
     Ok(())
 }

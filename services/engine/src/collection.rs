@@ -30,6 +30,9 @@ pub struct DocEntry {
     pub source: String,
     pub title: String,
     pub chunks: u32,
+    /// XBRL facts read from the document (finance connector).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub facts: Vec<seogo_docs::Fact>,
 }
 
 /// doc id → entry, persisted atomically.

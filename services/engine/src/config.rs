@@ -19,6 +19,44 @@ pub struct EngineConfig {
     pub retrieval: RetrievalConfig,
     pub lexical: LexicalConfig,
     pub answer: AnswerConfig,
+    /// Named sources for `seogo sync NAME` (`[[sources]]` tables).
+    pub sources: Vec<SourceConfig>,
+}
+
+/// One `[[sources]]` entry: a folder kept in sync with a collection,
+/// read through a domain connector.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    pub name: String,
+    /// The folder (walked recursively; hidden entries skipped) or file.
+    pub path: PathBuf,
+    /// Globs a file's path under `path` must match (all files when empty),
+    /// e.g. `["**/*.hwp", "**/*.pdf"]`.
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// Globs that leave a file out, e.g. `["**/~$*", "**/임시/**"]`.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// `manufacturing`, `finance` or `public`; none reads files generically.
+    #[serde(default)]
+    pub connector: Option<String>,
+    /// Options for the connector (see its crate's docs).
+    #[serde(default)]
+    pub options: serde_json::Value,
+    /// The documents' domain; defaults to the connector's, else general.
+    #[serde(default)]
+    pub domain: Option<seogo_docs::Domain>,
+    /// Groups allowed to read its documents; empty = public (a connector
+    /// may narrow it per document, e.g. by security classification).
+    #[serde(default)]
+    pub acl: Vec<String>,
+    #[serde(default = "default_collection")]
+    pub collection: String,
+}
+
+fn default_collection() -> String {
+    crate::DEFAULT_COLLECTION.into()
 }
 
 /// Where indexes and manifests live.

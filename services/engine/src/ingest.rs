@@ -3,18 +3,22 @@
 //! replace their chunks, and files that vanished from a re-synced folder are
 //! removed. A file that fails is reported and skipped; the rest go on.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
-use seogo_docs::parse::{inspect_file, ParseOptions, Parsed};
-use seogo_docs::{chunk_document, Acl, Chunk, Document, Domain};
+use seogo_docs::parse::{inspect_bytes, ParseOptions};
+use seogo_docs::{
+    chunk_document, Acl, Chunk, Connector, DocError, Document, Domain, Fact, Refined, SourceFile,
+};
 use serde::Serialize;
 
 use seogo_models::Embedder;
 
 use crate::collection::DocEntry;
-use crate::{write, Collection, Engine, EngineError};
+use crate::connectors::FileFilter;
+use crate::{write, Collection, Engine, EngineError, DEFAULT_COLLECTION};
 
 /// What to ingest and how to label it.
 #[derive(Debug, Clone)]
@@ -25,8 +29,27 @@ pub struct IngestRequest {
     pub domain: Domain,
     /// Groups allowed to read these documents; empty = public.
     pub acl: Vec<String>,
-    /// Remove documents that came from under these paths but are gone now.
+    /// Remove documents that came from under these paths but are gone now
+    /// (never under a folder that could not be fully listed).
     pub remove_missing: bool,
+    /// The domain connector that refines each parsed file.
+    pub connector: Option<Arc<dyn Connector>>,
+    /// Which files under the given folders are taken.
+    pub filter: FileFilter,
+}
+
+impl Default for IngestRequest {
+    fn default() -> Self {
+        Self {
+            paths: Vec::new(),
+            collection: DEFAULT_COLLECTION.into(),
+            domain: Domain::General,
+            acl: Vec::new(),
+            remove_missing: true,
+            connector: None,
+            filter: FileFilter::all(),
+        }
+    }
 }
 
 /// A file (or path) that could not be ingested, with a one-line reason.
@@ -45,6 +68,8 @@ pub struct IngestReport {
     pub unchanged: usize,
     pub removed: usize,
     pub chunks_written: usize,
+    /// XBRL facts stored with the documents written.
+    pub facts: usize,
     pub failures: Vec<IngestFailure>,
     /// What was read but not all of it: a page that needs OCR, an
     /// attachment that failed.
@@ -78,13 +103,25 @@ impl Engine {
         col.check_embedder(embedder.fingerprint())?;
 
         let mut report = IngestReport::default();
+        // Roots listed completely: only under these may vanished documents
+        // be removed (a folder that errors half-way never deletes).
         let mut roots = Vec::new();
         let mut files = Vec::new();
         for path in &req.paths {
             match std::fs::canonicalize(path) {
                 Ok(root) => {
-                    walk(&root, &mut files, &mut report.failures);
-                    roots.push(root);
+                    let failures_before = report.failures.len();
+                    let mut found = Vec::new();
+                    walk(&root, &mut found, &mut report.failures);
+                    files.extend(found.into_iter().filter(|f| req.filter.accepts(&root, f)));
+                    if report.failures.len() == failures_before {
+                        roots.push(root);
+                    } else {
+                        report.warnings.push(format!(
+                            "{}: not every entry could be listed, so nothing under it is removed",
+                            root.display()
+                        ));
+                    }
                 }
                 Err(e) => report.failures.push(IngestFailure {
                     path: path.display().to_string(),
@@ -101,19 +138,15 @@ impl Engine {
             acl: Acl::from_groups(&req.acl),
             limits: self.config().parse.clone(),
         };
-        let parsed: Vec<(PathBuf, Result<Parsed, seogo_docs::DocError>)> = files
+        let parsed: Vec<(String, Result<Refined, DocError>, Vec<String>)> = files
             .par_iter()
-            .map(|f| (f.clone(), inspect_file(f, &f.to_string_lossy(), &opts)))
+            .map(|f| read_refined(f, &opts, req.connector.as_deref()))
             .collect();
-
-        let parsed: Vec<(String, Result<Vec<Document>, seogo_docs::DocError>)> = parsed
+        let parsed: Vec<(String, Result<Refined, DocError>)> = parsed
             .into_iter()
-            .map(|(p, r)| {
-                let docs = r.map(|parsed| {
-                    report.warnings.extend(parsed.warnings);
-                    parsed.documents
-                });
-                (p.display().to_string(), docs)
+            .map(|(path, refined, warnings)| {
+                report.warnings.extend(warnings);
+                (path, refined)
             })
             .collect();
         let (seen, failed_sources) =
@@ -159,9 +192,13 @@ impl Engine {
             files: 1,
             ..IngestReport::default()
         };
+        let refined = Refined {
+            documents: docs,
+            facts: Vec::new(),
+        };
         self.write_documents(
             &mut col,
-            vec![(source.to_string(), Ok(docs))],
+            vec![(source.to_string(), Ok(refined))],
             embedder.as_ref(),
             &mut report,
             progress,
@@ -175,7 +212,7 @@ impl Engine {
     fn write_documents(
         &self,
         col: &mut Collection,
-        parsed: Vec<(String, Result<Vec<Document>, seogo_docs::DocError>)>,
+        parsed: Vec<(String, Result<Refined, DocError>)>,
         embedder: &dyn Embedder,
         report: &mut IngestReport,
         progress: &mut dyn FnMut(Progress),
@@ -184,9 +221,15 @@ impl Engine {
         let mut seen: HashSet<String> = HashSet::new();
         let mut failed_sources: HashSet<String> = HashSet::new();
         let mut pending: Vec<(Document, Vec<Chunk>)> = Vec::new();
+        let mut facts: HashMap<String, Vec<Fact>> = HashMap::new();
         for (path, result) in parsed {
             let docs = match result {
-                Ok(docs) => docs,
+                Ok(refined) => {
+                    for fact in refined.facts {
+                        facts.entry(fact.doc_id.clone()).or_default().push(fact);
+                    }
+                    refined.documents
+                }
                 Err(e) => {
                     failed_sources.insert(path.clone());
                     report.failures.push(IngestFailure {
@@ -250,6 +293,8 @@ impl Engine {
                 let mut vectors = embedder.embed_passages(&refs)?.into_iter();
                 for (doc, chunks) in batch.drain(..) {
                     let doc_vectors: Vec<Vec<f32>> = vectors.by_ref().take(chunks.len()).collect();
+                    let doc_facts = facts.remove(&doc.id).unwrap_or_default();
+                    report.facts += doc_facts.len();
                     col.lexical.replace_document(&doc.id, &chunks)?;
                     col.vectors
                         .replace_document(&doc.id, &chunks, &doc_vectors)?;
@@ -260,6 +305,7 @@ impl Engine {
                             source: doc.source.clone(),
                             title: doc.title.clone(),
                             chunks: chunks.len() as u32,
+                            facts: doc_facts,
                         },
                     );
                 }
@@ -289,6 +335,53 @@ impl Engine {
         let known = col.delete_document(&id)?;
         col.commit()?;
         Ok(known)
+    }
+}
+
+/// One file read, parsed and refined by the connector (if any), with the
+/// parser's warnings. The bytes are read once and shared with both.
+fn read_refined(
+    file: &Path,
+    opts: &ParseOptions,
+    connector: Option<&dyn Connector>,
+) -> (String, Result<Refined, DocError>, Vec<String>) {
+    let path = file.display().to_string();
+    let read = || -> Result<(Refined, Vec<String>), DocError> {
+        let size = std::fs::metadata(file)
+            .map_err(|e| DocError::Io {
+                path: file.into(),
+                cause: e,
+            })?
+            .len();
+        if size > opts.limits.max_file_bytes {
+            return Err(DocError::TooLarge {
+                path: file.into(),
+                size,
+                limit: opts.limits.max_file_bytes,
+            });
+        }
+        let bytes: Arc<[u8]> = std::fs::read(file)
+            .map_err(|e| DocError::Io {
+                path: file.into(),
+                cause: e,
+            })?
+            .into();
+        let parsed = inspect_bytes(file, &path, bytes.clone(), opts)?;
+        let warnings = parsed.warnings.clone();
+        let refined = match connector {
+            Some(connector) => connector.refine(SourceFile {
+                path: file,
+                doc_id: &path,
+                bytes: &bytes,
+                parsed,
+            })?,
+            None => Refined::unchanged(parsed),
+        };
+        Ok((refined, warnings))
+    };
+    match read() {
+        Ok((refined, warnings)) => (path, Ok(refined), warnings),
+        Err(e) => (path, Err(e), Vec::new()),
     }
 }
 

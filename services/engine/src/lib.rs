@@ -8,10 +8,13 @@ pub mod bench;
 pub mod bench_parse;
 mod collection;
 pub mod config;
+pub mod connectors;
 mod error;
 pub mod eval;
+pub mod facts;
 pub mod ingest;
 pub mod retrieve;
+pub mod sync;
 
 pub use collection::{validate_name, ChunkCounts, Collection, DocEntry, Inventory, Manifest};
 pub use config::EngineConfig;

@@ -1,0 +1,210 @@
+//! `seogo sync NAME`: one `[[sources]]` entry brought up to date — new and
+//! changed files parsed, refined by the source's connector and embedded,
+//! unchanged ones skipped by content hash, vanished ones deleted — and its
+//! outcome kept under `DATA/sources/NAME.json` for `seogo sources`.
+//!
+//! Deletion is the dangerous part of a sync: a share that is unmounted, a
+//! folder that errors half-way, or a source that suddenly lists nothing
+//! must never wipe the collection. So documents are removed only when the
+//! source was listed completely and still holds at least one file.
+
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::SourceConfig;
+use crate::connectors::{connector, FileFilter};
+use crate::ingest::{IngestReport, IngestRequest, Progress};
+use crate::{Engine, EngineError};
+
+/// What the last sync of a source did, as kept on disk.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SyncState {
+    /// Unix seconds at the end of the last sync.
+    pub last_sync: u64,
+    pub files: usize,
+    pub added: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub removed: usize,
+    pub chunks_written: usize,
+    pub failed: usize,
+    /// The errors of the last sync (the source's, and each failed file's).
+    pub errors: Vec<String>,
+}
+
+/// A configured source and what its last sync did (if it ran).
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceStatus {
+    pub name: String,
+    pub path: PathBuf,
+    pub connector: Option<String>,
+    pub collection: String,
+    pub state: Option<SyncState>,
+}
+
+impl Engine {
+    fn source(&self, name: &str) -> Result<&SourceConfig, EngineError> {
+        self.config()
+            .sources
+            .iter()
+            .find(|s| s.name == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = self
+                    .config()
+                    .sources
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect();
+                EngineError::BadRequest(format!(
+                    "no source `{name}` in [[sources]] (configured: {})",
+                    if names.is_empty() {
+                        "none".to_string()
+                    } else {
+                        names.join(", ")
+                    }
+                ))
+            })
+    }
+
+    fn state_path(&self, name: &str) -> PathBuf {
+        self.config()
+            .data
+            .dir
+            .join("sources")
+            .join(format!("{name}.json"))
+    }
+
+    /// Syncs the source `name`. A source whose folder is missing, cannot be
+    /// fully listed or holds no file at all is an error and deletes nothing.
+    pub fn sync(
+        &self,
+        name: &str,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<IngestReport, EngineError> {
+        let source = self.source(name)?;
+        let outcome = self.sync_source(source, progress);
+        let mut state = SyncState {
+            last_sync: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0),
+            ..SyncState::default()
+        };
+        match &outcome {
+            Ok(report) => {
+                state.files = report.files;
+                state.added = report.added;
+                state.updated = report.updated;
+                state.unchanged = report.unchanged;
+                state.removed = report.removed;
+                state.chunks_written = report.chunks_written;
+                state.failed = report.failures.len();
+                state.errors = report
+                    .failures
+                    .iter()
+                    .map(|f| format!("{}: {}", f.path, f.error))
+                    .collect();
+            }
+            Err(e) => state.errors.push(e.to_string()),
+        }
+        self.save_state(name, &state)?;
+        outcome
+    }
+
+    fn sync_source(
+        &self,
+        source: &SourceConfig,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<IngestReport, EngineError> {
+        let filter = FileFilter::new(&source.include, &source.exclude)?;
+        let connector = source
+            .connector
+            .as_deref()
+            .map(|name| connector(name, &source.options))
+            .transpose()?;
+        let root = std::fs::canonicalize(&source.path).map_err(|e| {
+            EngineError::BadRequest(format!(
+                "source `{}`: {}: {e}; nothing was changed",
+                source.name,
+                source.path.display()
+            ))
+        })?;
+        if !has_any_file(&root, &filter) {
+            return Err(EngineError::BadRequest(format!(
+                "source `{}`: {} lists no file; refusing to sync (it would delete every \
+                 document of the source)",
+                source.name,
+                root.display()
+            )));
+        }
+        let domain = source
+            .domain
+            .or(connector.as_ref().map(|c| c.domain()))
+            .unwrap_or_default();
+        let req = IngestRequest {
+            paths: vec![root],
+            collection: source.collection.clone(),
+            domain,
+            acl: source.acl.clone(),
+            remove_missing: true,
+            connector,
+            filter,
+        };
+        self.ingest(&req, progress)
+    }
+
+    fn save_state(&self, name: &str, state: &SyncState) -> Result<(), EngineError> {
+        let path = self.state_path(name);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| EngineError::io(dir, e))?;
+        }
+        let json =
+            serde_json::to_vec_pretty(state).map_err(|e| EngineError::BadRequest(e.to_string()))?;
+        let tmp = path.with_extension("json.tmp");
+        std::fs::write(&tmp, json).map_err(|e| EngineError::io(&tmp, e))?;
+        std::fs::rename(&tmp, &path).map_err(|e| EngineError::io(&path, e))
+    }
+
+    /// Every configured source with its last sync.
+    pub fn sources(&self) -> Vec<SourceStatus> {
+        self.config()
+            .sources
+            .iter()
+            .map(|s| SourceStatus {
+                name: s.name.clone(),
+                path: s.path.clone(),
+                connector: s.connector.clone(),
+                collection: s.collection.clone(),
+                state: std::fs::read(self.state_path(&s.name))
+                    .ok()
+                    .and_then(|b| serde_json::from_slice(&b).ok()),
+            })
+            .collect()
+    }
+}
+
+/// Whether `root` (a file, or a folder walked without hidden entries)
+/// holds a file the filter takes.
+fn has_any_file(root: &Path, filter: &FileFilter) -> bool {
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(path) = stack.pop() {
+        if path.is_file() {
+            if filter.accepts(root, &path) {
+                return true;
+            }
+            continue;
+        }
+        let Ok(entries) = std::fs::read_dir(&path) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let hidden = entry.file_name().to_string_lossy().starts_with('.');
+            if !hidden {
+                stack.push(entry.path());
+            }
+        }
+    }
+    false
+}
