@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use seogo_docs::parse::{inspect_bytes, ParseOptions};
-use seogo_docs::{Connector, DocError, Refined, SourceFile};
+use seogo_docs::{Acl, Connector, DocError, Refined, SourceFile};
 
 use crate::PublicConnector;
 
@@ -54,29 +54,108 @@ pub(crate) fn refine_shared(relative: &str) -> Refined {
     refine_bytes(&connector(), &path, &bytes).unwrap_or_else(|e| panic!("{e}"))
 }
 
+fn letter(text: &str) -> Vec<u8> {
+    format!("행정안전부\n수신 수신자 참조\n제목 점검 계획 알림\n{text}\n시행 정보공개정책과-1234 (2024. 3. 5.)\n")
+        .into_bytes()
+}
+
 #[test]
-#[ignore]
-fn dump() {
-    let dir = std::env::var("DUMP").unwrap_or_default();
-    for entry in std::fs::read_dir(shared_data().join(&dir)).unwrap() {
-        let path = entry.unwrap().path();
-        let bytes = std::fs::read(&path).unwrap();
-        println!("##### {}", path.display());
-        match refine_bytes(&connector(), &path, &bytes) {
-            Ok(p) => {
-                for d in p.documents {
-                    println!("TITLE {} META {:?}", d.title, d.metadata);
-                    for s in d.sections.iter().take(40) {
-                        println!(
-                            "-- {:?} {:?}\n{}",
-                            s.heading_path,
-                            s.locator,
-                            s.text.chars().take(600).collect::<String>()
-                        );
-                    }
-                }
-            }
-            Err(e) => println!("ERR {e}"),
-        }
+fn stated_grade_replaces_the_acl_unmarked_keeps_it() {
+    let options = serde_json::json!({
+        "classification": {"공개": ["public"], "부분공개": ["staff"], "비공개": ["restricted", "security"]},
+        "classification_label": "공개여부"
+    });
+    let connector = PublicConnector::from_options(&options).expect("options");
+    let ingest = ParseOptions {
+        acl: Acl::from_groups(&["hr".into()]),
+        ..ParseOptions::default()
+    };
+    let run = |name: &str, text: &str| {
+        refine_with(&connector, Path::new(name), &letter(text), &ingest)
+            .expect("refines")
+            .documents
+    };
+    let docs = run("a.txt", "공개여부: 부분공개");
+    assert_eq!(docs[0].acl.groups, ["staff"]);
+    assert_eq!(docs[0].metadata["classification"], "부분공개");
+    let docs = run("b.txt", "본 문서는 비공개(제9조제1항제5호) 대상임");
+    assert_eq!(docs[0].acl.groups, ["restricted", "security"]);
+    // Both stated: the more restrictive wins.
+    let docs = run("c.txt", "공개 여부 : 공개\n/ 비공개(5)");
+    assert_eq!(docs[0].metadata["classification"], "비공개");
+    let docs = run("d.txt", "정보공개 청구 절차를 안내합니다");
+    assert_eq!(docs[0].acl.groups, ["hr"]);
+    assert!(!docs[0].metadata.contains_key("classification"));
+
+    // A configured label; a grade left out of the map keeps the ACL.
+    let custom = PublicConnector::from_options(&serde_json::json!({
+        "classification": {"비공개": "secret"}, "classification_label": "보안등급"
+    }))
+    .expect("options");
+    let docs = refine_with(
+        &custom,
+        Path::new("e.txt"),
+        &letter("보안등급: 비공개"),
+        &ingest,
+    )
+    .expect("refines")
+    .documents;
+    assert_eq!(docs[0].acl.groups, ["secret"]);
+    let docs = refine_with(
+        &custom,
+        Path::new("f.txt"),
+        &letter("보안 등급 : 공개"),
+        &ingest,
+    )
+    .expect("refines")
+    .documents;
+    assert_eq!(docs[0].acl.groups, ["hr"]);
+    assert_eq!(docs[0].metadata["classification"], "공개");
+}
+
+#[test]
+fn options_are_checked() {
+    for bad in [
+        serde_json::json!({"classificaton": {}}),
+        serde_json::json!({"classification": {"대외비": ["x"]}}),
+        serde_json::json!({"classification": {"비공개": [1]}}),
+        serde_json::json!({"classification_label": ""}),
+        serde_json::json!(3),
+    ] {
+        let err = PublicConnector::from_options(&bad).expect_err("refused");
+        assert!(
+            err.to_string().starts_with("public connector options"),
+            "{err}"
+        );
     }
+    assert!(PublicConnector::from_options(&serde_json::json!({})).is_ok());
+}
+
+#[test]
+fn cp949_public_data_csv() {
+    let csv = "대여소명,주소,거치대수,데이터기준일자,제공기관코드,제공기관명\n\
+               망원역 1번출구,서울특별시 마포구 월드컵로 72,10,2023-12-31,3000000,서울특별시\n\
+               합정역 5번출구,서울특별시 마포구 양화로 59,8,2023-12-31,3000000,서울특별시\n";
+    let (bytes, _, bad) = encoding_rs::EUC_KR.encode(csv);
+    assert!(!bad);
+    let refined = refine_bytes(
+        &connector(),
+        Path::new("서울특별시_공공자전거대여소_20231231.csv"),
+        &bytes,
+    )
+    .expect("csv");
+    let doc = &refined.documents[0];
+    assert!(doc.sections[0]
+        .text
+        .contains("| 망원역 1번출구 | 서울특별시 마포구 월드컵로 72 | 10 |"));
+    assert_eq!(doc.metadata["agency"], "서울특별시");
+    assert_eq!(doc.metadata["date"], "2023-12-31");
+    assert_eq!(doc.metadata["doc_type"], "공공데이터");
+    // Without the columns, the date in the file name.
+    let (bytes, _, _) = encoding_rs::EUC_KR.encode("구분,건수\n민원,12\n정보공개,3\n");
+    let doc = &refine_bytes(&connector(), Path::new("민원현황_20240131.csv"), &bytes)
+        .expect("csv")
+        .documents[0];
+    assert_eq!(doc.metadata["date"], "2024-01-31");
+    assert!(!doc.metadata.contains_key("agency"));
 }

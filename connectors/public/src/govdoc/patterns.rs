@@ -26,6 +26,10 @@ struct Patterns {
     sender: Regex,
     /// `제 목 : …`, `[ 제    목 ]`.
     subject: Regex,
+    /// `- 4·19민주묘지에 울려퍼지는 -`: a subtitle leading a title line.
+    lead: Regex,
+    /// `강 북 구 청 (문화관광체육과)`: the agency with its department.
+    office: Regex,
     /// A 질의회신's `문서번호` label with its value in the same unit.
     ruling_no: Regex,
 }
@@ -50,6 +54,8 @@ static PATTERNS: LazyLock<Option<Patterns>> = LazyLock::new(|| {
         )
         .ok()?,
         subject: Regex::new(r"^\[?\s*제\s*목\s*\]?\s*[:：]?\s*(.*)$").ok()?,
+        lead: Regex::new(r"^-\s[^-]{1,60}\s-\s*").ok()?,
+        office: Regex::new(r"^([가-힣][가-힣 ]{1,29}?)\s*\(([가-힣 ]{2,20})\)$").ok()?,
         ruling_no: Regex::new(r"^\[?\s*문\s*서\s*번\s*호\s*\]?\s*[:：]?\s*(.*)$").ok()?,
     })
 });
@@ -61,11 +67,10 @@ pub(crate) fn read(units: &[String]) -> Stated {
     let head = &units[..units.len().min(HEAD_UNITS)];
     let tail = &units[units.len().saturating_sub(TAIL_UNITS)..];
     let compact = |s: &str| s.split_whitespace().collect::<String>();
-    let has = |word: &str| head.iter().any(|u| compact(u) == word);
-    if head.iter().any(|u| p.ruling_no.is_match(u)) && head.iter().any(|u| p.subject.is_match(u)) {
+    if is_ruling(head) {
         return ruling(p, head);
     }
-    if has("보도자료") || has("보도참고자료") {
+    if head.iter().any(|u| press_marker(u).is_some()) {
         return press_release(p, head);
     }
     if let Some(stated) = notice(p, head, tail) {
@@ -142,7 +147,6 @@ fn title_like(p: &Patterns, unit: &str) -> bool {
     let chars = unit.chars().count();
     (6..=120).contains(&chars)
         && !unit.ends_with("다.")
-        && !unit.ends_with('다')
         && !p.date_only.is_match(unit)
         && !p.notice.is_match(unit)
         && !p.sender.is_match(unit)
@@ -202,19 +206,27 @@ fn notice(p: &Patterns, head: &[String], tail: &[String]) -> Option<Stated> {
 /// the headline as the title.
 fn press_release(p: &Patterns, head: &[String]) -> Stated {
     let compact = |s: &str| s.split_whitespace().collect::<String>();
-    let marker = head
+    let (marker, kind, before) = head
         .iter()
-        .position(|u| matches!(compact(u).as_str(), "보도자료" | "보도참고자료"))
-        .unwrap_or(0);
-    let agency = head[..marker]
-        .iter()
-        .rev()
-        .find(|u| is_agency_name(u))
-        .or_else(|| head.iter().find(|u| is_agency_name(u)))
-        .cloned();
+        .enumerate()
+        .find_map(|(i, u)| press_marker(u).map(|(kind, before)| (i, kind, before)))
+        .unwrap_or((0, "보도자료", String::new()));
+    let agency = Some(before).filter(|b| is_agency_name(b)).or_else(|| {
+        head[..marker]
+            .iter()
+            .rev()
+            .find(|u| is_agency_name(u))
+            .cloned()
+    });
+    // The date follows its label, in the same unit or the next ones.
     let dated = |label: &str| {
-        let at = head.iter().position(|u| compact(u).starts_with(label))?;
-        head[at..].iter().take(3).find_map(|u| normalise_date(u))
+        let at = head.iter().position(|u| compact(u).contains(label))?;
+        normalise_date(&head[at]).or_else(|| {
+            head[at + 1..]
+                .iter()
+                .take(2)
+                .find_map(|u| normalise_date(u))
+        })
     };
     let date = dated("보도시점")
         .or_else(|| dated("보도일시"))
@@ -227,7 +239,7 @@ fn press_release(p: &Patterns, head: &[String]) -> Stated {
         "보도자료",
         "보도참고자료",
     ];
-    let title = head[marker..]
+    let title = head[marker + 1..]
         .iter()
         .find(|u| {
             let c = compact(u);
@@ -238,16 +250,21 @@ fn press_release(p: &Patterns, head: &[String]) -> Stated {
         })
         .cloned();
     Stated {
-        doc_type: Some(if compact(&head[marker]) == "보도참고자료" {
-            "보도참고자료"
-        } else {
-            "보도자료"
-        }),
+        doc_type: Some(kind),
         doc_number: None,
         agency,
         date,
         title,
     }
+}
+
+/// `보도자료` or `보도참고자료` alone or after the ministry's name
+/// (`문화체육관광부 보도자료`): the kind and what precedes it.
+fn press_marker(unit: &str) -> Option<(&'static str, String)> {
+    ["보도참고자료", "보도자료"].into_iter().find_map(|kind| {
+        let before = unit.strip_suffix(kind)?.trim();
+        (before.is_empty() || is_agency_name(before)).then(|| (kind, before.to_string()))
+    })
 }
 
 /// A unit that is only an agency's name: `문화체육관광부`, `서울특별시
@@ -271,6 +288,27 @@ fn is_agency_name(unit: &str) -> bool {
         ]
         .iter()
         .any(|s| unit.ends_with(s))
+}
+
+/// The bracketed labels of a 국세청 질의회신 (`[ 문서번호 ]`, `[ 세 목 ]`,
+/// `[ 제    목 ]`, `[ 요 지 ]`, `[ 회 신 ]`): two of them make one.
+fn is_ruling(head: &[String]) -> bool {
+    const LABELS: [&str; 6] = [
+        "[문서번호]",
+        "[세목]",
+        "[제목]",
+        "[요지]",
+        "[회신]",
+        "[관련법령]",
+    ];
+    let mut seen: Vec<String> = head
+        .iter()
+        .map(|u| u.split_whitespace().collect::<String>())
+        .filter(|u| LABELS.contains(&u.as_str()))
+        .collect();
+    seen.sort();
+    seen.dedup();
+    seen.len() >= 2
 }
 
 /// 국세청 질의회신: labelled `[문서번호]`, `[제목]`; the value is in the
@@ -299,14 +337,28 @@ fn ruling(p: &Patterns, head: &[String]) -> Stated {
 /// 제안요청서 (RFP): the project name as the title, the ordering agency.
 fn proposal_request(p: &Patterns, head: &[String], tail: &[String]) -> Stated {
     let compact = |s: &str| s.split_whitespace().collect::<String>();
+    // The first unit naming the document, without a `- 부제 -` lead.
     let title = head
         .iter()
-        .find(|u| title_like(p, u) && !matches!(compact(u).as_str(), "제안요청서"))
-        .cloned();
+        .find(|u| compact(u).contains("제안요청서") && compact(u) != "제안요청서")
+        .map(|u| p.lead.replace(u, "").trim().to_string())
+        .or_else(|| head.iter().find(|u| title_like(p, u)).cloned());
+    let office = head.iter().find_map(|u| {
+        let c = p.office.captures(u)?;
+        let name = c.get(1)?.as_str().trim();
+        // `강 북 구 청` is letter-spaced for layout: read as one word.
+        let name = if name.split(' ').all(|w| w.chars().count() == 1) {
+            compact(name)
+        } else {
+            name.to_string()
+        };
+        is_agency_name(&name).then_some(name)
+    });
     Stated {
         doc_type: Some("제안요청서"),
         doc_number: None,
-        agency: sender_agency(p, head)
+        agency: office
+            .or_else(|| sender_agency(p, head))
             .or_else(|| sender_agency(p, tail))
             .or_else(|| head.iter().find(|u| is_agency_name(u)).cloned()),
         date: first_date(head),
