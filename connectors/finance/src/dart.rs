@@ -170,7 +170,7 @@ pub(crate) fn refine(
     let mut all_facts = Vec::new();
     for (table, scale, suffix) in &s.tables {
         let cited = format!("{}#{suffix}", file.doc_id);
-        all_facts.extend(table_facts(table, *scale, &from, &to, &entity, &cited));
+        all_facts.extend(table_facts(table, *scale, (&from, &to), &entity, &cited));
     }
     let base = file.parsed.documents.first()?;
     let title = format!(
@@ -311,15 +311,17 @@ fn end_table(s: &mut State) {
 }
 
 /// Facts from the body rows of a table whose header names periods
-/// ("제55기", "당기", "2023년"), each amount times 10^`scale` won.
+/// ("제55기", "당기", "전기"), each amount times 10^`scale` won, over the
+/// report's period (`from`, `to`) moved back per column — or at its end,
+/// for a statement "as of" (its unit line says 현재) or a balance line.
 fn table_facts(
     table: &Table,
     scale: i32,
-    from: &str,
-    to: &str,
+    (from, to): (&str, &str),
     entity: &str,
     cited: &str,
 ) -> Vec<Fact> {
+    let as_of = table.caption.as_deref().is_some_and(|c| c.contains("현재"));
     let Some(header) = table.rows.get(table.header_rows.saturating_sub(1)) else {
         return Vec::new();
     };
@@ -356,7 +358,11 @@ fn table_facts(
                 entity: entity.to_string(),
                 concept: concept(label),
                 label: Some(label.clone()),
-                period: format!("{}/{}", years_back(from, offset), years_back(to, offset)),
+                period: if as_of || balance_item(label) {
+                    years_back(to, offset)
+                } else {
+                    format!("{}/{}", years_back(from, offset), years_back(to, offset))
+                },
                 unit: "KRW".into(),
                 value,
                 scale,
@@ -366,6 +372,16 @@ fn table_facts(
         }
     }
     out
+}
+
+/// Balance-sheet lines: amounts at the period's end (an XBRL instant),
+/// not over it.
+fn balance_item(label: &str) -> bool {
+    let key: String = label.chars().filter(|c| !c.is_whitespace()).collect();
+    key.ends_with("총계")
+        || key.ends_with("자산")
+        || key.ends_with("부채")
+        || key.contains("자본금")
 }
 
 /// What a period column header says.

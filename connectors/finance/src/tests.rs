@@ -256,11 +256,12 @@ fn dart_sections_metadata_and_won_facts() {
         fact(&r, "dart:기타포괄손익", "2022-01-01/2022-12-31").value,
         "-2345678000000"
     );
-    let cash = fact(
-        &r,
-        "ifrs-full:CashAndCashEquivalents",
-        "2022-01-01/2022-12-31",
+    // Balance lines and "as of" statements are instants at the period end.
+    assert_eq!(
+        fact(&r, "ifrs-full:Assets", "2023-12-31").value,
+        "455905980000000"
     );
+    let cash = fact(&r, "ifrs-full:CashAndCashEquivalents", "2022-12-31");
     assert_eq!((cash.value.as_str(), cash.scale), ("49680710000000", 3));
     // 억원 on a segment table without period columns: no facts from it.
     assert!(!r
