@@ -69,6 +69,7 @@ pub(crate) fn facts(
             .unwrap_or_else(|| context.identifier.clone());
         let label = labels
             .get(&raw.concept)
+            .or_else(|| filing.row_labels.get(&raw.concept))
             .cloned()
             .unwrap_or_else(|| decamel(raw.concept.rsplit(':').next().unwrap_or(&raw.concept)));
         out.push(Fact {

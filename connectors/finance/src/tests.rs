@@ -107,6 +107,8 @@ fn apple_10k_items_metadata_and_inline_facts() {
         ("383285000000", "USD", 6)
     );
     assert_eq!(sales.entity, "Apple Inc.");
+    // No label linkbase beside the page: the statement row's own words.
+    assert_eq!(sales.label.as_deref(), Some("Total net sales"));
     assert_eq!(
         fact(&r, NET_SALES, "2023-10-01/2024-09-28").value,
         "391035000000"
@@ -127,7 +129,9 @@ fn apple_10k_items_metadata_and_inline_facts() {
         .collect::<Vec<_>>()
         .join("\n");
     assert!(
-        text.contains(&format!("Revenue From Contract With Customer Excluding Assessed Tax ({NET_SALES}), {FY2023}: 383,285 million USD")),
+        text.contains(&format!(
+            "Total net sales ({NET_SALES}), {FY2023}: 383,285 million USD"
+        )),
         "{}",
         &text[..500.min(text.len())]
     );

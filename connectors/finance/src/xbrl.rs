@@ -41,6 +41,10 @@ pub(crate) struct Filing {
     pub facts: Vec<RawFact>,
     /// `dei:` facts by local name (`TradingSymbol` → `AAPL`), first wins.
     pub dei: BTreeMap<String, String>,
+    /// In an iXBRL page, the row label a concept's first undimensioned
+    /// fact sits on ("Total net sales"): the filer's words when no label
+    /// linkbase is at hand.
+    pub row_labels: HashMap<String, String>,
     /// The taxonomy schema it references (`aapl-20230930.xsd`).
     pub schema_ref: Option<String>,
     /// Why reading stopped early, when it did.
@@ -97,6 +101,7 @@ pub(crate) fn read(xml: &str) -> Filing {
     let mut captures: Vec<Capture> = Vec::new();
     let mut context: Option<ContextState> = None;
     let mut unit: Option<UnitState> = None;
+    let mut row = RowLabel::default();
     loop {
         let node = match reader.next() {
             Ok(node) => node,
@@ -118,12 +123,20 @@ pub(crate) fn read(xml: &str) -> Filing {
                 for c in &mut captures {
                     c.text.push_str(&t);
                 }
+                if row.in_first_cell {
+                    row.text.push_str(&t);
+                }
             }
             Node::Open(e) => {
                 depth += 1;
                 let name = qname(&e);
                 let local_name = local(&name);
                 match local_name {
+                    "tr" => row = RowLabel::default(),
+                    "td" | "th" => {
+                        row.cells += 1;
+                        row.in_first_cell = row.cells == 1;
+                    }
                     "context" if context.is_none() => {
                         context = Some(ContextState {
                             id: attr(&e, "id").unwrap_or_default(),
@@ -171,10 +184,17 @@ pub(crate) fn read(xml: &str) -> Filing {
             Node::Close(name) => {
                 while captures.last().is_some_and(|c| c.depth >= depth) {
                     if let Some(done) = captures.pop() {
-                        finish(done, &mut filing, context.as_mut(), unit.as_mut());
+                        let row_label = squash(&row.text);
+                        let at = Place {
+                            context: context.as_mut(),
+                            unit: unit.as_mut(),
+                            row_label: &row_label,
+                        };
+                        finish(done, &mut filing, at);
                     }
                 }
                 match local(&name) {
+                    "td" | "th" => row.in_first_cell = false,
                     "context" => {
                         if let Some(done) = context.take() {
                             close_context(done, &mut filing);
@@ -232,12 +252,27 @@ fn fact_kind(e: &quick_xml::events::BytesStart<'_>, name: &str) -> Option<Captur
     }
 }
 
-fn finish(
-    done: Capture,
-    filing: &mut Filing,
-    context: Option<&mut ContextState>,
-    unit: Option<&mut UnitState>,
-) {
+/// The first cell of the table row being read.
+#[derive(Default)]
+struct RowLabel {
+    cells: usize,
+    in_first_cell: bool,
+    text: String,
+}
+
+/// Where a finished capture belongs: an open context or unit, a row.
+struct Place<'a> {
+    context: Option<&'a mut ContextState>,
+    unit: Option<&'a mut UnitState>,
+    row_label: &'a str,
+}
+
+fn finish(done: Capture, filing: &mut Filing, at: Place<'_>) {
+    let Place {
+        context: open_context,
+        unit: open_unit,
+        row_label,
+    } = at;
     let text = squash(&done.text);
     match done.kind {
         CaptureKind::Number {
@@ -265,6 +300,19 @@ fn finish(
                     .filter(|d| *d < 0)
                     .map_or(0, |d| -d)
             };
+            let plain = filing
+                .contexts
+                .get(&context)
+                .is_some_and(|c| c.dimensions.is_empty());
+            let label = row_label.trim_end_matches(':').trim();
+            // A long first cell is a sentence that happens to hold the fact.
+            let worded = label.chars().any(char::is_alphabetic) && label.len() <= 100;
+            if inline && plain && worded {
+                filing
+                    .row_labels
+                    .entry(concept.clone())
+                    .or_insert_with(|| label.to_string());
+            }
             if let Some(value) = value {
                 filing.facts.push(RawFact {
                     concept,
@@ -282,7 +330,7 @@ fn finish(
             }
         }
         CaptureKind::Part(part, dimension) => {
-            if let Some(c) = context {
+            if let Some(c) = open_context {
                 match part.as_str() {
                     "identifier" => c.context.identifier = text,
                     "startDate" => c.start = Some(text),
@@ -294,7 +342,7 @@ fn finish(
                         .dimensions
                         .push((dimension.unwrap_or_default(), text)),
                 }
-            } else if let Some(u) = unit {
+            } else if let Some(u) = open_unit {
                 let m = measure(&text);
                 if u.in_denominator {
                     u.denominator.push(m);
@@ -372,6 +420,7 @@ mod tests {
         assert_eq!(f.dei["DocumentType"], "10-K");
         assert_eq!(f.facts.len(), 1, "{:?}", f.facts);
         assert_eq!(f.facts[0].value, "-1234000000");
+        assert!(f.row_labels.is_empty(), "a cell without words is no label");
         assert_eq!(f.units["u"], "USD");
     }
 }
