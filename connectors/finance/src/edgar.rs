@@ -5,7 +5,7 @@
 //! with "Item 1A." in the body. The table of contents is a table (or, in a
 //! PDF, lines ending in page numbers) and so never starts an Item.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -17,6 +17,9 @@ use crate::xml::{attr, local, qname, squash, Node, XmlReader};
 const MAX_HEADING: usize = 200;
 /// Longest bold line read as a sub-heading.
 const MAX_SUBHEADING: usize = 150;
+/// Nested bold runs followed at once: every text goes to each, so a
+/// hostile page nesting thousands would cost quadratic time.
+const MAX_OPEN: usize = 32;
 
 static ITEM: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"(?i)^item\s+(\d{1,2}(?:\.\d{2})?[a-c]?)\s*[.:—–-]?\s*(.*)$").ok()
@@ -86,7 +89,8 @@ pub(crate) fn bold_lines(html: &str) -> HashSet<String> {
                     (s.contains("font-weight:700") || s.contains("font-weight:bold"))
                         && !s.contains("font-style:italic")
                 });
-                if styled || matches!(local(&name), "b" | "strong") {
+                let bold = styled || matches!(local(&name), "b" | "strong");
+                if bold && open.len() < MAX_OPEN {
                     open.push((depth, String::new()));
                 }
             }
@@ -125,17 +129,14 @@ pub(crate) fn split(
     bold: &HashSet<String>,
     part_in_ids: bool,
 ) -> Option<Vec<Document>> {
-    let mut parts: Vec<Part> = vec![Part {
-        suffix: "cover".into(),
-        title: "Cover page".into(),
-        sections: Vec::new(),
-    }];
+    let mut parts = Parts::default();
+    parts.start("cover".into(), "Cover page".into());
     let (mut part, mut item, mut sub): (Option<String>, Option<String>, Option<String>) =
         (None, None, None);
     let mut items = 0;
     for section in &doc.sections {
         if section.table.is_some() {
-            push(&mut parts, path(&part, &item, &sub), section.clone());
+            parts.push(path(&part, &item, &sub), section.clone());
             continue;
         }
         for para in section.text.split("\n\n") {
@@ -146,7 +147,7 @@ pub(crate) fn split(
                     part = Some(name);
                     (item, sub) = (None, None);
                     let suffix = slug(&part, None, part_in_ids);
-                    start(&mut parts, suffix, part.clone().unwrap_or_default());
+                    parts.start(suffix, part.clone().unwrap_or_default());
                 }
                 Some(Heading::Item(number, name)) => {
                     items += 1;
@@ -154,7 +155,7 @@ pub(crate) fn split(
                     sub = None;
                     let suffix = slug(&part, Some(&number), part_in_ids);
                     let title = path(&part, &item, &None).join(" — ");
-                    start(&mut parts, suffix, title);
+                    parts.start(suffix, title);
                 }
                 None => {}
             }
@@ -173,13 +174,14 @@ pub(crate) fn split(
             }
             let mut prose = Section::new(path(&part, &item, &sub), section.page, body.into());
             prose.locator = section.locator.clone();
-            push(&mut parts, prose.heading_path.clone(), prose);
+            parts.push(prose.heading_path.clone(), prose);
         }
     }
     if items < 2 {
         return None;
     }
     let documents = parts
+        .list
         .into_iter()
         .filter(|p| !p.sections.is_empty())
         .map(|p| {
@@ -193,39 +195,50 @@ pub(crate) fn split(
     Some(documents)
 }
 
-/// Opens the document `suffix`, or reopens it when the same Item appears
-/// again (a contents page in running text), so its id stays unique.
-fn start(parts: &mut Vec<Part>, suffix: String, title: String) {
-    if let Some(i) = parts.iter().position(|p| p.suffix == suffix) {
-        let existing = parts.remove(i);
-        parts.push(existing);
-    } else {
-        parts.push(Part {
+/// The documents being built, by id suffix, and the one open.
+#[derive(Default)]
+struct Parts {
+    list: Vec<Part>,
+    index: HashMap<String, usize>,
+    open: usize,
+}
+
+impl Parts {
+    /// Opens the document `suffix`, or reopens it when the same Item
+    /// appears again (a contents page in running text), so ids stay unique.
+    fn start(&mut self, suffix: String, title: String) {
+        if let Some(&i) = self.index.get(&suffix) {
+            self.open = i;
+            return;
+        }
+        self.open = self.list.len();
+        self.index.insert(suffix.clone(), self.open);
+        self.list.push(Part {
             suffix,
             title,
             sections: Vec::new(),
         });
     }
-}
 
-/// Appends to the open document, merging prose under the same headings.
-fn push(parts: &mut [Part], heading_path: Vec<String>, mut section: Section) {
-    let Some(open) = parts.last_mut() else {
-        return;
-    };
-    section.heading_path = heading_path;
-    if let Some(last) = open.sections.last_mut() {
-        let mergeable = last.table.is_none()
-            && section.table.is_none()
-            && last.heading_path == section.heading_path
-            && last.page == section.page;
-        if mergeable {
-            last.text.push_str("\n\n");
-            last.text.push_str(&section.text);
+    /// Appends to the open document, merging prose under the same headings.
+    fn push(&mut self, heading_path: Vec<String>, mut section: Section) {
+        let Some(open) = self.list.get_mut(self.open) else {
             return;
+        };
+        section.heading_path = heading_path;
+        if let Some(last) = open.sections.last_mut() {
+            let mergeable = last.table.is_none()
+                && section.table.is_none()
+                && last.heading_path == section.heading_path
+                && last.page == section.page;
+            if mergeable {
+                last.text.push_str("\n\n");
+                last.text.push_str(&section.text);
+                return;
+            }
         }
+        open.sections.push(section);
     }
-    open.sections.push(section);
 }
 
 fn path(part: &Option<String>, item: &Option<String>, sub: &Option<String>) -> Vec<String> {

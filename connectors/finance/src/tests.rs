@@ -283,8 +283,13 @@ fn hostile_inputs_fall_back_to_the_generic_parse() {
             full[..full.len() / 3].to_vec()
         }),
         ("dart.xml", "<DOCUMENT><DOCUMENT-NAME>사업보고서</DOCUMENT-NAME><BODY><TABLE><TR><TD>매출액".as_bytes().to_vec()),
+        ("deep.html", {
+            let open = "<b><ix:nonNumeric name='dei:X' contextRef='c'>".repeat(2_000);
+            format!("<html><body><p>Item 1. A</p><p>Item 2. B</p>{open}text</body></html>").into_bytes()
+        }),
         ("notes.md", "# Item 1. Business\n\nItem 7 of this.".as_bytes().to_vec()),
     ];
+    let mut refined = Vec::new();
     for (name, bytes) in cases {
         let path = Path::new(name);
         // The connector only sees files the generic parser read.
@@ -305,14 +310,21 @@ fn hostile_inputs_fall_back_to_the_generic_parse() {
         };
         let r = FinanceConnector::default().refine(file).expect("refine");
         assert!(!r.documents.is_empty() || generic == 0, "{name}");
+        refined.push(name);
     }
+    assert_eq!(
+        refined,
+        ["junk.html", "cut.xml", "dart.xml", "deep.html", "notes.md"]
+    );
     let cut = std::fs::read(shared("xbrl/aapl-20230930/aapl-20230930_htm.xml")).expect("instance");
     let cut = &cut[..cut.len() / 3];
     let r = refine_bytes(Path::new("cut.xml"), "cut.xml", cut.to_vec());
+    // A truncated instance keeps the facts before the cut, and says so.
+    assert!(!r.facts.is_empty());
     assert!(r
         .documents
         .iter()
-        .all(|d| d.metadata.contains_key("xbrl_incomplete") || r.facts.is_empty()));
+        .all(|d| d.metadata.contains_key("xbrl_incomplete")));
 }
 
 #[test]

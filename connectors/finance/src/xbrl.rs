@@ -51,6 +51,10 @@ pub(crate) struct Filing {
     pub error: Option<String>,
 }
 
+/// Elements collected at once: every text goes to each, so a hostile
+/// document nesting thousands of facts would cost quadratic time.
+const MAX_CAPTURES: usize = 32;
+
 /// An element whose text is being collected.
 struct Capture {
     depth: usize,
@@ -131,6 +135,7 @@ pub(crate) fn read(xml: &str) -> Filing {
                 depth += 1;
                 let name = qname(&e);
                 let local_name = local(&name);
+                let room = captures.len() < MAX_CAPTURES;
                 match local_name {
                     "tr" => row = RowLabel::default(),
                     "td" | "th" => {
@@ -157,7 +162,7 @@ pub(crate) fn read(xml: &str) -> Filing {
                     "schemaRef" => filing.schema_ref = attr(&e, "href"),
                     "identifier" | "startDate" | "endDate" | "instant" | "forever"
                     | "explicitMember" | "typedMember"
-                        if context.is_some() =>
+                        if context.is_some() && room =>
                     {
                         captures.push(Capture {
                             depth,
@@ -165,13 +170,13 @@ pub(crate) fn read(xml: &str) -> Filing {
                             text: String::new(),
                         });
                     }
-                    "measure" if unit.is_some() => captures.push(Capture {
+                    "measure" if unit.is_some() && room => captures.push(Capture {
                         depth,
                         kind: CaptureKind::Part("measure".into(), None),
                         text: String::new(),
                     }),
                     _ => {
-                        if let Some(kind) = fact_kind(&e, &name) {
+                        if let Some(kind) = fact_kind(&e, &name).filter(|_| room) {
                             captures.push(Capture {
                                 depth,
                                 kind,
