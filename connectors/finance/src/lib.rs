@@ -17,7 +17,7 @@ mod xbrl;
 mod xml;
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use seogo_docs::{Connector, DocError, Document, Domain, Refined, SourceFile};
 use serde::Deserialize;
@@ -82,7 +82,7 @@ impl Connector for FinanceConnector {
         } else {
             None
         }
-        .unwrap_or_else(|| generic(&file, &text));
+        .unwrap_or_else(|| generic(file, &text));
         for doc in &mut refined.documents {
             doc.domain = Domain::Finance;
         }
@@ -136,30 +136,26 @@ impl FinanceConnector {
 
 /// A file with no XBRL: its generic documents, split by Item when it is an
 /// itemised filing (a 10-K PDF), with the form type it states.
-fn generic(file: &SourceFile<'_>, text: &str) -> Refined {
-    let mut metadata = BTreeMap::new();
-    let first_text = file
+fn generic(file: SourceFile<'_>, text: &str) -> Refined {
+    // The cover page: the first few blocks of the first document.
+    let cover = file
         .parsed
         .documents
         .first()
         .map(|d| {
             d.sections
                 .iter()
-                .take(20)
+                .take(3)
                 .map(|s| s.text.as_str())
                 .collect::<Vec<_>>()
                 .join("\n")
         })
         .unwrap_or_default();
-    if let Some(form) = meta::form_type(file.path, text, &first_text) {
-        metadata.insert("form_type".to_string(), form);
-    }
-    let documents = if metadata.is_empty() {
-        file.parsed.documents.clone()
-    } else {
-        split_filings(&file.parsed.documents, &Default::default(), &metadata)
+    let Some(form) = meta::form_type(file.path, text, &cover) else {
+        return Refined::unchanged(file.parsed);
     };
-    let mut documents = documents;
+    let metadata = BTreeMap::from([("form_type".to_string(), form)]);
+    let mut documents = split_filings(&file.parsed.documents, &HashSet::new(), &metadata);
     for doc in &mut documents {
         doc.metadata.extend(metadata.clone());
     }
@@ -172,7 +168,7 @@ fn generic(file: &SourceFile<'_>, text: &str) -> Refined {
 /// Each document split by Item where it has Items, else kept.
 fn split_filings(
     docs: &[Document],
-    bold: &std::collections::HashSet<String>,
+    bold: &HashSet<String>,
     metadata: &BTreeMap<String, String>,
 ) -> Vec<Document> {
     let part_in_ids = metadata

@@ -200,6 +200,12 @@ fn waters_8k_instance_and_other_forms_keep_their_text() {
     );
     let r = refine(&shared("xml/form4.snow.xml"), "form4.xml");
     assert_eq!(r.documents[0].metadata["form_type"], "4");
+    // A 10-K PDF (no XBRL): split by Item from its text, form from its cover.
+    let r = refine(&shared("pdf/BOEING_2022_10K.pdf"), "ba.pdf");
+    let risk = doc(&r, "ba.pdf#item-1a");
+    assert_eq!(risk.metadata["form_type"], "10-K");
+    assert_eq!(risk.sections[0].heading_path, ["Item 1A. Risk Factors"]);
+    doc(&r, "ba.pdf#item-7");
     let r = refine(&shared("html/Nordstrom.8-K.html"), "jwn.html");
     assert!(!r.documents.is_empty());
 }
