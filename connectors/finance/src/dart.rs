@@ -196,7 +196,8 @@ pub(crate) fn refine(
         doc.metadata.extend(s.meta.clone());
         documents.push(doc);
     }
-    Some(Refined {
+    // A report with no sections read keeps its generic parse.
+    (!documents.is_empty()).then_some(Refined {
         documents,
         facts: all_facts,
     })

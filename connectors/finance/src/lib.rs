@@ -111,22 +111,30 @@ impl FinanceConnector {
         if let Some(error) = &filing.error {
             metadata.insert("xbrl_incomplete".into(), error.clone());
         }
+        let sections = facts::sections(&facts);
+        let facts_doc = file
+            .parsed
+            .documents
+            .first()
+            .filter(|_| !sections.is_empty())
+            .map(|base| {
+                let mut doc = base.clone();
+                doc.id = format!("{}#facts", file.doc_id);
+                doc.title = format!("{} — XBRL facts", meta::title(&metadata, &base.title));
+                doc.sections = sections;
+                doc
+            });
+        // An instance's own text is tags and numbers: its facts document
+        // says the same, readably; without one the text stays.
         let mut documents = if file.parsed.format == "HTML" {
             let bold = edgar::bold_lines(text);
             split_filings(&file.parsed.documents, &bold, &metadata)
-        } else if facts.is_empty() {
-            file.parsed.documents.clone()
-        } else {
+        } else if facts_doc.is_some() {
             Vec::new()
+        } else {
+            file.parsed.documents.clone()
         };
-        let sections = facts::sections(&facts);
-        if let (false, Some(base)) = (sections.is_empty(), file.parsed.documents.first()) {
-            let mut doc = base.clone();
-            doc.id = format!("{}#facts", file.doc_id);
-            doc.title = format!("{} — XBRL facts", meta::title(&metadata, &base.title));
-            doc.sections = sections;
-            documents.push(doc);
-        }
+        documents.extend(facts_doc);
         for doc in &mut documents {
             doc.metadata.extend(metadata.clone());
         }
