@@ -55,9 +55,11 @@ struct State {
     parts: Vec<(String, String, Vec<Section>)>,
     /// The last stated 단위 (text, scale), for the next table.
     unit: Option<(String, i32)>,
+    /// The table being read, its open cell, whether rows are headers.
     table: Option<Table>,
     cell: Option<String>,
     in_head: bool,
+    /// The text of the open TITLE / P / DOCUMENT-NAME / COMPANY-NAME.
     text: Option<String>,
     /// Tables with a stated unit: (table, scale, suffix of its document).
     tables: Vec<(Table, i32, String)>,
