@@ -70,17 +70,18 @@ pub(crate) struct Mapping {
 impl Mapping {
     /// Every column the mapping names, with the option that names it.
     pub(crate) fn columns(&self) -> Vec<(&'static str, &str)> {
-        let mut out = Vec::new();
-        let mut add = |field: &'static str, cols: &[String]| {
-            out.extend(cols.iter().map(|c| (field, c.as_str())));
-        };
-        add("equipment_id", &self.equipment_id);
-        add("failure_mode", &self.failure_mode);
-        add("failure_flag", self.failure_flag.as_slice());
-        add("date", &self.date);
-        add("text", &self.text);
-        add("id", &self.id);
-        out
+        let fields: [(&'static str, &[String]); 6] = [
+            ("equipment_id", &self.equipment_id),
+            ("failure_mode", &self.failure_mode),
+            ("failure_flag", self.failure_flag.as_slice()),
+            ("date", &self.date),
+            ("text", &self.text),
+            ("id", &self.id),
+        ];
+        fields
+            .into_iter()
+            .flat_map(|(field, cols)| cols.iter().map(move |c| (field, c.as_str())))
+            .collect()
     }
 }
 
