@@ -16,6 +16,7 @@ pub(super) struct Matchers {
     isin: Regex,
     business: Regex,
     business_labelled: Regex,
+    tag_labelled: Regex,
 }
 
 impl Matchers {
@@ -53,6 +54,12 @@ impl Matchers {
             // right after the label.
             business_labelled: compile(&format!(
                 r"사업자{SP}(?:등록)?{SP}번호{SP}(?:[:은는]{SP})?([0-9]{{10}})"
+            )),
+            // Plant equipment tags too short for a part number (cmp-3,
+            // tk-01, p-12a): only right after a label saying what they are,
+            // since bare they look like prose (covid-19, utf-8).
+            tag_labelled: compile(&format!(
+                r"(?:설비|장비|기기|태그|tag|equipment|equip\.?){SP}(?:번호|no\.?|id|#)?{SP}:?{SP}([a-z]{{1,5}}-?[0-9]{{1,4}}[a-z]?)"
             )),
         }
     }
@@ -162,6 +169,28 @@ impl Matchers {
             Retry::NextChar,
             out,
             |c| accept(c.get(1)?),
+        );
+    }
+}
+
+impl Matchers {
+    /// Labelled short tags; a tag shaped like a part number is left to
+    /// that kind (same term, and it needs no label).
+    pub(super) fn equipment_tags(&self, text: &str, out: &mut Vec<Identifier>) {
+        scan(
+            &self.tag_labelled,
+            text,
+            K::EquipmentTag,
+            Retry::NextChar,
+            out,
+            |c| {
+                let label = c.get(0)?;
+                let tag = c.get(1)?;
+                let ok = left_ok(text, label.start())
+                    && right_ok(text, tag.end())
+                    && !is_part_number(tag.as_str());
+                ok.then(|| (tag.start(), tag.end(), vec![tag.as_str().to_owned()]))
+            },
         );
     }
 }

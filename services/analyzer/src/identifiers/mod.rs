@@ -15,6 +15,7 @@
 //! | kind | examples | terms |
 //! |---|---|---|
 //! | `part_number` | pn-4471-a, dwg-1234-01, 6es7-214-1ag40, ab12345, m8x1.25 | `pn-4471-a` (the whole code, never a prefix) |
+//! | `equipment_tag` | 설비 cmp-3, 설비번호: tk-01, tag p-12a (short tags, only after a label; longer ones are part numbers) | `cmp-3` |
 //! | `alarm_code` | e-1023, e1023, err-12, al-203, alm-045, f0012, 알람 1023, 에러 코드 404 | `e1023`, `e12`, `al203`, `al045`, `f0012`, `al1023`, `e404` |
 //! | `standard` | iso 9001:2015, iso/iec 27001, ks c iec 61000-4-2, astm a36 | `iso9001:2015`, `iso9001`; `iso/iec27001`, `iso27001`, `iec27001`; `ksciec61000-4-2`, `iec61000-4-2`; `astma36` |
 //! | `statute_article` | 제3조 제2항 제1호, 제3조의2, 제5조제1항제2호가목, 부칙 제2조, 제2항 | `제3조제2항제1호`, `제3조제2항`, `제3조`; `제3조의2`; …`제5조`; `부칙제2조`; `제2항` |
@@ -61,10 +62,11 @@ pub enum IdentifierKind {
     BusinessNumber,
     Date,
     Amount,
+    EquipmentTag,
 }
 
 impl IdentifierKind {
-    pub const ALL: [IdentifierKind; 9] = [
+    pub const ALL: [IdentifierKind; 10] = [
         Self::PartNumber,
         Self::AlarmCode,
         Self::Standard,
@@ -74,6 +76,7 @@ impl IdentifierKind {
         Self::BusinessNumber,
         Self::Date,
         Self::Amount,
+        Self::EquipmentTag,
     ];
 
     /// The name used in configuration.
@@ -88,6 +91,7 @@ impl IdentifierKind {
             Self::BusinessNumber => "business_number",
             Self::Date => "date",
             Self::Amount => "amount",
+            Self::EquipmentTag => "equipment_tag",
         }
     }
 
@@ -105,6 +109,7 @@ impl IdentifierKind {
             Self::Amount => 6,
             Self::AlarmCode => 7,
             Self::PartNumber => 8,
+            Self::EquipmentTag => 9,
         }
     }
 }
@@ -187,6 +192,7 @@ impl IdentifierExtractor {
                 IdentifierKind::DocumentNumber => m.korean.documents(normalized, &mut found),
                 IdentifierKind::Date => m.korean.dates(normalized, &mut found),
                 IdentifierKind::Amount => m.amount.amounts(normalized, &mut found),
+                IdentifierKind::EquipmentTag => m.codes.equipment_tags(normalized, &mut found),
             }
         }
         resolve_overlaps(normalized, found)

@@ -71,6 +71,21 @@ fn part_numbers() {
 }
 
 #[test]
+fn equipment_tags_after_a_label() {
+    assert_eq!(found("설비 cmp-3 · 고장"), one(K::EquipmentTag, "cmp-3"));
+    assert_eq!(
+        found("설비번호: tk-01의 점검"),
+        one(K::EquipmentTag, "tk-01")
+    );
+    assert_eq!(found("tag p-12a 교체"), one(K::EquipmentTag, "p-12a"));
+    // Long enough for a part number: that kind, same term, no label needed.
+    assert_eq!(found("설비 p-101a"), one(K::PartNumber, "p-101a"));
+    for prose in ["cmp-3 점검", "설비 12대", "hashtag p-12", "설비 cmp-3x1"] {
+        assert_eq!(found(prose), vec![], "{prose}");
+    }
+}
+
+#[test]
 fn alarm_codes_share_a_spelling_and_keep_digits() {
     assert_eq!(found("e-1023이 발생"), one(K::AlarmCode, "e1023"));
     assert_eq!(found("e1023 발생"), one(K::AlarmCode, "e1023"));
