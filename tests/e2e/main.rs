@@ -1,8 +1,10 @@
 //! Seogo's end-to-end tests: real models, real indexes on disk, the real
 //! binary. One binary, a module per area.
 
+mod connectors;
 mod formats;
 mod ingest_cli;
+mod public_nts;
 mod retrieval_eval;
 mod server;
 mod spine;

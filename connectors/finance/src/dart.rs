@@ -302,7 +302,7 @@ fn end_table(s: &mut State) {
     }
     table.caption = unit.as_ref().map(|(text, _)| text.clone());
     let path: Vec<String> = s.headings.iter().map(|(_, h)| h.clone()).collect();
-    let mut section = Section::new(path.clone(), None, table.to_markdown());
+    let mut section = Section::new(path, None, table.to_markdown());
     section.table = Some(table.clone());
     let Some((suffix, _, sections)) = s.parts.last_mut() else {
         return;

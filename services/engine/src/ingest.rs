@@ -221,15 +221,13 @@ impl Engine {
         let mut seen: HashSet<String> = HashSet::new();
         let mut failed_sources: HashSet<String> = HashSet::new();
         let mut pending: Vec<(Document, Vec<Chunk>)> = Vec::new();
+        // A file's facts are kept with its first document written (all of
+        // a file's documents share its content hash, so they are written,
+        // or skipped, together).
         let mut facts: HashMap<String, Vec<Fact>> = HashMap::new();
         for (path, result) in parsed {
-            let docs = match result {
-                Ok(refined) => {
-                    for fact in refined.facts {
-                        facts.entry(fact.doc_id.clone()).or_default().push(fact);
-                    }
-                    refined.documents
-                }
+            let (docs, mut file_facts) = match result {
+                Ok(refined) => (refined.documents, refined.facts),
                 Err(e) => {
                     failed_sources.insert(path.clone());
                     report.failures.push(IngestFailure {
@@ -267,6 +265,9 @@ impl Engine {
                     report.updated += 1;
                 } else {
                     report.added += 1;
+                }
+                if !file_facts.is_empty() {
+                    facts.insert(doc.id.clone(), std::mem::take(&mut file_facts));
                 }
                 pending.push((doc, chunks));
             }
