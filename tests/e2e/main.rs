@@ -4,7 +4,6 @@
 mod connectors;
 mod formats;
 mod ingest_cli;
-mod public_nts;
 mod retrieval_eval;
 mod server;
 mod spine;

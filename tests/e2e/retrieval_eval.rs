@@ -93,3 +93,20 @@ fn analyzers_compared_on_bm25() {
     let status = run(seogo(tmp.path()).args(["status", "--json"]));
     assert_eq!(stdout(&status).trim(), "[]", "{}", stdout(&status));
 }
+
+/// The 200 National Tax Service rulings (HWP 5.0) read through the public
+/// connector: each ruling's title, as a query, finds its own file in the
+/// top 3 (BM25; `docs/BENCHMARKS.md` has the figure).
+#[test]
+fn nts_titles_find_their_ruling_in_the_top_three() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let report = eval(
+        tmp.path(),
+        "ko-nts-tax-rulings-hwp",
+        &["--modes", "bm25", "--connector", "public"],
+    );
+    assert_eq!(report["queries"].as_u64(), Some(200));
+    let top3 = metric(&report, "bm25", "recall@3");
+    println!("NTS title -> own ruling in the top 3: {top3}");
+    assert!(top3 >= 0.9, "{report}");
+}

@@ -144,6 +144,9 @@ enum EvalCommand {
         modes: Vec<SearchMode>,
         #[arg(long)]
         split: Option<String>,
+        /// Read a titled-files set through this domain connector.
+        #[arg(long)]
+        connector: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -391,6 +394,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     analyzer,
                     modes,
                     split,
+                    connector,
                     json,
                 },
         } => {
@@ -401,6 +405,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     modes,
                     split,
                     analyzer,
+                    connector: connector
+                        .as_deref()
+                        .map(|name| {
+                            seogo_engine::connectors::connector(name, &serde_json::Value::Null)
+                        })
+                        .transpose()?,
                 },
                 &mut |p| progress.update(p),
             )?;

@@ -189,11 +189,12 @@ pub fn print_eval(report: &EvalReport, json: bool) -> anyhow::Result<()> {
             ix.chunks, ix.megabytes, ix.seconds
         );
     }
-    println!("mode     nDCG@10  R@5     R@10    R@100   MRR@10  p50 ms  p99 ms");
+    println!("mode     nDCG@10  R@3     R@5     R@10    R@100   MRR@10  p50 ms  p99 ms");
     for (mode, m) in &report.modes {
         println!(
-            "{mode:<8} {:.4}   {:.4}  {:.4}  {:.4}  {:.4}  {:>6.1}  {:>6.1}",
+            "{mode:<8} {:.4}   {:.4}  {:.4}  {:.4}  {:.4}  {:.4}  {:>6.1}  {:>6.1}",
             m.ndcg_10,
+            m.recall_3,
             m.recall_5,
             m.recall_10,
             m.recall_100,

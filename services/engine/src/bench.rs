@@ -67,7 +67,7 @@ impl Engine {
         rounds: usize,
     ) -> Result<LexicalBench, EngineError> {
         let name = dataset.display().to_string();
-        let dataset = Dataset::load(dataset, None, &self.config().parse)?;
+        let dataset = Dataset::load(dataset, None, &self.config().parse, None)?;
         let chunker = self.config().chunking.chunker();
         let docs: Vec<(&str, Vec<Chunk>)> = dataset
             .corpus

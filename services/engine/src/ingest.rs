@@ -341,7 +341,7 @@ impl Engine {
 
 /// One file read, parsed and refined by the connector (if any), with the
 /// parser's warnings. The bytes are read once and shared with both.
-fn read_refined(
+pub(crate) fn read_refined(
     file: &Path,
     opts: &ParseOptions,
     connector: Option<&dyn Connector>,

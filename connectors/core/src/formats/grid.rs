@@ -103,16 +103,42 @@ impl Grid {
         } else {
             usize::from(self.rows.len() > 1)
         };
+        let rows = self
+            .rows
+            .into_iter()
+            .map(|row| row.into_iter().map(Option::unwrap_or_default).collect())
+            .collect();
         Table {
             header_rows,
-            rows: self
-                .rows
-                .into_iter()
-                .map(|row| row.into_iter().map(Option::unwrap_or_default).collect())
-                .collect(),
+            rows: drop_spanned_columns(rows),
             caption: None,
         }
     }
+}
+
+/// Rows without the columns that repeat their left neighbour in every row:
+/// a grid laid out on a fine layout (HWP forms use 30-odd columns) repeats
+/// each merged cell across all of them, which says nothing more.
+pub(crate) fn drop_spanned_columns(rows: Vec<Vec<String>>) -> Vec<Vec<String>> {
+    let width = rows.iter().map(Vec::len).max().unwrap_or(0);
+    fn cell(row: &[String], c: usize) -> &str {
+        row.get(c).map_or("", String::as_str)
+    }
+    let keep: Vec<bool> = (0..width)
+        .map(|c| c == 0 || rows.iter().any(|row| cell(row, c) != cell(row, c - 1)))
+        .collect();
+    if keep.iter().all(|&k| k) {
+        return rows;
+    }
+    rows.into_iter()
+        .map(|row| {
+            row.into_iter()
+                .enumerate()
+                .filter(|(c, _)| keep.get(*c).copied().unwrap_or(true))
+                .map(|(_, v)| v)
+                .collect()
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -136,5 +162,21 @@ mod tests {
         assert_eq!(t.rows[0], ["구분", "2023", "2023"]);
         assert_eq!(t.rows[1], ["구분", "상반기", "하반기"]);
         assert_eq!(t.rows[2], ["매출", "10", "하반기"]);
+    }
+
+    #[test]
+    fn columns_that_only_repeat_a_span_are_dropped() {
+        // An HWP form laid out on a fine grid: labels over 2 columns,
+        // values over 3.
+        let row = |label: &str, value: &str| {
+            let mut r = vec![label.to_string(); 2];
+            r.extend(vec![value.to_string(); 3]);
+            r
+        };
+        let rows =
+            drop_spanned_columns(vec![row("[ 제 목 ]", "포스타권"), row("[ 요 지 ]", "과세")]);
+        assert_eq!(rows, [["[ 제 목 ]", "포스타권"], ["[ 요 지 ]", "과세"]]);
+        let distinct = vec![vec!["a".to_string(), "b".to_string()]];
+        assert_eq!(drop_spanned_columns(distinct.clone()), distinct);
     }
 }

@@ -17,7 +17,7 @@ use crate::zipped::Zipped;
 pub(crate) mod archive;
 pub(crate) mod docx;
 pub(crate) mod eml;
-mod grid;
+pub(crate) mod grid;
 pub(crate) mod html;
 pub(crate) mod hwp;
 pub(crate) mod hwpx;

@@ -7,9 +7,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use seogo_docs::parse::{read_file, ParseOptions};
-use seogo_docs::{content_hash, Acl, Document, Domain, Limits, Section};
+use seogo_docs::{content_hash, Acl, Connector, Document, Domain, Limits, Section};
 use serde::Deserialize;
 
+use crate::ingest::read_refined;
 use crate::EngineError;
 
 /// One evaluation query.
@@ -40,10 +41,20 @@ impl Dataset {
             .sum()
     }
 
-    /// A BEIR folder, or a SQuAD JSON file (or a folder holding one).
-    pub fn load(path: &Path, split: Option<&str>, limits: &Limits) -> Result<Self, EngineError> {
+    /// A BEIR folder, a titled-files folder (`manifest.jsonl` with `file`
+    /// and `title` per line + `files/`: each title must find its file), or
+    /// a SQuAD JSON file (or a folder holding one).
+    pub fn load(
+        path: &Path,
+        split: Option<&str>,
+        limits: &Limits,
+        connector: Option<&dyn Connector>,
+    ) -> Result<Self, EngineError> {
         if path.join("corpus.jsonl").exists() {
             return load_beir(path, split, limits);
+        }
+        if path.join("manifest.jsonl").exists() && path.join("files").is_dir() {
+            return load_titled_files(path, limits, connector);
         }
         let file = if path.is_dir() {
             let mut json: Vec<PathBuf> = std::fs::read_dir(path)
@@ -67,6 +78,57 @@ impl Dataset {
         };
         load_squad(&file)
     }
+}
+
+#[derive(Deserialize)]
+struct TitledFile {
+    file: String,
+    title: String,
+}
+
+/// Each file read (through the connector, as ingest does) into the corpus;
+/// each title a query whose relevant documents are its file's.
+fn load_titled_files(
+    dir: &Path,
+    limits: &Limits,
+    connector: Option<&dyn Connector>,
+) -> Result<Dataset, EngineError> {
+    let manifest_path = dir.join("manifest.jsonl");
+    let manifest = read(&manifest_path)?;
+    let opts = ParseOptions {
+        domain: connector.map_or(Domain::General, |c| c.domain()),
+        acl: Acl::public(),
+        limits: limits.clone(),
+    };
+    let mut corpus = Vec::new();
+    let mut queries = Vec::new();
+    for (i, line) in String::from_utf8_lossy(&manifest).lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let entry: TitledFile = serde_json::from_str(line).map_err(|e| {
+            EngineError::BadRequest(format!("{}: line {}: {e}", manifest_path.display(), i + 1))
+        })?;
+        let file = dir.join("files").join(&entry.file);
+        let (_, refined, _) = read_refined(&file, &opts, connector);
+        let refined = refined.map_err(|e| EngineError::BadRequest(e.to_string()))?;
+        let relevant = refined
+            .documents
+            .iter()
+            .map(|d| (d.id.clone(), 1.0))
+            .collect();
+        corpus.extend(refined.documents);
+        queries.push(EvalQuery {
+            text: entry.title,
+            domain: None,
+            relevant,
+        });
+    }
+    Ok(Dataset {
+        corpus,
+        queries,
+        content_hash: content_hash(&manifest),
+    })
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, EngineError> {
@@ -251,7 +313,7 @@ mod tests {
                 {"context":"부산은 항구 도시이다.","qas":[{"id":"2","question":"항구 도시는?","answers":[]},{"id":"3","question":"부산은?","answers":[]}]}]}]}"#,
         )
         .expect("write");
-        let d = Dataset::load(dir.path(), None, &Limits::default()).expect("loads");
+        let d = Dataset::load(dir.path(), None, &Limits::default(), None).expect("loads");
         assert_eq!(d.corpus.len(), 2);
         assert_eq!(d.corpus[1].title, "서울");
         assert_eq!(d.queries.len(), 3);

@@ -33,6 +33,9 @@ pub struct EvalRequest {
     pub split: Option<String>,
     /// The lexical analyzer to evaluate; `None` is the configured one.
     pub analyzer: Option<AnalyzerKind>,
+    /// For a titled-files set (`manifest.jsonl` + `files/`): the connector
+    /// its files are read through.
+    pub connector: Option<std::sync::Arc<dyn seogo_docs::Connector>>,
 }
 
 /// How long building the evaluation index took (when this run built it).
@@ -56,6 +59,8 @@ pub struct Latency {
 pub struct ModeMetrics {
     #[serde(rename = "ndcg@10")]
     pub ndcg_10: f64,
+    #[serde(rename = "recall@3")]
+    pub recall_3: f64,
     #[serde(rename = "recall@5")]
     pub recall_5: f64,
     #[serde(rename = "recall@10")]
@@ -83,6 +88,7 @@ pub struct EvalReport {
 #[derive(Debug, Default, Clone)]
 struct Accumulator {
     ndcg_10: Vec<f64>,
+    recall_3: Vec<f64>,
     recall_5: Vec<f64>,
     recall_10: Vec<f64>,
     recall_100: Vec<f64>,
@@ -121,6 +127,7 @@ impl Accumulator {
             .position(|d| relevant.get(d).is_some_and(|&g| g > 0.0))
             .map_or(0.0, |p| 1.0 / (p + 1) as f64);
         self.ndcg_10.push(if idcg > 0.0 { dcg / idcg } else { 0.0 });
+        self.recall_3.push(recall(3));
         self.recall_5.push(recall(5));
         self.recall_10.push(recall(10));
         self.recall_100.push(recall(100));
@@ -140,6 +147,7 @@ impl Accumulator {
         lat.sort_by(f64::total_cmp);
         ModeMetrics {
             ndcg_10: mean(&self.ndcg_10),
+            recall_3: mean(&self.recall_3),
             recall_5: mean(&self.recall_5),
             recall_10: mean(&self.recall_10),
             recall_100: mean(&self.recall_100),
@@ -174,13 +182,21 @@ impl Engine {
         req: &EvalRequest,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<EvalReport, EngineError> {
-        let dataset = Dataset::load(&req.dataset, req.split.as_deref(), &self.config().parse)?;
+        let dataset = Dataset::load(
+            &req.dataset,
+            req.split.as_deref(),
+            &self.config().parse,
+            req.connector.as_deref(),
+        )?;
         let analyzer = req.analyzer.unwrap_or(self.config().lexical.analyzer);
         let needs_dense = req.modes.iter().any(|m| *m != SearchMode::Bm25);
         let mut h = Sha256::new();
         h.update(dataset.content_hash.as_bytes());
         h.update(format!("{:?}", self.config().chunking));
         h.update(analyzer.as_str());
+        if let Some(connector) = &req.connector {
+            h.update(connector.name());
+        }
         if needs_dense {
             h.update(serde_json::to_vec(self.embedder()?.fingerprint()).unwrap_or_default());
         }

@@ -3,6 +3,7 @@
 //! cell's text repeated in every position it covers so each row reads on
 //! its own.
 
+use crate::formats::grid::drop_spanned_columns;
 use crate::types::Table;
 
 /// Grids larger than this are not laid out: a hostile file can claim a cell
@@ -55,6 +56,7 @@ pub(crate) fn lay_out(cells: Vec<Cell>, marked_header: bool) -> Option<Table> {
             }
         }
     }
+    let grid = drop_spanned_columns(grid);
     let header_rows = usize::from(marked_header || looks_like_header(&grid));
     Some(Table {
         header_rows,
