@@ -354,20 +354,24 @@ pub fn print_sources(sources: &[SourceStatus], json: bool) -> anyhow::Result<()>
         match &s.state {
             None => println!("  never synced"),
             Some(st) => {
+                let r = &st.report;
                 println!(
                     "  last sync {} (unix): {} files, {} added, {} updated, {} unchanged, \
                      {} removed, {} chunks written, {} failed",
                     st.last_sync,
-                    st.files,
-                    st.added,
-                    st.updated,
-                    st.unchanged,
-                    st.removed,
-                    st.chunks_written,
-                    st.failed
+                    r.files,
+                    r.added,
+                    r.updated,
+                    r.unchanged,
+                    r.removed,
+                    r.chunks_written,
+                    r.failures.len()
                 );
-                for e in &st.errors {
+                if let Some(e) = &st.error {
                     println!("  error: {e}");
+                }
+                for f in &r.failures {
+                    println!("  failed: {}: {}", f.path, f.error);
                 }
             }
         }

@@ -12,7 +12,7 @@ use seogo_docs::parse::{inspect_bytes, ParseOptions};
 use seogo_docs::{
     chunk_document, Acl, Chunk, Connector, DocError, Document, Domain, Fact, Refined, SourceFile,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use seogo_models::Embedder;
 
@@ -53,14 +53,14 @@ impl Default for IngestRequest {
 }
 
 /// A file (or path) that could not be ingested, with a one-line reason.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IngestFailure {
     pub path: String,
     pub error: String,
 }
 
 /// What an ingest did.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct IngestReport {
     pub files: usize,
     pub added: usize,

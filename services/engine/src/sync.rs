@@ -23,15 +23,11 @@ use crate::{Engine, EngineError};
 pub struct SyncState {
     /// Unix seconds at the end of the last sync.
     pub last_sync: u64,
-    pub files: usize,
-    pub added: usize,
-    pub updated: usize,
-    pub unchanged: usize,
-    pub removed: usize,
-    pub chunks_written: usize,
-    pub failed: usize,
-    /// The errors of the last sync (the source's, and each failed file's).
-    pub errors: Vec<String>,
+    /// What it indexed, removed and failed on (empty when it never ran).
+    pub report: IngestReport,
+    /// Why the whole sync was refused, when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// A configured source and what its last sync did (if it ran).
@@ -93,21 +89,8 @@ impl Engine {
             ..SyncState::default()
         };
         match &outcome {
-            Ok(report) => {
-                state.files = report.files;
-                state.added = report.added;
-                state.updated = report.updated;
-                state.unchanged = report.unchanged;
-                state.removed = report.removed;
-                state.chunks_written = report.chunks_written;
-                state.failed = report.failures.len();
-                state.errors = report
-                    .failures
-                    .iter()
-                    .map(|f| format!("{}: {}", f.path, f.error))
-                    .collect();
-            }
-            Err(e) => state.errors.push(e.to_string()),
+            Ok(report) => state.report = report.clone(),
+            Err(e) => state.error = Some(e.to_string()),
         }
         self.save_state(name, &state)?;
         outcome
