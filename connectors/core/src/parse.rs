@@ -60,16 +60,23 @@ pub struct Parsed {
 
 /// Reads `path` and reports what it is as well as its documents.
 pub fn inspect_file(path: &Path, doc_id: &str, opts: &ParseOptions) -> Result<Parsed, DocError> {
+    let bytes = read_source(path, &opts.limits)?;
+    inspect_bytes(path, doc_id, bytes, opts)
+}
+
+/// The bytes of `path`, refused unread when larger than the limit; shared,
+/// so a domain connector can read them after the parser.
+pub fn read_source(path: &Path, limits: &Limits) -> Result<Arc<[u8]>, DocError> {
     let meta = std::fs::metadata(path).map_err(|e| DocError::io(path, e))?;
-    if meta.len() > opts.limits.max_file_bytes {
+    if meta.len() > limits.max_file_bytes {
         return Err(DocError::TooLarge {
             path: path.into(),
             size: meta.len(),
-            limit: opts.limits.max_file_bytes,
+            limit: limits.max_file_bytes,
         });
     }
     let bytes = std::fs::read(path).map_err(|e| DocError::io(path, e))?;
-    inspect_bytes(path, doc_id, Arc::from(bytes), opts)
+    Ok(Arc::from(bytes))
 }
 
 /// [`inspect_file`] on bytes already read (shared, so a domain connector

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use seogo_docs::parse::{inspect_bytes, ParseOptions};
+use seogo_docs::parse::{inspect_bytes, read_source, ParseOptions};
 use seogo_docs::{
     chunk_document, Acl, Chunk, Connector, DocError, Document, Domain, Fact, Refined, SourceFile,
 };
@@ -348,25 +348,7 @@ pub(crate) fn read_refined(
 ) -> (String, Result<Refined, DocError>, Vec<String>) {
     let path = file.display().to_string();
     let read = || -> Result<(Refined, Vec<String>), DocError> {
-        let size = std::fs::metadata(file)
-            .map_err(|e| DocError::Io {
-                path: file.into(),
-                cause: e,
-            })?
-            .len();
-        if size > opts.limits.max_file_bytes {
-            return Err(DocError::TooLarge {
-                path: file.into(),
-                size,
-                limit: opts.limits.max_file_bytes,
-            });
-        }
-        let bytes: Arc<[u8]> = std::fs::read(file)
-            .map_err(|e| DocError::Io {
-                path: file.into(),
-                cause: e,
-            })?
-            .into();
+        let bytes = read_source(file, &opts.limits)?;
         let parsed = inspect_bytes(file, &path, bytes.clone(), opts)?;
         let warnings = parsed.warnings.clone();
         let refined = match connector {
