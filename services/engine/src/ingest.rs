@@ -113,15 +113,21 @@ impl Engine {
                     let failures_before = report.failures.len();
                     let mut found = Vec::new();
                     walk(&root, &mut found, &mut report.failures);
-                    files.extend(found.into_iter().filter(|f| req.filter.accepts(&root, f)));
-                    if report.failures.len() == failures_before {
-                        roots.push(root);
-                    } else {
+                    found.retain(|f| req.filter.accepts(&root, f));
+                    if report.failures.len() != failures_before {
                         report.warnings.push(format!(
                             "{}: not every entry could be listed, so nothing under it is removed",
                             root.display()
                         ));
+                    } else if found.is_empty() {
+                        report.warnings.push(format!(
+                            "{}: lists no file, so nothing under it is removed",
+                            root.display()
+                        ));
+                    } else {
+                        roots.push(root);
                     }
+                    files.extend(found);
                 }
                 Err(e) => report.failures.push(IngestFailure {
                     path: path.display().to_string(),

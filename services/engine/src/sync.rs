@@ -6,9 +6,10 @@
 //! Deletion is the dangerous part of a sync: a share that is unmounted, a
 //! folder that errors half-way, or a source that suddenly lists nothing
 //! must never wipe the collection. So documents are removed only when the
-//! source was listed completely and still holds at least one file.
+//! source was listed completely and still holds at least one file (ingest
+//! enforces this per folder); a missing or empty source is an error.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -114,20 +115,12 @@ impl Engine {
                 source.path.display()
             ))
         })?;
-        if !has_any_file(&root, &filter) {
-            return Err(EngineError::BadRequest(format!(
-                "source `{}`: {} lists no file; refusing to sync (it would delete every \
-                 document of the source)",
-                source.name,
-                root.display()
-            )));
-        }
         let domain = source
             .domain
             .or(connector.as_ref().map(|c| c.domain()))
             .unwrap_or_default();
         let req = IngestRequest {
-            paths: vec![root],
+            paths: vec![root.clone()],
             collection: source.collection.clone(),
             domain,
             acl: source.acl.clone(),
@@ -135,7 +128,16 @@ impl Engine {
             connector,
             filter,
         };
-        self.ingest(&req, progress)
+        let report = self.ingest(&req, progress)?;
+        if report.files == 0 {
+            // Ingest removed nothing under an empty listing; say so loudly.
+            return Err(EngineError::BadRequest(format!(
+                "source `{}`: {} lists no file; nothing was deleted",
+                source.name,
+                root.display()
+            )));
+        }
+        Ok(report)
     }
 
     fn save_state(&self, name: &str, state: &SyncState) -> Result<(), EngineError> {
@@ -166,28 +168,4 @@ impl Engine {
             })
             .collect()
     }
-}
-
-/// Whether `root` (a file, or a folder walked without hidden entries)
-/// holds a file the filter takes.
-fn has_any_file(root: &Path, filter: &FileFilter) -> bool {
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(path) = stack.pop() {
-        if path.is_file() {
-            if filter.accepts(root, &path) {
-                return true;
-            }
-            continue;
-        }
-        let Ok(entries) = std::fs::read_dir(&path) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let hidden = entry.file_name().to_string_lossy().starts_with('.');
-            if !hidden {
-                stack.push(entry.path());
-            }
-        }
-    }
-    false
 }
