@@ -2,8 +2,10 @@
 //! binary. One binary, a module per area.
 
 mod connectors;
+mod fetch;
 mod formats;
 mod ingest_cli;
+mod replay;
 mod retrieval_eval;
 mod server;
 mod spine;

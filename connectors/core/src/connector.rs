@@ -74,7 +74,9 @@ pub struct Fact {
 }
 
 /// A domain's reader. Implementations are `Send + Sync`: files of one
-/// ingest are refined in parallel.
+/// ingest are refined in parallel. Their `Debug` output, options included,
+/// is part of every document's stored hash (a changed option re-reads the
+/// files), so it must be deterministic: no `HashMap`s in it.
 pub trait Connector: Send + Sync + std::fmt::Debug {
     /// The name used in `[[sources]] connector = "…"`.
     fn name(&self) -> &'static str;

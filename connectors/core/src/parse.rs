@@ -267,6 +267,28 @@ fn extract(
     }
 }
 
+/// Every member of the zip archive `bytes` (named `path` in errors), in
+/// archive order, each inflated within `limits` — for callers that receive
+/// a bundle rather than a file (OpenDART sends a filing as a zip).
+pub fn unzip(
+    path: &Path,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<Vec<(String, Vec<u8>)>, DocError> {
+    let budget = Budget::new(limits);
+    let read = || -> Result<Vec<(String, Vec<u8>)>, Failure> {
+        let mut zipped = crate::zipped::Zipped::open(bytes, &budget)?;
+        let mut members = Vec::new();
+        for name in zipped.names() {
+            if let Some(data) = zipped.read(&name)? {
+                members.push((name, data));
+            }
+        }
+        Ok(members)
+    };
+    read().map_err(|f| failure(path, Kind::Zip, f, limits))
+}
+
 /// The error a user reads: the file, its format and why.
 fn failure(path: &Path, kind: Kind, failure: Failure, limits: &Limits) -> DocError {
     let path = path.into();

@@ -312,8 +312,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut progress = output::ProgressReporter::new();
             let report = engine.sync(&name, &mut |p| progress.update(p))?;
             progress.finish();
-            output::print_ingest(&report, json)?;
-            Ok(if report.failures.is_empty() {
+            output::print_sync(&report, json)?;
+            let fetch_failed = report.fetch.as_ref().is_some_and(|f| !f.failed.is_empty());
+            Ok(if report.ingest.failures.is_empty() && !fetch_failed {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(PARTIAL_FAILURE)

@@ -13,7 +13,7 @@ use seogo_engine::bench_parse::FormatBench;
 use seogo_engine::eval::EvalReport;
 use seogo_engine::ingest::{IngestReport, Progress};
 use seogo_engine::retrieve::SearchResult;
-use seogo_engine::sync::SourceStatus;
+use seogo_engine::sync::{FetchReport, SourceStatus, SyncReport};
 use seogo_engine::ChunkCounts;
 
 /// Ingest progress on stderr.
@@ -97,6 +97,37 @@ pub fn print_ingest(report: &IngestReport, json: bool) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// A sync: what the API fetch did (if the source has one), then the ingest.
+pub fn print_sync(report: &SyncReport, json: bool) -> anyhow::Result<()> {
+    if let Some(fetch) = &report.fetch {
+        for f in &fetch.failed {
+            eprintln!("seogo: fetch failed: {}: {}", f.id, f.reason);
+        }
+        if !json {
+            println!("{}", fetch_line(fetch));
+        }
+    }
+    if json {
+        for w in &report.ingest.warnings {
+            eprintln!("seogo: warning: {w}");
+        }
+        println!("{}", serde_json::to_string_pretty(report)?);
+        return Ok(());
+    }
+    print_ingest(&report.ingest, false)
+}
+
+fn fetch_line(fetch: &FetchReport) -> String {
+    format!(
+        "fetched: {} listed, {} downloaded, {} unchanged, {} removed, {} failed",
+        fetch.listed,
+        fetch.downloaded,
+        fetch.unchanged,
+        fetch.removed,
+        fetch.failed.len()
+    )
 }
 
 /// "title · p. 12 · 3. 점검 절차 > 3.2 베어링 점검 (section 0 · paragraph 7)".
@@ -354,7 +385,10 @@ pub fn print_sources(sources: &[SourceStatus], json: bool) -> anyhow::Result<()>
         match &s.state {
             None => println!("  never synced"),
             Some(st) => {
-                let r = &st.report;
+                if let Some(fetch) = &st.report.fetch {
+                    println!("  {}", fetch_line(fetch));
+                }
+                let r = &st.report.ingest;
                 println!(
                     "  last sync {} (unix): {} files, {} added, {} updated, {} unchanged, \
                      {} removed, {} chunks written, {} failed",

@@ -24,12 +24,14 @@ pub struct EngineConfig {
 }
 
 /// One `[[sources]]` entry: a folder kept in sync with a collection,
-/// read through a domain connector.
+/// read through a domain connector — or, with `fetch`, an API (EDGAR,
+/// OpenDART, the law information service) mirrored into that folder first.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceConfig {
     pub name: String,
-    /// The folder (walked recursively; hidden entries skipped) or file.
+    /// The folder (walked recursively; hidden entries skipped) or file;
+    /// with `fetch`, the folder the API is mirrored into.
     pub path: PathBuf,
     /// Globs a file's path under `path` must match (all files when empty),
     /// e.g. `["**/*.hwp", "**/*.pdf"]`.
@@ -53,6 +55,10 @@ pub struct SourceConfig {
     pub acl: Vec<String>,
     #[serde(default = "default_collection")]
     pub collection: String,
+    /// `[sources.fetch]`: the API to mirror into `path` before each sync
+    /// (`kind = "edgar" | "dart" | "law"`; see seogo-fetch).
+    #[serde(default)]
+    pub fetch: Option<seogo_fetch::FetchConfig>,
 }
 
 fn default_collection() -> String {

@@ -114,4 +114,33 @@ mod tests {
             "public"
         );
     }
+
+    /// A connector's `Debug` is its part of the documents' hashes: equal
+    /// for equal options (in any key order), different otherwise.
+    #[test]
+    fn connector_fingerprints_follow_their_options() {
+        let build = |options: &str| {
+            let value: serde_json::Value = serde_json::from_str(options).expect("json");
+            format!("{:?}", connector("finance", &value).expect("finance"))
+        };
+        let a = build(r#"{"entity_names":{"1":"A","2":"B"},"dimensional_facts":false}"#);
+        let b = build(r#"{"dimensional_facts":false,"entity_names":{"2":"B","1":"A"}}"#);
+        assert_eq!(a, b);
+        assert_ne!(
+            a,
+            build(r#"{"entity_names":{"1":"A"},"dimensional_facts":false}"#)
+        );
+        let public = |options: &str| {
+            let value: serde_json::Value = serde_json::from_str(options).expect("json");
+            format!("{:?}", connector("public", &value).expect("public"))
+        };
+        assert_eq!(
+            public(r#"{"classification":{"비공개":["audit"],"공개":["public"]}}"#),
+            public(r#"{"classification":{"공개":["public"],"비공개":["audit"]}}"#)
+        );
+        assert_ne!(
+            public(r#"{"classification":{"비공개":["audit"]}}"#),
+            public(r#"{"classification":{"비공개":["hr"]}}"#)
+        );
+    }
 }

@@ -10,13 +10,15 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use seogo_docs::parse::{inspect_bytes, read_source, ParseOptions};
 use seogo_docs::{
-    chunk_document, Acl, Chunk, Connector, DocError, Document, Domain, Fact, Refined, SourceFile,
+    chunk_document, content_hash, Acl, Chunk, Connector, DocError, Document, Domain, Fact, Refined,
+    SourceFile,
 };
 use serde::{Deserialize, Serialize};
 
 use seogo_models::Embedder;
 
 use crate::collection::DocEntry;
+use crate::config::ChunkingConfig;
 use crate::connectors::FileFilter;
 use crate::{write, Collection, Engine, EngineError, DEFAULT_COLLECTION};
 
@@ -148,10 +150,17 @@ impl Engine {
             .par_iter()
             .map(|f| read_refined(f, &opts, req.connector.as_deref()))
             .collect();
+        let reading = reading_fingerprint(req, &self.config().chunking);
         let parsed: Vec<(String, Result<Refined, DocError>)> = parsed
             .into_iter()
-            .map(|(path, refined, warnings)| {
+            .map(|(path, mut refined, warnings)| {
                 report.warnings.extend(warnings);
+                if let Ok(refined) = &mut refined {
+                    for doc in &mut refined.documents {
+                        doc.content_hash =
+                            content_hash(format!("{}\n{reading}", doc.content_hash).as_bytes());
+                    }
+                }
                 (path, refined)
             })
             .collect();
@@ -372,6 +381,26 @@ pub(crate) fn read_refined(
         Ok((refined, warnings)) => (path, Ok(refined), warnings),
         Err(e) => (path, Err(e), Vec::new()),
     }
+}
+
+/// What besides a file's bytes decides its chunks: the connector with its
+/// options, the domain, the ACL and the chunk sizes. It is folded into
+/// every document's stored hash, so changing any of them in `seogo.toml`
+/// re-reads the files they apply to — above all an ACL change, which must
+/// never leave chunks readable by the groups it removed.
+fn reading_fingerprint(req: &IngestRequest, chunking: &ChunkingConfig) -> String {
+    let connector = req
+        .connector
+        .as_ref()
+        .map(|c| format!("{c:?}"))
+        .unwrap_or_default();
+    format!(
+        "connector={connector}\ndomain={:?}\nacl={:?}\nchunking={}/{}",
+        req.domain,
+        Acl::from_groups(&req.acl).groups,
+        chunking.max_tokens,
+        chunking.overlap_tokens
+    )
 }
 
 /// Whether `source` is `root` or inside it.

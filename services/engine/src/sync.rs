@@ -1,7 +1,9 @@
 //! `seogo sync NAME`: one `[[sources]]` entry brought up to date — new and
 //! changed files parsed, refined by the source's connector and embedded,
 //! unchanged ones skipped by content hash, vanished ones deleted — and its
-//! outcome kept under `DATA/sources/NAME.json` for `seogo sources`.
+//! outcome kept under `DATA/sources/NAME.json` for `seogo sources`. A
+//! source with `[sources.fetch]` first has its API mirrored into its
+//! folder (seogo-fetch), so the same rules then apply to what was fetched.
 //!
 //! Deletion is the dangerous part of a sync: a share that is unmounted, a
 //! folder that errors half-way, or a source that suddenly lists nothing
@@ -18,14 +20,25 @@ use crate::config::SourceConfig;
 use crate::connectors::{connector, FileFilter};
 use crate::ingest::{IngestReport, IngestRequest, Progress};
 use crate::{Engine, EngineError};
+pub use seogo_fetch::FetchReport;
+
+/// What one sync did: the fetch (for an API source), then the ingest.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SyncReport {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fetch: Option<FetchReport>,
+    #[serde(flatten)]
+    pub ingest: IngestReport,
+}
 
 /// What the last sync of a source did, as kept on disk.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SyncState {
     /// Unix seconds at the end of the last sync.
     pub last_sync: u64,
-    /// What it indexed, removed and failed on (empty when it never ran).
-    pub report: IngestReport,
+    /// What it fetched, indexed, removed and failed on (empty when it
+    /// never ran).
+    pub report: SyncReport,
     /// Why the whole sync was refused, when it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -74,12 +87,13 @@ impl Engine {
     }
 
     /// Syncs the source `name`. A source whose folder is missing, cannot be
-    /// fully listed or holds no file at all is an error and deletes nothing.
+    /// fully listed or holds no file at all — or whose API listing fails or
+    /// comes back empty — is an error and deletes nothing.
     pub fn sync(
         &self,
         name: &str,
         progress: &mut dyn FnMut(Progress),
-    ) -> Result<IngestReport, EngineError> {
+    ) -> Result<SyncReport, EngineError> {
         let source = self.source(name)?;
         let outcome = self.sync_source(source, progress);
         let mut state = SyncState {
@@ -98,6 +112,31 @@ impl Engine {
     }
 
     fn sync_source(
+        &self,
+        source: &SourceConfig,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<SyncReport, EngineError> {
+        let fetch = source
+            .fetch
+            .as_ref()
+            .map(|fetch| {
+                let refused = |e: &dyn std::fmt::Display| {
+                    EngineError::BadRequest(format!(
+                        "source `{}`: fetch: {e}; nothing was deleted",
+                        source.name
+                    ))
+                };
+                let fetcher = fetch
+                    .fetcher(&self.config().parse)
+                    .map_err(|e| refused(&e))?;
+                seogo_fetch::mirror(fetcher.as_ref(), &source.path).map_err(|e| refused(&e))
+            })
+            .transpose()?;
+        let ingest = self.ingest_source(source, progress)?;
+        Ok(SyncReport { fetch, ingest })
+    }
+
+    fn ingest_source(
         &self,
         source: &SourceConfig,
         progress: &mut dyn FnMut(Progress),
