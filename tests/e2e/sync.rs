@@ -84,6 +84,33 @@ fn resync_embeds_only_changes_and_never_mass_deletes() {
     let out = run(seogo(&data).args(["search", "게시판", "--mode", "bm25", "--json"]));
     assert!(!stdout(&out).contains("notice-board"), "{}", stdout(&out));
 
+    // The source's ACL narrowed in seogo.toml: every file is re-read even
+    // though none changed, and the public no longer sees its chunks.
+    let files_now = count(&third, "files");
+    let narrowed = std::fs::read_to_string(&config).expect("config").replace(
+        "name = \"manuals\"\n",
+        "name = \"manuals\"\nacl = [\"plant-staff\"]\n",
+    );
+    std::fs::write(&config, narrowed).expect("config");
+    let fourth = sync(&data, &config);
+    assert_eq!(count(&fourth, "updated"), files_now, "{fourth}");
+    let out = run(seogo(&data).args(["search", "설비 P-101A", "--mode", "bm25", "--json"]));
+    assert_eq!(
+        stdout(&out).trim(),
+        "[]",
+        "public caller sees narrowed chunks"
+    );
+    let out = run(seogo(&data).args([
+        "search",
+        "설비 P-101A",
+        "--mode",
+        "bm25",
+        "--json",
+        "--as",
+        "plant-staff",
+    ]));
+    assert!(stdout(&out).contains("P-101A"), "{}", stdout(&out));
+
     // The share is unmounted (gone), then comes back empty: both syncs
     // fail by name and delete nothing.
     let kept = manifest(&data);
