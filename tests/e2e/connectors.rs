@@ -142,4 +142,45 @@ fn xbrl_facts_are_stored_listed_and_searchable() {
     ]));
     let hits = stdout(&out);
     assert!(hits.contains("383,285"), "{hits}");
+
+    // Questions name fiscal years, not dates: the fact carries its FY.
+    let out = run(seogo(&data).args([
+        "facts",
+        "--concept",
+        "net sales",
+        "--period",
+        "FY2023",
+        "--json",
+    ]));
+    let facts: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+    let facts = facts.as_array().expect("facts");
+    assert!(!facts.is_empty());
+    assert!(
+        facts.iter().all(|f| f["fiscal_period"] == "FY2023"),
+        "{facts:?}"
+    );
+
+    // A numeric question is answered from the fact, and cites it.
+    let out = run(seogo(&data).args([
+        "ask",
+        "What were Apple's net sales in fiscal year 2023?",
+        "--json",
+    ]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let answer: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+    assert!(
+        answer["answer"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("383,285"),
+        "{answer}"
+    );
+    let citations = answer["citations"].as_array().expect("citations");
+    assert!(
+        citations.iter().any(|c| c["doc_id"]
+            .as_str()
+            .is_some_and(|id| id.ends_with("#facts"))
+            && c["quote"].as_str().unwrap_or_default().contains("383,285")),
+        "{answer}"
+    );
 }

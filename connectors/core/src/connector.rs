@@ -58,6 +58,10 @@ pub struct Fact {
     pub label: Option<String>,
     /// `2023-09-30` (instant) or `2022-09-25/2023-09-30` (duration).
     pub period: String,
+    /// The fiscal year the period is, as filers and readers name it
+    /// (`FY2023`), when the filing makes that certain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fiscal_period: Option<String>,
     /// `USD`, `shares`, `KRW`, `USD/shares`.
     pub unit: String,
     /// The value in `unit`, as a plain decimal string (sign applied, scale

@@ -366,6 +366,11 @@ fn table_facts(
                 } else {
                     format!("{}/{}", years_back(from, offset), years_back(to, offset))
                 },
+                fiscal_period: if as_of || balance_item(label) {
+                    None
+                } else {
+                    fiscal_year_of(&years_back(from, offset), &years_back(to, offset))
+                },
                 unit: "KRW".into(),
                 value,
                 scale,
@@ -412,6 +417,13 @@ fn column(header: &str) -> Option<Column> {
 }
 
 /// `YYYY-MM-DD` moved `years` back.
+/// A 사업연도 is named by the year it ends in: `FY2023` for a year-long
+/// period ending in 2023.
+fn fiscal_year_of(from: &str, to: &str) -> Option<String> {
+    let year = to.get(..4)?.parse().ok()?;
+    crate::facts::fiscal_year(&format!("{from}/{to}"), (crate::facts::days(to)?, year))
+}
+
 fn years_back(date: &str, years: i32) -> String {
     match date.get(..4).and_then(|y| y.parse::<i32>().ok()) {
         Some(y) => format!("{:04}{}", y - years, &date[4..]),

@@ -130,7 +130,7 @@ fn apple_10k_items_metadata_and_inline_facts() {
         .join("\n");
     assert!(
         text.contains(&format!(
-            "Total net sales ({NET_SALES}), {FY2023}: 383,285 million USD"
+            "Total net sales ({NET_SALES}), FY2023 ({FY2023}): 383,285 million USD"
         )),
         "{}",
         &text[..500.min(text.len())]
@@ -181,8 +181,16 @@ fn apple_instance_facts_with_linkbase_labels() {
     assert_eq!(d.metadata["fiscal_period"], "FY2023");
     assert_eq!(d.metadata["ticker"], "AAPL");
     assert!(d.sections.iter().any(|s| s.text.contains(&format!(
-        "Net sales ({NET_SALES}), {FY2023}: 383,285 million USD"
+        "Net sales ({NET_SALES}), FY2023 ({FY2023}): 383,285 million USD"
     ))));
+    // Fiscal years by the report's own calendar: FY2023 ends 2023-09-30,
+    // the comparatives one and two years before; a balance at the year
+    // end is that year's, a quarter has none.
+    let fy = |period: &str| fact(&r, NET_SALES, period).fiscal_period.clone();
+    assert_eq!(fy(FY2023).as_deref(), Some("FY2023"));
+    assert_eq!(fy("2021-09-26/2022-09-24").as_deref(), Some("FY2022"));
+    let assets = fact(&r, "us-gaap:Assets", "2022-09-24");
+    assert_eq!(assets.fiscal_period.as_deref(), Some("FY2022"));
 }
 
 #[test]
@@ -254,6 +262,7 @@ fn dart_sections_metadata_and_won_facts() {
     );
     assert_eq!(sales.label.as_deref(), Some("매출액"));
     assert_eq!(sales.doc_id, "dart.xml#section-3");
+    assert_eq!(sales.fiscal_period.as_deref(), Some("FY2023"));
     assert_eq!(
         fact(&r, "ifrs-full:Revenue", "2021-01-01/2021-12-31").value,
         "279604799000000"

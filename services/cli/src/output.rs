@@ -423,9 +423,13 @@ pub fn print_facts(facts: &[Fact], json: bool) -> anyhow::Result<()> {
     }
     for f in facts {
         let label = f.label.as_deref().unwrap_or(&f.concept);
+        let period = match &f.fiscal_period {
+            Some(fy) => format!("{fy} ({})", f.period),
+            None => f.period.clone(),
+        };
         println!(
-            "{} · {label} · {} · {} {}  [{} · {}]",
-            f.entity, f.period, f.value, f.unit, f.concept, f.doc_id
+            "{} · {label} · {period} · {} {}  [{} · {}]",
+            f.entity, f.value, f.unit, f.concept, f.doc_id
         );
     }
     Ok(())

@@ -12,6 +12,8 @@ pub struct FactQuery {
     /// Matched against the concept and its label.
     pub concept: String,
     pub entity: String,
+    /// Matched against the period (`2023-09-30`) and the fiscal year
+    /// (`FY2023`).
     pub period: String,
 }
 
@@ -21,7 +23,11 @@ impl FactQuery {
         (has(&fact.concept, &self.concept)
             || fact.label.as_deref().is_some_and(|l| has(l, &self.concept)))
             && has(&fact.entity, &self.entity)
-            && has(&fact.period, &self.period)
+            && (has(&fact.period, &self.period)
+                || fact
+                    .fiscal_period
+                    .as_deref()
+                    .is_some_and(|fy| has(fy, &self.period)))
     }
 }
 
