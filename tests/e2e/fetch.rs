@@ -7,9 +7,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use seogo_tests::replay::{ReplayServer, Reply};
 use seogo_tests::{run, seogo, shared_data, stderr, stdout};
-
-use crate::replay::{ReplayServer, Reply};
 
 fn repo_file(relative: &str) -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))

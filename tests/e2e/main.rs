@@ -5,7 +5,6 @@ mod connectors;
 mod fetch;
 mod formats;
 mod ingest_cli;
-mod replay;
 mod retrieval_eval;
 mod server;
 mod spine;

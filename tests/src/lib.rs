@@ -5,6 +5,8 @@
 //! indexes and the real binary. Missing prerequisites fail loudly with the
 //! command that fixes them; they are never skipped.
 
+pub mod replay;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -15,6 +15,8 @@ pub struct EngineConfig {
     /// Per-file parsing limits: what a hostile file may cost.
     pub parse: seogo_docs::Limits,
     pub models: ModelsConfig,
+    /// Which model writes answers.
+    pub generator: GeneratorConfig,
     pub chunking: ChunkingConfig,
     pub retrieval: RetrievalConfig,
     pub lexical: LexicalConfig,
@@ -63,6 +65,18 @@ pub struct SourceConfig {
 
 fn default_collection() -> String {
     crate::DEFAULT_COLLECTION.into()
+}
+
+/// `[generator]`: the local GGUF run in-process by candle (the default,
+/// `models.generator`), or a served model behind an OpenAI-compatible API
+/// (`kind = "openai"`: vLLM/SGLang on the GPU node, or `llama-server`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum GeneratorConfig {
+    #[default]
+    Local,
+    #[serde(rename = "openai")]
+    OpenAi(Box<seogo_models::OpenAiConfig>),
 }
 
 /// Where indexes and manifests live.

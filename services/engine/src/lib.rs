@@ -17,7 +17,7 @@ pub mod retrieve;
 pub mod sync;
 
 pub use collection::{validate_name, ChunkCounts, Collection, DocEntry, Inventory, Manifest};
-pub use config::EngineConfig;
+pub use config::{EngineConfig, GeneratorConfig};
 pub use error::EngineError;
 pub use seogo_index::AnalyzerKind;
 
@@ -25,7 +25,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use seogo_index::{IdentifierRules, LexicalResources, SynonymSource};
-use seogo_models::{BertEmbedder, Embedder, Generator, QwenGguf};
+use seogo_models::{BertEmbedder, Embedder, Generator, OpenAiGenerator, QwenGguf};
 
 /// A shared handle on a collection: searches read, ingest writes.
 pub type SharedCollection = Arc<RwLock<Collection>>;
@@ -93,11 +93,16 @@ impl Engine {
         if let Some(g) = slot.as_ref() {
             return Ok(g.clone());
         }
-        let path = self.config.models.generator_file();
-        if !path.exists() {
-            return Err(seogo_models::ModelError::NotInstalled { path }.into());
-        }
-        let g: Arc<dyn Generator> = Arc::new(QwenGguf::load(&path)?);
+        let g: Arc<dyn Generator> = match &self.config.generator {
+            GeneratorConfig::Local => {
+                let path = self.config.models.generator_file();
+                if !path.exists() {
+                    return Err(seogo_models::ModelError::NotInstalled { path }.into());
+                }
+                Arc::new(QwenGguf::load(&path)?)
+            }
+            GeneratorConfig::OpenAi(served) => Arc::new(OpenAiGenerator::new(served)?),
+        };
         *slot = Some(g.clone());
         Ok(g)
     }

@@ -5,12 +5,14 @@
 
 mod embed;
 mod generate;
+mod openai;
 pub mod pack;
 
 pub use embed::{BertEmbedder, Embedder, EmbedderFingerprint};
 pub use generate::{
     ChatMessage, FinishReason, Generation, GenerationParams, Generator, QwenGguf, Role,
 };
+pub use openai::{OpenAiConfig, OpenAiGenerator};
 
 use std::path::PathBuf;
 
