@@ -6,6 +6,7 @@ mod fetch;
 mod formats;
 mod ingest_cli;
 mod retrieval_eval;
+mod served;
 mod server;
 mod spine;
 mod sync;

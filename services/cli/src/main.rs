@@ -14,6 +14,7 @@ use clap::{Args, Parser, Subcommand};
 use seogo_docs::parse::{inspect_file, ParseOptions};
 use seogo_docs::Domain;
 use seogo_engine::answer::AskRequest;
+use seogo_engine::bench_generate::ServedModel;
 use seogo_engine::connectors::connector;
 use seogo_engine::eval::EvalRequest;
 use seogo_engine::facts::FactQuery;
@@ -167,6 +168,23 @@ enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Prefill and decode tokens/s of the local candle generator and,
+    /// with --server, of a model behind an OpenAI-compatible API (e.g.
+    /// llama-server on the same GGUF), on the same prompt.
+    Generate {
+        /// The served model's API root, e.g. http://127.0.0.1:8081/v1.
+        #[arg(long)]
+        server: Option<String>,
+        /// The served model's name.
+        #[arg(long, default_value = "local")]
+        model: String,
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        #[arg(long, default_value_t = 128)]
+        max_tokens: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Parsing throughput per format (MB/s, pages/s, one core) over files
     /// and folders, with the files that failed and why.
     Parse {
@@ -243,6 +261,10 @@ struct SearchArgs {
 #[derive(Debug, Args)]
 struct AskArgs {
     question: String,
+    /// The conversation so far, for a follow-up question: a JSON file of
+    /// turns, `[{"role": "user", "content": …}, {"role": "assistant", …}]`.
+    #[arg(long)]
+    history: Option<PathBuf>,
     #[command(flatten)]
     scope: ScopeArgs,
     #[arg(long)]
@@ -370,8 +392,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Ask(args) => {
+            let history = match &args.history {
+                Some(path) => serde_json::from_slice(
+                    &std::fs::read(path).with_context(|| format!("{}", path.display()))?,
+                )
+                .with_context(|| {
+                    format!("{}: not a list of {{role, content}} turns", path.display())
+                })?,
+                None => Vec::new(),
+            };
             let req = AskRequest {
                 question: args.question,
+                history,
                 scope: args.scope.into(),
             };
             // Stream the model's words to a terminal while it writes; the
@@ -443,6 +475,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let rows =
                 seogo_engine::bench_parse::bench_parse(&paths, rounds, &engine.config().parse)?;
             output::print_parse_bench(&rows, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            what:
+                BenchCommand::Generate {
+                    server,
+                    model,
+                    rounds,
+                    max_tokens,
+                    json,
+                },
+        } => {
+            let served = server.map(|base_url| ServedModel { base_url, model });
+            let report = engine.bench_generate(served.as_ref(), rounds, max_tokens)?;
+            output::print_generate_bench(&report, json)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve { bind } => {

@@ -9,6 +9,7 @@ use seogo_docs::parse::Parsed;
 use seogo_docs::Fact;
 use seogo_engine::answer::Answer;
 use seogo_engine::bench::LexicalBench;
+use seogo_engine::bench_generate::GenerateBench;
 use seogo_engine::bench_parse::FormatBench;
 use seogo_engine::eval::EvalReport;
 use seogo_engine::ingest::{IngestReport, Progress};
@@ -190,10 +191,12 @@ pub fn print_answer(answer: &Answer, json: bool) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(answer)?);
         return Ok(());
     }
+    if let Some(q) = &answer.standalone_question {
+        println!("({q})");
+    }
     println!("{}", answer.answer);
-    if !answer.citations.is_empty() {
-        println!();
-        for c in &answer.citations {
+    let listed = |cs: &[seogo_engine::answer::Citation]| {
+        for c in cs {
             println!(
                 "[{}] {}",
                 c.n,
@@ -201,6 +204,15 @@ pub fn print_answer(answer: &Answer, json: bool) -> anyhow::Result<()> {
             );
             println!("    \"{}\"", c.quote);
         }
+    };
+    if !answer.citations.is_empty() {
+        println!();
+        listed(&answer.citations);
+    }
+    if !answer.closest.is_empty() {
+        println!();
+        println!("closest passages (not an answer):");
+        listed(&answer.closest);
     }
     Ok(())
 }
@@ -333,6 +345,31 @@ pub fn print_status(rows: &[StatusRow], json: bool) -> anyhow::Result<()> {
         println!(
             "{}: {} documents, {} chunks (lexical {}, vectors {}){check}",
             r.name, c.documents, c.manifest_chunks, c.lexical_chunks, c.vector_chunks
+        );
+    }
+    Ok(())
+}
+
+pub fn print_generate_bench(report: &GenerateBench, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(report)?);
+        return Ok(());
+    }
+    println!(
+        "median of {} rounds, up to {} new tokens, models.threads = {}",
+        report.rounds, report.max_tokens, report.threads
+    );
+    println!("generator           prompt  new   TTFT ms   prefill tok/s  decode tok/s  model");
+    for r in &report.rows {
+        println!(
+            "{:<19} {:>6}  {:>4}  {:>8.0}  {:>13.1}  {:>12.1}  {}",
+            r.generator,
+            r.prompt_tokens,
+            r.completion_tokens,
+            r.ttft_ms,
+            r.prefill_tokens_per_s,
+            r.decode_tokens_per_s,
+            r.model
         );
     }
     Ok(())

@@ -262,6 +262,19 @@ pub struct AnswerConfig {
     pub max_tokens: usize,
     /// Below this fused-score fraction of the best hit, a source is dropped.
     pub min_relative_score: f32,
+    /// What to do with a sentence no source supports: drop it from the
+    /// answer (`drop`) or refuse the whole answer (`refuse`, for sites
+    /// that would rather have no answer than a partly checked one).
+    pub unsupported: UnsupportedPolicy,
+}
+
+/// See [`AnswerConfig::unsupported`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnsupportedPolicy {
+    #[default]
+    Drop,
+    Refuse,
 }
 
 impl Default for AnswerConfig {
@@ -271,6 +284,7 @@ impl Default for AnswerConfig {
             max_context_tokens: 1400,
             max_tokens: 256,
             min_relative_score: 0.3,
+            unsupported: UnsupportedPolicy::Drop,
         }
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod answer;
 pub mod bench;
+pub mod bench_generate;
 pub mod bench_parse;
 mod collection;
 pub mod config;
@@ -94,17 +95,21 @@ impl Engine {
             return Ok(g.clone());
         }
         let g: Arc<dyn Generator> = match &self.config.generator {
-            GeneratorConfig::Local => {
-                let path = self.config.models.generator_file();
-                if !path.exists() {
-                    return Err(seogo_models::ModelError::NotInstalled { path }.into());
-                }
-                Arc::new(QwenGguf::load(&path)?)
-            }
+            GeneratorConfig::Local => self.local_generator()?,
             GeneratorConfig::OpenAi(served) => Arc::new(OpenAiGenerator::new(served)?),
         };
         *slot = Some(g.clone());
         Ok(g)
+    }
+
+    /// The local GGUF generator (`models.generator`), loaded anew whatever
+    /// `[generator]` says (benchmarks compare it with a served one).
+    pub fn local_generator(&self) -> Result<Arc<dyn Generator>, EngineError> {
+        let path = self.config.models.generator_file();
+        if !path.exists() {
+            return Err(seogo_models::ModelError::NotInstalled { path }.into());
+        }
+        Ok(Arc::new(QwenGguf::load(&path)?))
     }
 
     /// The lexical resources (dictionary, identifier rules, synonyms),

@@ -1,0 +1,124 @@
+use super::verify::*;
+use super::*;
+use seogo_docs::Domain;
+
+fn chunk(id: &str, text: &str) -> Chunk {
+    Chunk {
+        id: id.into(),
+        doc_id: id.into(),
+        ordinal: 0,
+        title: "T".into(),
+        source: "s".into(),
+        heading_path: vec!["3. 점검".into()],
+        page: Some(2),
+        locator: None,
+        text: text.into(),
+        domain: Domain::General,
+        acl: vec!["public".into()],
+        metadata: Default::default(),
+    }
+}
+
+#[test]
+fn tables_become_named_records() {
+    let text = "주기표\n| 구분 | 주기 |\n| --- | :-: |\n| 정기 점검 | 500시간 |\n| 정밀 점검 | 6,000시간 |\n끝";
+    assert_eq!(
+        records_from_tables(text),
+        "주기표\n구분: 정기 점검; 주기: 500시간\n구분: 정밀 점검; 주기: 6,000시간\n끝"
+    );
+    assert_eq!(records_from_tables("a | b"), "a | b");
+}
+
+#[test]
+fn markers_are_parsed_and_removed() {
+    assert_eq!(
+        markers("점검 주기는 500시간이다 [1][2]."),
+        (vec![1, 2], "점검 주기는 500시간이다.".into())
+    );
+    assert_eq!(markers("see [1, 3]"), (vec![1, 3], "see".into()));
+    assert_eq!(markers("array [a]"), (vec![], "array [a]".into()));
+}
+
+#[test]
+fn sentences_keep_their_markers() {
+    let s = sentences("First fact. [1] Second fact [2].\nThird");
+    assert_eq!(s, vec!["First fact. [1]", "Second fact [2].", "Third"]);
+}
+
+#[test]
+fn unsupported_citations_are_dropped_and_unsupported_answers_declined() {
+    let sources = vec![
+        chunk(
+            "a",
+            "펌프의 정기 점검 주기는 누적 운전시간 500시간이다.\n진동 한계는 4.5 mm/s이다.",
+        ),
+        chunk("b", "구내식당은 11:40에 연다."),
+    ];
+    // Cites [2] for a fact that is in [1]: re-attributed to 1.
+    let checked = verify("점검 주기는 500시간입니다 [2].", &sources);
+    assert_eq!(checked.text(true), "점검 주기는 500시간입니다. [1]");
+    assert_eq!(checked.citations.len(), 1);
+    assert_eq!(checked.citations[0].doc_id, "a");
+    assert_eq!(
+        checked.citations[0].quote,
+        "펌프의 정기 점검 주기는 누적 운전시간 500시간이다."
+    );
+    assert!(!verify("수소 사업 계획은 2030년까지 확대됩니다 [1].", &sources).any_supported());
+}
+
+#[test]
+fn a_wrong_number_is_not_supported_and_is_flagged() {
+    let sources = vec![chunk(
+        "a",
+        "펌프의 정기 점검 주기는 누적 운전시간 500시간이다. 정밀 점검은 6,000시간마다 한다.",
+    )];
+    // Same words, another figure: no source supports it.
+    let checked = verify(
+        "정기 점검 주기는 누적 운전시간 5000시간입니다 [1]. 정밀 점검은 6000시간마다 합니다 [1].",
+        &sources,
+    );
+    assert_eq!(checked.sentences.len(), 2);
+    assert!(!checked.sentences[0].supported, "{checked:?}");
+    assert!(checked.sentences[1].supported, "6000 = 6,000: {checked:?}");
+    assert!(checked.any_supported() && !checked.all_supported());
+    assert_eq!(checked.text(true), "정밀 점검은 6000시간마다 합니다. [1]");
+    assert_eq!(
+        checked.text(false),
+        "정기 점검 주기는 누적 운전시간 5000시간입니다. 정밀 점검은 6000시간마다 합니다. [1]"
+    );
+}
+
+#[test]
+fn numbers_ignore_markers_and_separators() {
+    assert_eq!(numbers("6,000시간 또는 4.5 mm/s [2]."), vec!["6000", "4.5"]);
+    assert_eq!(numbers("제3조 [1][12]"), vec!["3"]);
+    assert!(numbers("no digits [3]").is_empty());
+    assert_eq!(numbers("2024.03.12 시행"), vec!["2024", "3", "12"]);
+    assert_eq!(numbers("0.95 MPa, 007"), vec!["0.95", "7"]);
+}
+
+#[test]
+fn a_rewrite_must_keep_what_the_follow_up_names() {
+    let follow_up = "그럼 정밀 점검은요?";
+    assert!(keeps_content_words(
+        follow_up,
+        "한빛정밀 냉각수 펌프의 정밀 점검 주기는 얼마인가요?"
+    ));
+    // The previous question handed back: "정밀" only inside 한빛정밀.
+    assert!(!keeps_content_words(
+        follow_up,
+        "한빛정밀 냉각수 펌프의 정기 점검 주기는 얼마인가요?"
+    ));
+    assert!(keeps_content_words(
+        "그럼 2022년은?",
+        "삼성전자의 2022년 매출액은?"
+    ));
+    assert!(!keeps_content_words(
+        "그럼 2022년은?",
+        "삼성전자의 2023년 매출액은?"
+    ));
+    assert!(keeps_content_words(
+        "And in Q3?",
+        "What were net sales in Q3 2024?"
+    ));
+}

@@ -1,0 +1,327 @@
+//! Checking an answer against its sources, sentence by sentence: which
+//! `[n]` markers hold (the source contains the sentence's terms and every
+//! number it states), which sentences no source supports, and the verbatim
+//! quote each citation shows.
+
+use std::collections::HashSet;
+
+use seogo_analyzer::bigram::{BigramAnalyzer, Side};
+use seogo_docs::Chunk;
+use serde::{Deserialize, Serialize};
+
+use super::Citation;
+
+/// Share of a sentence's terms a source must contain to support it.
+const MIN_SUPPORT: f32 = 0.5;
+
+/// Terms used to compare claims with sources: the query analyzer's Hangul
+/// bigrams and whole Latin/number tokens.
+pub(crate) fn terms(text: &str) -> HashSet<String> {
+    BigramAnalyzer::new(Side::Query)
+        .terms(text)
+        .into_iter()
+        .collect()
+}
+
+/// Share of `claim`'s terms that occur in `source`.
+pub(crate) fn support(claim: &HashSet<String>, source: &HashSet<String>) -> f32 {
+    if claim.is_empty() {
+        return 0.0;
+    }
+    claim.intersection(source).count() as f32 / claim.len() as f32
+}
+
+pub(crate) fn near_duplicate(a: &Chunk, b: &Chunk) -> bool {
+    let (ta, tb) = (terms(&a.text), terms(&b.text));
+    let union = ta.union(&tb).count().max(1);
+    ta.intersection(&tb).count() as f32 / union as f32 > 0.8
+}
+
+/// Splits an answer into sentences, keeping trailing `[n]` markers with the
+/// sentence they follow.
+pub(crate) fn sentences(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        current.push(c);
+        let end = c == '\n'
+            || (matches!(c, '.' | '!' | '?' | '。')
+                && chars
+                    .get(i + 1)
+                    .is_none_or(|n| n.is_whitespace() || *n == '['));
+        if end {
+            // Pull following markers like " [1][2]" into this sentence.
+            let mut j = i + 1;
+            while j < chars.len() && (chars[j] == ' ' || chars[j] == '[') {
+                if chars[j] == '[' {
+                    let close = chars[j..].iter().position(|&c| c == ']');
+                    match close {
+                        Some(k)
+                            if chars[j + 1..j + k]
+                                .iter()
+                                .all(|c| c.is_ascii_digit() || *c == ',' || *c == ' ') =>
+                        {
+                            current.extend(&chars[j..=j + k]);
+                            j += k + 1;
+                        }
+                        _ => break,
+                    }
+                } else {
+                    current.push(' ');
+                    j += 1;
+                }
+            }
+            i = j;
+            if !current.trim().is_empty() {
+                out.push(current.trim().to_string());
+            }
+            current.clear();
+            continue;
+        }
+        i += 1;
+    }
+    if !current.trim().is_empty() {
+        out.push(current.trim().to_string());
+    }
+    out
+}
+
+/// The `[n]`/`[n, m]` numbers in `sentence`, and the sentence without them.
+pub(crate) fn markers(sentence: &str) -> (Vec<usize>, String) {
+    let mut numbers = Vec::new();
+    let mut clean = String::new();
+    let mut rest = sentence;
+    while let Some(open) = rest.find('[') {
+        let Some(close) = rest[open..].find(']') else {
+            break;
+        };
+        let inner = &rest[open + 1..open + close];
+        let parsed: Option<Vec<usize>> = inner.split(',').map(|p| p.trim().parse().ok()).collect();
+        clean.push_str(&rest[..open]);
+        match parsed {
+            Some(ns) if !ns.is_empty() => numbers.extend(ns),
+            _ => clean.push_str(&rest[open..=open + close]),
+        }
+        rest = &rest[open + close + 1..];
+    }
+    clean.push_str(rest);
+    (numbers, tidy(&clean))
+}
+
+/// Collapses runs of spaces and removes spaces left before punctuation when
+/// markers are cut out ("500시간 [1]." → "500시간.").
+fn tidy(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.trim().chars() {
+        if (c == ' ' && out.ends_with(' '))
+            || (matches!(c, '.' | ',' | '!' | '?') && out.ends_with(' '))
+        {
+            if c != ' ' {
+                out.pop();
+                out.push(c);
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// How one sentence of the model's answer fared.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SentenceSupport {
+    /// The sentence without its markers.
+    pub text: String,
+    /// The sources that support it (their `[n]`); empty when none does.
+    pub sources: Vec<usize>,
+    pub supported: bool,
+}
+
+/// The model's answer checked sentence by sentence.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Checked {
+    /// Every sentence with the markers it keeps (unsupported ones bare).
+    pub(crate) sentences: Vec<SentenceSupport>,
+    pub(crate) citations: Vec<Citation>,
+}
+
+impl Checked {
+    pub(crate) fn any_supported(&self) -> bool {
+        self.sentences.iter().any(|s| s.supported)
+    }
+
+    pub(crate) fn all_supported(&self) -> bool {
+        self.sentences.iter().all(|s| s.supported)
+    }
+
+    /// The answer text: each kept sentence followed by its markers;
+    /// unsupported sentences left out when `drop_unsupported`.
+    pub(crate) fn text(&self, drop_unsupported: bool) -> String {
+        let mut out = String::new();
+        for s in &self.sentences {
+            if drop_unsupported && !s.supported {
+                continue;
+            }
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(&s.text);
+            for n in &s.sources {
+                out.push_str(&format!(" [{n}]"));
+            }
+        }
+        out
+    }
+}
+
+/// Whether source `n` (1-based) supports `claim`: enough of its terms, and
+/// every number the claim states (a wrong figure with the right words is
+/// the most harmful unsupported claim).
+fn supports(
+    claim: &str,
+    terms_of_claim: &HashSet<String>,
+    source: &Chunk,
+    source_terms: &HashSet<String>,
+) -> bool {
+    support(terms_of_claim, source_terms) >= MIN_SUPPORT
+        && numbers(claim)
+            .iter()
+            .all(|n| numbers_in(&source.text).contains(n))
+}
+
+/// The numbers written in `text`, normalised: thousands separators
+/// dropped, so "6,000" and "6000" are the same number; `[n]` markers are
+/// not numbers.
+pub(crate) fn numbers(text: &str) -> Vec<String> {
+    let (_, clean) = markers(text);
+    numbers_in(&clean)
+}
+
+fn numbers_in(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let mut number = String::new();
+        while i < chars.len() {
+            let c = chars[i];
+            let joins = matches!(c, ',' | '.')
+                && chars.get(i + 1).is_some_and(char::is_ascii_digit)
+                && !number.is_empty();
+            if c.is_ascii_digit() {
+                number.push(c);
+            } else if joins {
+                if c == '.' {
+                    number.push('.');
+                }
+            } else {
+                break;
+            }
+            i += 1;
+        }
+        // A date written 2024.03.12 is three numbers, as 2024년 3월 12일 is.
+        let parts: Vec<&str> = if number.matches('.').count() > 1 {
+            number.split('.').collect()
+        } else {
+            vec![number.as_str()]
+        };
+        out.extend(parts.into_iter().map(without_leading_zeros));
+    }
+    out
+}
+
+fn without_leading_zeros(number: &str) -> String {
+    let trimmed = number.trim_start_matches('0');
+    if trimmed.is_empty() || trimmed.starts_with('.') {
+        format!("0{trimmed}")
+    } else {
+        trimmed.to_string()
+    }
+}
+
+/// Checks every sentence against the sources. A marker survives only if
+/// its source supports the sentence; an unmarked sentence gets the source
+/// that supports it best, if any does; a sentence no source supports is
+/// flagged.
+pub(crate) fn verify(text: &str, sources: &[Chunk]) -> Checked {
+    let source_terms: Vec<HashSet<String>> = sources.iter().map(|s| terms(&s.text)).collect();
+    let mut checked = Vec::new();
+    let mut cited: Vec<(usize, String)> = Vec::new();
+    for sentence in sentences(text) {
+        let (numbers, clean) = markers(&sentence);
+        if clean.is_empty() {
+            continue;
+        }
+        let claim = terms(&clean);
+        let ok = |n: usize| {
+            n >= 1
+                && n <= sources.len()
+                && supports(&clean, &claim, &sources[n - 1], &source_terms[n - 1])
+        };
+        let mut kept: Vec<usize> = numbers.into_iter().filter(|&n| ok(n)).collect();
+        kept.dedup();
+        if kept.is_empty() {
+            let best = (1..=sources.len())
+                .filter(|&n| ok(n))
+                .map(|n| (n, support(&claim, &source_terms[n - 1])))
+                .max_by(|a, b| a.1.total_cmp(&b.1));
+            kept.extend(best.map(|(n, _)| n));
+        }
+        for &n in &kept {
+            cited.push((n, clean.clone()));
+        }
+        checked.push(SentenceSupport {
+            supported: !kept.is_empty(),
+            text: clean,
+            sources: kept,
+        });
+    }
+    let mut citations: Vec<Citation> = Vec::new();
+    for (n, claim) in cited {
+        if citations.iter().any(|c| c.n == n) {
+            continue;
+        }
+        citations.push(citation(n, &sources[n - 1], &claim));
+    }
+    citations.sort_by_key(|c| c.n);
+    Checked {
+        sentences: checked,
+        citations,
+    }
+}
+
+/// Source `n` as cited for `claim`, with the sentence that bears it out.
+pub(crate) fn citation(n: usize, chunk: &Chunk, claim: &str) -> Citation {
+    Citation {
+        n,
+        doc_id: chunk.doc_id.clone(),
+        chunk_id: chunk.id.clone(),
+        title: chunk.title.clone(),
+        section: chunk.section_label(),
+        page: chunk.page,
+        locator: chunk.locator.clone(),
+        quote: best_quote(claim, &chunk.text),
+    }
+}
+
+/// The sentence of `source` that shares the most terms with `claim`, verbatim.
+pub(crate) fn best_quote(claim: &str, source: &str) -> String {
+    let claim_terms = terms(claim);
+    let best = seogo_docs::chunk::split_sentences(source)
+        .into_iter()
+        .max_by(|a, b| {
+            support(&claim_terms, &terms(a))
+                .partial_cmp(&support(&claim_terms, &terms(b)))
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(b.len().cmp(&a.len()))
+        })
+        .unwrap_or(source);
+    best.chars().take(400).collect()
+}
