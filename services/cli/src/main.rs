@@ -16,6 +16,7 @@ use seogo_docs::Domain;
 use seogo_engine::answer::AskRequest;
 use seogo_engine::bench_generate::ServedModel;
 use seogo_engine::connectors::connector;
+use seogo_engine::eval::answers::AnswerEvalRequest;
 use seogo_engine::eval::EvalRequest;
 use seogo_engine::facts::FactQuery;
 use seogo_engine::ingest::IngestRequest;
@@ -148,6 +149,20 @@ enum EvalCommand {
         /// Read a titled-files set through this domain connector.
         #[arg(long)]
         connector: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Answer quality through `ask`: refusal rates on unanswerable and
+    /// answerable questions, retrieval recall, citation precision against
+    /// gold passages, token F1 against reference answers, latency.
+    Answers {
+        #[arg(long)]
+        dataset: PathBuf,
+        /// Evaluate a reproducible sample of this many questions.
+        #[arg(long)]
+        limit: Option<usize>,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
         #[arg(long)]
         json: bool,
     },
@@ -449,6 +464,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )?;
             progress.finish();
             output::print_eval(&report, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval {
+            what:
+                EvalCommand::Answers {
+                    dataset,
+                    limit,
+                    seed,
+                    json,
+                },
+        } => {
+            let mut progress = output::ProgressReporter::new();
+            let report = engine.eval_answers(
+                &AnswerEvalRequest {
+                    dataset,
+                    limit,
+                    seed,
+                },
+                &mut |p| progress.update(p),
+            )?;
+            progress.finish();
+            output::print_answer_eval(&report, json)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {

@@ -11,6 +11,7 @@ use seogo_engine::answer::Answer;
 use seogo_engine::bench::LexicalBench;
 use seogo_engine::bench_generate::GenerateBench;
 use seogo_engine::bench_parse::FormatBench;
+use seogo_engine::eval::answers::AnswerEvalReport;
 use seogo_engine::eval::EvalReport;
 use seogo_engine::ingest::{IngestReport, Progress};
 use seogo_engine::retrieve::SearchResult;
@@ -347,6 +348,52 @@ pub fn print_status(rows: &[StatusRow], json: bool) -> anyhow::Result<()> {
             r.name, c.documents, c.manifest_chunks, c.lexical_chunks, c.vector_chunks
         );
     }
+    Ok(())
+}
+
+pub fn print_answer_eval(report: &AnswerEvalReport, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(report)?);
+        return Ok(());
+    }
+    let show = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.3}"));
+    println!(
+        "{} ({} questions: {} answerable, {} unanswerable; {})",
+        report.dataset, report.questions, report.answerable, report.unanswerable, report.model
+    );
+    println!(
+        "refusal rate, unanswerable  {}",
+        show(report.refusal_rate_unanswerable)
+    );
+    println!(
+        "refusal rate, answerable    {}",
+        show(report.refusal_rate_answerable)
+    );
+    println!(
+        "retrieval recall            {}",
+        show(report.retrieval_recall)
+    );
+    println!(
+        "citation precision          {}",
+        show(report.citation_precision)
+    );
+    println!(
+        "gold cited (answered)       {}",
+        show(report.gold_cited_rate)
+    );
+    println!(
+        "token F1 / containment      {} / {}",
+        show(report.token_f1),
+        show(report.containment)
+    );
+    println!(
+        "latency ms: TTFT p50 {}, total p50 {:.0}, p90 {:.0}",
+        report
+            .ttft_ms_p50
+            .map_or("—".to_string(), |v| format!("{v:.0}")),
+        report.total_ms_p50,
+        report.total_ms_p90
+    );
     Ok(())
 }
 

@@ -42,13 +42,15 @@ pub struct ServedModel {
 }
 
 /// An answer-shaped prompt: instructions, a long Korean source, a question
-/// asking for a long answer (so decoding runs for `max_tokens`).
-fn prompt() -> Vec<ChatMessage> {
+/// asking for a long answer (so decoding runs for `max_tokens`). `run`
+/// leads the prompt, so no server can answer a round from a prompt cache
+/// (llama-server and vLLM both reuse a cached prefix).
+fn prompt(run: usize) -> Vec<ChatMessage> {
     let source = include_str!("../../../demo/corpus/manufacturing-sop-pump.md");
     vec![
         ChatMessage {
             role: Role::System,
-            content: "You answer using only the given source.".into(),
+            content: format!("Run {run}. You answer using only the given source."),
         },
         ChatMessage {
             role: Role::User,
@@ -80,21 +82,20 @@ impl Engine {
                 Arc::new(OpenAiGenerator::new(&config)?),
             ));
         }
-        let messages = prompt();
         let params = GenerationParams {
             max_tokens,
             ..GenerationParams::default()
         };
         let mut rows = Vec::new();
         for (name, generator) in generators {
-            // One warm-up (weights paged in, server caches filled).
-            generator.generate(&messages, &params, &mut |_| {})?;
+            // One warm-up (weights paged in).
+            generator.generate(&prompt(0), &params, &mut |_| {})?;
             let (mut ttft, mut prefill, mut decode) = (Vec::new(), Vec::new(), Vec::new());
             let mut last = None;
-            for _ in 0..rounds.max(1) {
+            for round in 1..=rounds.max(1) {
                 let started = Instant::now();
                 let mut first = None;
-                let generation = generator.generate(&messages, &params, &mut |_| {
+                let generation = generator.generate(&prompt(round), &params, &mut |_| {
                     first.get_or_insert_with(|| started.elapsed());
                 })?;
                 let total = started.elapsed().as_secs_f64();

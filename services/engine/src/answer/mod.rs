@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::UnsupportedPolicy;
 use crate::retrieve::{Scope, SearchMode, SearchRequest, SearchResult};
 use crate::{Engine, EngineError};
+pub(crate) use verify::terms;
 pub use verify::SentenceSupport;
 use verify::{near_duplicate, verify};
 

@@ -29,6 +29,9 @@ pub(crate) struct Dataset {
     pub queries: Vec<EvalQuery>,
     /// Hash of the source bytes: names the evaluation index.
     pub content_hash: String,
+    /// Every judgment of a BEIR set (query id → doc id → grade), also for
+    /// queries left out of `queries`.
+    pub qrels: HashMap<String, HashMap<String, f64>>,
 }
 
 impl Dataset {
@@ -128,6 +131,7 @@ fn load_titled_files(
         corpus,
         queries,
         content_hash: content_hash(&manifest),
+        qrels: HashMap::new(),
     })
 }
 
@@ -189,6 +193,7 @@ fn load_beir(dir: &Path, split: Option<&str>, limits: &Limits) -> Result<Dataset
         corpus,
         queries,
         content_hash: content_hash(&corpus_bytes),
+        qrels,
     })
 }
 
@@ -295,6 +300,7 @@ fn load_squad(path: &Path) -> Result<Dataset, EngineError> {
         corpus,
         queries,
         content_hash: content_hash(&bytes),
+        qrels: HashMap::new(),
     })
 }
 

@@ -14,6 +14,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub mod answers;
 pub(crate) mod dataset;
 
 use dataset::Dataset;
@@ -190,36 +191,12 @@ impl Engine {
         )?;
         let analyzer = req.analyzer.unwrap_or(self.config().lexical.analyzer);
         let needs_dense = req.modes.iter().any(|m| *m != SearchMode::Bm25);
-        let mut h = Sha256::new();
-        h.update(dataset.content_hash.as_bytes());
-        h.update(format!("{:?}", self.config().chunking));
-        h.update(analyzer.as_str());
-        if let Some(connector) = &req.connector {
-            h.update(connector.name());
-        }
-        if needs_dense {
-            h.update(serde_json::to_vec(self.embedder()?.fingerprint()).unwrap_or_default());
-        }
-        let name = format!("eval-{}", &hex::encode(h.finalize())[..12]);
-
+        let name =
+            self.eval_collection_name(&dataset, analyzer, req.connector.as_deref(), needs_dense)?;
         let megabytes = round4(dataset.text_bytes() as f64 / 1e6);
         let (lexical_only, indexing) = if needs_dense {
-            let started = Instant::now();
-            self.open_collection(&name, Some(analyzer))?;
-            let report = self.ingest_documents(
-                &name,
-                &req.dataset.display().to_string(),
-                dataset.corpus,
-                progress,
-            )?;
-            if let Some(f) = report.failures.first() {
-                return Err(EngineError::BadRequest(format!("{}: {}", f.path, f.error)));
-            }
-            let indexing = (report.chunks_written > 0).then(|| IndexingStats {
-                chunks: report.chunks_written,
-                megabytes,
-                seconds: round4(started.elapsed().as_secs_f64()),
-            });
+            let indexing =
+                self.eval_collection(&req.dataset, &name, analyzer, dataset.corpus, progress)?;
             (None, indexing)
         } else {
             let (index, indexing) =
@@ -287,6 +264,62 @@ impl Engine {
             modes,
             by_domain,
         })
+    }
+
+    /// The evaluation collection's name: a hash of the corpus, chunking,
+    /// analyzer, connector and (for dense modes) the embedder, so a second
+    /// run reuses it and a changed corpus gets its own.
+    fn eval_collection_name(
+        &self,
+        dataset: &Dataset,
+        analyzer: AnalyzerKind,
+        connector: Option<&dyn seogo_docs::Connector>,
+        dense: bool,
+    ) -> Result<String, EngineError> {
+        let mut h = Sha256::new();
+        h.update(dataset.content_hash.as_bytes());
+        h.update(format!("{:?}", self.config().chunking));
+        h.update(analyzer.as_str());
+        if let Some(connector) = connector {
+            h.update(connector.name());
+        }
+        if dense {
+            h.update(serde_json::to_vec(self.embedder()?.fingerprint()).unwrap_or_default());
+        }
+        Ok(format!("eval-{}", &hex::encode(h.finalize())[..12]))
+    }
+
+    /// Ingests an evaluation corpus into collection `name` (documents
+    /// already there at the same hash cost nothing); the indexing figures
+    /// when this run wrote chunks.
+    fn eval_collection(
+        &self,
+        dataset: &std::path::Path,
+        name: &str,
+        analyzer: AnalyzerKind,
+        corpus: Vec<seogo_docs::Document>,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<Option<IndexingStats>, EngineError> {
+        let megabytes = round4(
+            corpus
+                .iter()
+                .flat_map(|d| &d.sections)
+                .map(|s| s.text.len())
+                .sum::<usize>() as f64
+                / 1e6,
+        );
+        let started = Instant::now();
+        self.open_collection(name, Some(analyzer))?;
+        let report =
+            self.ingest_documents(name, &dataset.display().to_string(), corpus, progress)?;
+        if let Some(f) = report.failures.first() {
+            return Err(EngineError::BadRequest(format!("{}: {}", f.path, f.error)));
+        }
+        Ok((report.chunks_written > 0).then(|| IndexingStats {
+            chunks: report.chunks_written,
+            megabytes,
+            seconds: round4(started.elapsed().as_secs_f64()),
+        }))
     }
 
     /// The lexical-only evaluation index under `DATA/eval/NAME`, built
