@@ -10,7 +10,7 @@ use seogo_docs::Limits;
 use seogo_http::{HttpClient, HttpSettings};
 use serde::{Deserialize, Serialize};
 
-use crate::{client, safe_segment, secret, FetchError, Fetcher, Item};
+use crate::{safe_segment, secret, FetchError, Fetcher, Item};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -102,7 +102,7 @@ impl Dart {
                 "dart: no OpenDART api_key",
             )?,
             config: config.clone(),
-            client: client(&config.http)?,
+            client: HttpClient::new(&config.http)?,
             limits: limits.clone(),
         })
     }

@@ -8,7 +8,7 @@ use seogo_docs::Limits;
 use seogo_http::{HttpClient, HttpSettings};
 use serde::{Deserialize, Serialize};
 
-use crate::{client, safe_segment, FetchError, Fetcher, Item};
+use crate::{safe_segment, FetchError, Fetcher, Item};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -87,7 +87,7 @@ impl Edgar {
         }
         Ok(Self {
             config: config.clone(),
-            client: client(&config.http)?,
+            client: HttpClient::new(&config.http)?,
             max_bytes: limits.max_file_bytes,
         })
     }

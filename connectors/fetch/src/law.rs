@@ -11,7 +11,7 @@ use seogo_docs::Limits;
 use seogo_http::{HttpClient, HttpSettings};
 use serde::{Deserialize, Serialize};
 
-use crate::{client, safe_segment, secret, FetchError, Fetcher, Item};
+use crate::{safe_segment, secret, FetchError, Fetcher, Item};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -72,7 +72,7 @@ impl Law {
         Ok(Self {
             oc: secret(&config.oc, &config.oc_env, "law: no OC (API user id)")?,
             config: config.clone(),
-            client: client(&config.http)?,
+            client: HttpClient::new(&config.http)?,
             max_bytes: limits.max_file_bytes,
         })
     }

@@ -18,7 +18,7 @@ mod mirror;
 use std::path::PathBuf;
 
 use seogo_docs::Limits;
-use seogo_http::{HttpClient, HttpError, HttpSettings};
+use seogo_http::HttpError;
 use serde::{Deserialize, Serialize};
 
 pub use dart::DartConfig;
@@ -94,11 +94,6 @@ impl FetchError {
             reason: reason.into(),
         }
     }
-}
-
-/// A client for `settings`, with a bound on the body it will read.
-fn client(settings: &HttpSettings) -> Result<HttpClient, FetchError> {
-    Ok(HttpClient::new(settings)?)
 }
 
 /// An API key from the config, else from the environment variable named.

@@ -177,29 +177,16 @@ impl Checked {
     }
 }
 
-/// Whether source `n` (1-based) supports `claim`: enough of its terms, and
-/// every number the claim states (a wrong figure with the right words is
-/// the most harmful unsupported claim).
-fn supports(
-    claim: &str,
-    terms_of_claim: &HashSet<String>,
-    source: &Chunk,
-    source_terms: &HashSet<String>,
-) -> bool {
-    support(terms_of_claim, source_terms) >= MIN_SUPPORT
-        && numbers(claim)
-            .iter()
-            .all(|n| numbers_in(&source.text).contains(n))
-}
-
-/// The numbers written in `text`, normalised: thousands separators
-/// dropped, so "6,000" and "6000" are the same number; `[n]` markers are
-/// not numbers.
+/// The numbers written in `text` as `verify` reads a sentence: `[n]`
+/// markers are not numbers.
+#[cfg(test)]
 pub(crate) fn numbers(text: &str) -> Vec<String> {
     let (_, clean) = markers(text);
     numbers_in(&clean)
 }
 
+/// The numbers written in `text`, normalised: thousands separators
+/// dropped, so "6,000" and "6000" are the same number.
 fn numbers_in(text: &str) -> Vec<String> {
     let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
@@ -252,6 +239,10 @@ fn without_leading_zeros(number: &str) -> String {
 /// flagged.
 pub(crate) fn verify(text: &str, sources: &[Chunk]) -> Checked {
     let source_terms: Vec<HashSet<String>> = sources.iter().map(|s| terms(&s.text)).collect();
+    let source_numbers: Vec<HashSet<String>> = sources
+        .iter()
+        .map(|s| numbers_in(&s.text).into_iter().collect())
+        .collect();
     let mut checked = Vec::new();
     let mut cited: Vec<(usize, String)> = Vec::new();
     for sentence in sentences(text) {
@@ -260,10 +251,17 @@ pub(crate) fn verify(text: &str, sources: &[Chunk]) -> Checked {
             continue;
         }
         let claim = terms(&clean);
+        let claim_numbers = numbers_in(&clean);
+        // Source n (1-based) supports the sentence: enough of its terms,
+        // and every number it states (a wrong figure with the right words
+        // is the most harmful unsupported claim).
         let ok = |n: usize| {
             n >= 1
                 && n <= sources.len()
-                && supports(&clean, &claim, &sources[n - 1], &source_terms[n - 1])
+                && support(&claim, &source_terms[n - 1]) >= MIN_SUPPORT
+                && claim_numbers
+                    .iter()
+                    .all(|x| source_numbers[n - 1].contains(x))
         };
         let mut kept: Vec<usize> = numbers.into_iter().filter(|&n| ok(n)).collect();
         kept.dedup();

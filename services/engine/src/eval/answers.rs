@@ -23,7 +23,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use super::dataset::Dataset;
-use super::percentile;
+use super::{percentile, round4};
 use crate::answer::{terms, AskRequest};
 use crate::ingest::Progress;
 use crate::retrieve::{Scope, SearchMode, SearchRequest};
@@ -260,10 +260,6 @@ fn ratio(part: usize, whole: usize) -> Option<f64> {
     (whole > 0).then(|| round4(part as f64 / whole as f64))
 }
 
-fn round4(x: f64) -> f64 {
-    (x * 10_000.0).round() / 10_000.0
-}
-
 impl Engine {
     pub fn eval_answers(
         &self,
@@ -279,11 +275,13 @@ impl Engine {
         let questions = sample(questions(&req.dataset, &qrels)?, req.limit, req.seed);
         let analyzer = self.config().lexical.analyzer;
         let collection = self.eval_collection_name(&dataset, analyzer, None, true)?;
+        let megabytes = round4(dataset.text_bytes() as f64 / 1e6);
         self.eval_collection(
             &req.dataset,
             &collection,
             analyzer,
             dataset.corpus,
+            megabytes,
             progress,
         )?;
         let scope = Scope {

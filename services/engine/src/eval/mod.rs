@@ -161,7 +161,7 @@ impl Accumulator {
     }
 }
 
-fn round4(x: f64) -> f64 {
+pub(crate) fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
@@ -195,8 +195,14 @@ impl Engine {
             self.eval_collection_name(&dataset, analyzer, req.connector.as_deref(), needs_dense)?;
         let megabytes = round4(dataset.text_bytes() as f64 / 1e6);
         let (lexical_only, indexing) = if needs_dense {
-            let indexing =
-                self.eval_collection(&req.dataset, &name, analyzer, dataset.corpus, progress)?;
+            let indexing = self.eval_collection(
+                &req.dataset,
+                &name,
+                analyzer,
+                dataset.corpus,
+                megabytes,
+                progress,
+            )?;
             (None, indexing)
         } else {
             let (index, indexing) =
@@ -298,16 +304,9 @@ impl Engine {
         name: &str,
         analyzer: AnalyzerKind,
         corpus: Vec<seogo_docs::Document>,
+        megabytes: f64,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Option<IndexingStats>, EngineError> {
-        let megabytes = round4(
-            corpus
-                .iter()
-                .flat_map(|d| &d.sections)
-                .map(|s| s.text.len())
-                .sum::<usize>() as f64
-                / 1e6,
-        );
         let started = Instant::now();
         self.open_collection(name, Some(analyzer))?;
         let report =
