@@ -4,6 +4,7 @@
 mod connectors;
 mod fetch;
 mod formats;
+mod generator;
 mod ingest_cli;
 mod retrieval_eval;
 mod served;

@@ -245,7 +245,28 @@ fn korean_question_gets_a_cited_korean_answer() {
         answer.answer.chars().any(|c| ('가'..='힣').contains(&c)),
         "not Korean: {answer:?}"
     );
+    assert_polite(&answer);
     assert_cited(&answer, "manufacturing-sop-pump.md", "500");
+}
+
+/// Korean answers use the polite register: every sentence ends in -다/-요
+/// (합쇼체 ~습니다/~입니다 or 해요체), never the plain 반말 endings (-야, -어,
+/// -지, a bare noun).
+fn assert_polite(answer: &Answer) {
+    for sentence in answer.sentences.iter().filter(|s| s.supported) {
+        let bare: String = sentence
+            .text
+            .split('[')
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches(|c: char| c.is_whitespace() || ".!?".contains(c))
+            .to_string();
+        assert!(
+            bare.ends_with("니다") || bare.ends_with('요') || bare.ends_with("니까"),
+            "not polite: {:?} in {answer:?}",
+            sentence.text
+        );
+    }
 }
 
 #[test]

@@ -2,8 +2,8 @@
 //! generator and, when given, a served model behind an OpenAI-compatible
 //! API (llama.cpp's `llama-server` on the same GGUF and cores, or vLLM on
 //! the GPU node) — the same answer-shaped prompt, greedy, in one run.
-//! Prefill speed is prompt tokens over the time to the first streamed
-//! token; decode speed is the remaining tokens over the rest of the time.
+//! Prefill speed is the prompt tokens computed (not reused from a prefix
+//! cache) over the time to the first streamed token; decode speed is the remaining tokens over the rest of the time.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -101,7 +101,8 @@ impl Engine {
                 let total = started.elapsed().as_secs_f64();
                 let first = first.map_or(total, |d| d.as_secs_f64());
                 ttft.push(first * 1000.0);
-                prefill.push(generation.prompt_tokens as f64 / first.max(1e-9));
+                let computed = generation.prompt_tokens - generation.cached_prompt_tokens;
+                prefill.push(computed as f64 / first.max(1e-9));
                 let rest = generation.completion_tokens.saturating_sub(1) as f64;
                 decode.push(rest / (total - first).max(1e-9));
                 last = Some(generation);

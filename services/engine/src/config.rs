@@ -107,6 +107,9 @@ pub struct ModelsConfig {
     pub generator: Option<PathBuf>,
     /// CPU threads for candle; 0 = all cores.
     pub threads: usize,
+    /// Where the local models run: `cpu`, `cuda` or `cuda:N` (a build
+    /// with the `cuda` feature).
+    pub device: String,
     /// Passages per embedding batch.
     pub embed_batch: usize,
 }
@@ -118,6 +121,7 @@ impl Default for ModelsConfig {
             embedder: None,
             generator: None,
             threads: 0,
+            device: "cpu".into(),
             embed_batch: 8,
         }
     }

@@ -82,8 +82,11 @@ impl Engine {
         if !dir.join("config.json").exists() {
             return Err(seogo_models::ModelError::NotInstalled { path: dir }.into());
         }
-        let e: Arc<dyn Embedder> =
-            Arc::new(BertEmbedder::load(&dir, self.config.models.embed_batch)?);
+        let e: Arc<dyn Embedder> = Arc::new(BertEmbedder::load(
+            &dir,
+            self.config.models.embed_batch,
+            &seogo_models::device(&self.config.models.device)?,
+        )?);
         *slot = Some(e.clone());
         Ok(e)
     }
@@ -109,7 +112,8 @@ impl Engine {
         if !path.exists() {
             return Err(seogo_models::ModelError::NotInstalled { path }.into());
         }
-        Ok(Arc::new(QwenGguf::load(&path)?))
+        let device = seogo_models::device(&self.config.models.device)?;
+        Ok(Arc::new(QwenGguf::load(&path, &device)?))
     }
 
     /// The lexical resources (dictionary, identifier rules, synonyms),

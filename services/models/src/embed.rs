@@ -58,9 +58,10 @@ impl std::fmt::Debug for BertEmbedder {
 const MAX_TOKENS: usize = 512;
 
 impl BertEmbedder {
-    /// Loads `config.json`, `model.safetensors` and `tokenizer.json` from `dir`.
-    pub fn load(dir: &Path, batch_size: usize) -> Result<Self, ModelError> {
-        let device = Device::Cpu;
+    /// Loads `config.json`, `model.safetensors` and `tokenizer.json` from
+    /// `dir` onto `device`.
+    pub fn load(dir: &Path, batch_size: usize, device: &Device) -> Result<Self, ModelError> {
+        let device = device.clone();
         let read = |name: &str| -> Result<Vec<u8>, ModelError> {
             let path = dir.join(name);
             std::fs::read(&path).map_err(|e| ModelError::io(&path, e))
@@ -72,7 +73,8 @@ impl BertEmbedder {
             })?;
         let weights = read("model.safetensors")?;
         let revision = hex::encode(&Sha256::digest(&weights)[..8]);
-        // f32 on CPU: candle's f16 matmuls are slow there.
+        // f32: candle's f16 matmuls are slow on the CPU, and one dtype on
+        // every device keeps a collection's vectors comparable.
         let vb = VarBuilder::from_buffered_safetensors(weights, DType::F32, &device)?;
         let model = BertModel::load(vb, &config)?;
         let tokenizer_path = dir.join("tokenizer.json");

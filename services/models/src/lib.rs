@@ -3,10 +3,12 @@
 //! ([`Embedder`], [`Generator`]) so that a served model (vLLM/SGLang on a
 //! B200 node) is a configuration choice, not a code change.
 
+mod chat_template;
 mod embed;
 mod generate;
 mod openai;
 pub mod pack;
+mod qwen2;
 
 pub use embed::{BertEmbedder, Embedder, EmbedderFingerprint};
 pub use generate::{
@@ -15,6 +17,35 @@ pub use generate::{
 pub use openai::{OpenAiConfig, OpenAiGenerator};
 
 use std::path::PathBuf;
+
+pub use candle_core::Device;
+
+/// The device `spec` names: `cpu`, `cuda` (the first GPU) or `cuda:N`.
+/// A GPU needs a build with the `cuda` feature.
+pub fn device(spec: &str) -> Result<Device, ModelError> {
+    let spec = spec.trim();
+    if spec.eq_ignore_ascii_case("cpu") {
+        return Ok(Device::Cpu);
+    }
+    let ordinal = match spec.strip_prefix("cuda") {
+        Some("") => 0,
+        Some(n) => n
+            .strip_prefix(':')
+            .and_then(|n| n.parse::<usize>().ok())
+            .ok_or_else(|| ModelError::Device(format!("`{spec}`: expected cpu, cuda or cuda:N")))?,
+        None => {
+            return Err(ModelError::Device(format!(
+                "`{spec}`: expected cpu, cuda or cuda:N"
+            )))
+        }
+    };
+    if !cfg!(feature = "cuda") {
+        return Err(ModelError::Device(format!(
+            "`{spec}`: this build has no GPU support; build with `--features cuda`"
+        )));
+    }
+    Ok(Device::new_cuda(ordinal)?)
+}
 
 /// Model loading and inference failures.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +79,9 @@ pub enum ModelError {
     /// The prompt does not fit the model's context window.
     #[error("prompt of {tokens} tokens exceeds the model's {limit}-token context")]
     ContextOverflow { tokens: usize, limit: usize },
+    /// The configured device is not usable.
+    #[error("device {0}")]
+    Device(String),
     /// Inference failed.
     #[error("generation: {0}")]
     Generation(String),

@@ -239,6 +239,15 @@ struct Delta {
 struct Usage {
     prompt_tokens: usize,
     completion_tokens: usize,
+    /// vLLM, SGLang and llama-server report prefix-cache hits here.
+    #[serde(default)]
+    prompt_tokens_details: Option<PromptTokensDetails>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PromptTokensDetails {
+    #[serde(default)]
+    cached_tokens: usize,
 }
 
 /// Reads server-sent events up to `data: [DONE]`, passing text pieces on.
@@ -264,13 +273,16 @@ pub(crate) fn read_stream(
                 Some("length") => FinishReason::Length,
                 _ => FinishReason::Stop,
             };
-            let (prompt_tokens, completion_tokens) = usage.map_or((0, pieces), |u: Usage| {
-                (u.prompt_tokens, u.completion_tokens)
-            });
+            let (prompt_tokens, completion_tokens, cached_prompt_tokens) =
+                usage.map_or((0, pieces, 0), |u: Usage| {
+                    let cached = u.prompt_tokens_details.map_or(0, |d| d.cached_tokens);
+                    (u.prompt_tokens, u.completion_tokens, cached)
+                });
             return Ok(Generation {
                 text,
                 prompt_tokens,
                 completion_tokens,
+                cached_prompt_tokens,
                 finish_reason,
             });
         }

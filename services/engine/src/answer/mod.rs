@@ -389,7 +389,8 @@ fn user_prompt(question: &str, sources: &[Chunk], lang: Lang) -> String {
         prompt.push_str("\n</source>\n\n");
     }
     let language = match lang {
-        Lang::Korean => "Answer in Korean (한국어로 답하세요).",
+        // The polite register (합쇼체) a company uses with its staff.
+        Lang::Korean => "Answer in Korean, politely (~습니다).",
         Lang::English => "Answer in English.",
     };
     format!("{prompt}Question: {question}\n\n{language} Cite sources as [n]. If the sources do not answer the question, reply NO_ANSWER.")

@@ -1,0 +1,280 @@
+//! The Qwen2 transformer over GGUF weights, with the key/value cache held
+//! outside the model.
+//!
+//! Adapted from `candle_transformers::models::quantized_qwen2` (candle
+//! 0.11.1, MIT/Apache-2.0). The one change is why it exists: candle's
+//! model keeps its KV cache private and can only clear it, so every request
+//! recomputed the whole prompt. Here a [`KvCache`] is a value the caller
+//! keeps, clones and truncates, which lets the generator reuse the cached
+//! prefix a new prompt shares with an earlier one (the fixed system prompt,
+//! the earlier turns of a conversation) and compute only the rest.
+
+use candle_core::quantized::{gguf_file, QMatMul};
+use candle_core::{DType, Device, IndexOp, Module, Result, Tensor};
+use candle_nn::Embedding;
+use candle_transformers::quantized_nn::RmsNorm;
+use candle_transformers::utils::{build_causal_mask, repeat_kv};
+
+/// Keys and values of every layer for the tokens seen so far. Cloning is
+/// cheap (tensors share storage) and a clone is unaffected by later calls.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct KvCache {
+    layers: Vec<(Tensor, Tensor)>,
+    len: usize,
+}
+
+impl KvCache {
+    /// Tokens the cache covers.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The cache of the first `len` tokens. Exact, because attention is
+    /// causal: a position's keys and values depend only on the tokens
+    /// before it.
+    pub(crate) fn truncated(&self, len: usize) -> Result<KvCache> {
+        if len >= self.len {
+            return Ok(self.clone());
+        }
+        if len == 0 {
+            return Ok(KvCache::default());
+        }
+        let layers = self
+            .layers
+            .iter()
+            .map(|(k, v)| Ok((k.narrow(2, 0, len)?, v.narrow(2, 0, len)?)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(KvCache { layers, len })
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Mlp {
+    gate: QMatMul,
+    down: QMatMul,
+    up: QMatMul,
+}
+
+impl Module for Mlp {
+    fn forward(&self, xs: &Tensor) -> Result<Tensor> {
+        let gate = self.gate.forward(xs)?;
+        let up = self.up.forward(xs)?;
+        self.down.forward(&(candle_nn::ops::silu(&gate)? * up)?)
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Layer {
+    wq: QMatMul,
+    wk: QMatMul,
+    wv: QMatMul,
+    bq: Tensor,
+    bk: Tensor,
+    bv: Tensor,
+    wo: QMatMul,
+    attention_norm: RmsNorm,
+    mlp: Mlp,
+    ffn_norm: RmsNorm,
+}
+
+/// Rotary embedding tables and head geometry, shared by every layer.
+#[derive(Debug, Clone)]
+struct Attention {
+    n_head: usize,
+    n_kv_head: usize,
+    head_dim: usize,
+    cos: Tensor,
+    sin: Tensor,
+    neg_inf: Tensor,
+}
+
+impl Attention {
+    fn rope(&self, x: &Tensor, pos: usize) -> Result<Tensor> {
+        let seq_len = x.dim(2)?;
+        let cos = self.cos.narrow(0, pos, seq_len)?;
+        let sin = self.sin.narrow(0, pos, seq_len)?;
+        candle_nn::rotary_emb::rope(&x.contiguous()?, &cos, &sin)
+    }
+
+    /// One layer's attention over `x` (the tokens after `cache`'s), its
+    /// keys and values appended to `cache`.
+    fn forward(
+        &self,
+        layer: &Layer,
+        x: &Tensor,
+        mask: Option<&Tensor>,
+        cache: &mut Option<(Tensor, Tensor)>,
+    ) -> Result<Tensor> {
+        let (b_sz, seq_len, n_embd) = x.dims3()?;
+        let pos = cache.as_ref().map_or(Ok(0), |(k, _)| k.dim(2))?;
+        let heads = |t: Tensor, n: usize| -> Result<Tensor> {
+            t.reshape((b_sz, seq_len, n, self.head_dim))?
+                .transpose(1, 2)?
+                .contiguous()
+        };
+        let q = heads(layer.wq.forward(x)?.broadcast_add(&layer.bq)?, self.n_head)?;
+        let k = heads(
+            layer.wk.forward(x)?.broadcast_add(&layer.bk)?,
+            self.n_kv_head,
+        )?;
+        let v = heads(
+            layer.wv.forward(x)?.broadcast_add(&layer.bv)?,
+            self.n_kv_head,
+        )?;
+        let q = self.rope(&q, pos)?;
+        let k = self.rope(&k, pos)?;
+        let (k, v) = match cache.take() {
+            None => (k, v),
+            Some((k_cache, v_cache)) => (
+                Tensor::cat(&[&k_cache, &k], 2)?,
+                Tensor::cat(&[&v_cache, &v], 2)?,
+            ),
+        };
+        *cache = Some((k.clone(), v.clone()));
+
+        let groups = self.n_head / self.n_kv_head;
+        let k = repeat_kv(k, groups)?;
+        let v = repeat_kv(v, groups)?;
+        let att = (q.matmul(&k.t()?)? / (self.head_dim as f64).sqrt())?;
+        let att = match mask {
+            None => att,
+            Some(mask) => {
+                let mask = mask.broadcast_as(att.shape())?;
+                mask.where_cond(&self.neg_inf.broadcast_as(att.shape().dims())?, &att)?
+            }
+        };
+        let att = candle_nn::ops::softmax_last_dim(&att)?;
+        let y = att.matmul(&v.contiguous()?)?;
+        let y = y.transpose(1, 2)?.reshape(&[b_sz, seq_len, n_embd])?;
+        layer.wo.forward(&y)
+    }
+}
+
+/// Qwen2/2.5 weights from a GGUF file.
+pub(crate) struct Qwen2 {
+    embeddings: Embedding,
+    layers: Vec<Layer>,
+    attention: Attention,
+    norm: RmsNorm,
+    output: QMatMul,
+    device: Device,
+}
+
+impl Qwen2 {
+    pub(crate) fn from_gguf<R: std::io::Seek + std::io::Read>(
+        ct: &gguf_file::Content,
+        reader: &mut R,
+        device: &Device,
+    ) -> Result<Self> {
+        let meta = |key: &str| match ct.metadata.get(key) {
+            None => candle_core::bail!("cannot find {key} in metadata"),
+            Some(v) => Ok(v),
+        };
+        let n_head = meta("qwen2.attention.head_count")?.to_u32()? as usize;
+        let n_kv_head = meta("qwen2.attention.head_count_kv")?.to_u32()? as usize;
+        let embedding_length = meta("qwen2.embedding_length")?.to_u32()? as usize;
+        let context_length = meta("qwen2.context_length")?.to_u32()? as usize;
+        let block_count = meta("qwen2.block_count")?.to_u32()? as usize;
+        let eps = f64::from(meta("qwen2.attention.layer_norm_rms_epsilon")?.to_f32()?);
+        let rope_base = meta("qwen2.rope.freq_base")
+            .and_then(|m| m.to_f32())
+            .unwrap_or(10_000.0);
+        let head_dim = embedding_length / n_head;
+        let (cos, sin) = rope_tables(head_dim, rope_base, context_length, device)?;
+
+        let mut tensor = |name: &str| ct.tensor(reader, name, device);
+        let embeddings = tensor("token_embd.weight")?.dequantize(device)?;
+        let norm = RmsNorm::from_qtensor(tensor("output_norm.weight")?, eps)?;
+        // Small Qwen models tie the output projection to the embeddings.
+        let output = match tensor("output.weight") {
+            Ok(w) => QMatMul::from_qtensor(w)?,
+            Err(_) => QMatMul::from_qtensor(tensor("token_embd.weight")?)?,
+        };
+        let mut layers = Vec::with_capacity(block_count);
+        for i in 0..block_count {
+            let mut weight = |name: &str| tensor(&format!("blk.{i}.{name}"));
+            layers.push(Layer {
+                wq: QMatMul::from_qtensor(weight("attn_q.weight")?)?,
+                wk: QMatMul::from_qtensor(weight("attn_k.weight")?)?,
+                wv: QMatMul::from_qtensor(weight("attn_v.weight")?)?,
+                bq: weight("attn_q.bias")?.dequantize(device)?,
+                bk: weight("attn_k.bias")?.dequantize(device)?,
+                bv: weight("attn_v.bias")?.dequantize(device)?,
+                wo: QMatMul::from_qtensor(weight("attn_output.weight")?)?,
+                attention_norm: RmsNorm::from_qtensor(weight("attn_norm.weight")?, eps)?,
+                mlp: Mlp {
+                    gate: QMatMul::from_qtensor(weight("ffn_gate.weight")?)?,
+                    down: QMatMul::from_qtensor(weight("ffn_down.weight")?)?,
+                    up: QMatMul::from_qtensor(weight("ffn_up.weight")?)?,
+                },
+                ffn_norm: RmsNorm::from_qtensor(weight("ffn_norm.weight")?, eps)?,
+            });
+        }
+        Ok(Self {
+            embeddings: Embedding::new(embeddings, embedding_length),
+            layers,
+            attention: Attention {
+                n_head,
+                n_kv_head,
+                head_dim,
+                cos,
+                sin,
+                neg_inf: Tensor::new(f32::NEG_INFINITY, device)?,
+            },
+            norm,
+            output,
+            device: device.clone(),
+        })
+    }
+
+    /// Runs `tokens` (which follow the ones `cache` covers), extends
+    /// `cache` with them, and returns the logits for the next token.
+    pub(crate) fn forward(&self, tokens: &[u32], cache: &mut KvCache) -> Result<Tensor> {
+        let seq_len = tokens.len();
+        let pos = cache.len;
+        let input = Tensor::new(tokens, &self.device)?.unsqueeze(0)?;
+        let mask = if seq_len == 1 {
+            None
+        } else {
+            Some(build_causal_mask(seq_len, pos, &self.device)?)
+        };
+        let mut slots: Vec<Option<(Tensor, Tensor)>> = if cache.layers.is_empty() {
+            vec![None; self.layers.len()]
+        } else {
+            std::mem::take(&mut cache.layers)
+                .into_iter()
+                .map(Some)
+                .collect()
+        };
+        let mut hidden = self.embeddings.forward(&input)?;
+        for (layer, slot) in self.layers.iter().zip(slots.iter_mut()) {
+            let x = layer.attention_norm.forward(&hidden)?;
+            let attn = self.attention.forward(layer, &x, mask.as_ref(), slot)?;
+            let x = (attn + &hidden)?;
+            let mlp = layer.mlp.forward(&layer.ffn_norm.forward(&x)?)?;
+            hidden = (mlp + x)?;
+        }
+        cache.layers = slots.into_iter().flatten().collect();
+        cache.len = pos + seq_len;
+        let last = self.norm.forward(&hidden)?.i((.., seq_len - 1, ..))?;
+        self.output.forward(&last)?.squeeze(0)?.to_dtype(DType::F32)
+    }
+}
+
+fn rope_tables(
+    head_dim: usize,
+    base: f32,
+    context_length: usize,
+    device: &Device,
+) -> Result<(Tensor, Tensor)> {
+    let theta: Vec<f32> = (0..head_dim)
+        .step_by(2)
+        .map(|i| 1.0 / base.powf(i as f32 / head_dim as f32))
+        .collect();
+    let theta = Tensor::new(theta.as_slice(), device)?;
+    let angles = Tensor::arange(0, context_length as u32, device)?
+        .to_dtype(DType::F32)?
+        .reshape((context_length, 1))?
+        .matmul(&theta.reshape((1, theta.elem_count()))?)?;
+    Ok((angles.cos()?, angles.sin()?))
+}
