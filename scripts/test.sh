@@ -10,4 +10,12 @@ cargo run -q --bin seogo -- models install
 # the served-generator tests.
 SEOGO_LLAMA_SERVER=${SEOGO_LLAMA_SERVER:-$(bash scripts/llama-server.sh)}
 export SEOGO_LLAMA_SERVER
+# The official `openai` Python package, for the OpenAI-compatible endpoint
+# test (a venv cached beside the other build outputs).
+PY_CLIENT="$HOME/.cache/seogo/pyclient"
+if ! "$PY_CLIENT/bin/python" -c "import openai" 2>/dev/null; then
+  python3 -m venv "$PY_CLIENT"
+  "$PY_CLIENT/bin/pip" install -q "openai==3.57.0"
+fi
+export SEOGO_PYTHON="$PY_CLIENT/bin/python"
 cargo test --workspace --no-fail-fast

@@ -1,6 +1,7 @@
 //! Seogo's end-to-end tests: real models, real indexes on disk, the real
 //! binary. One binary, a module per area.
 
+mod api;
 mod connectors;
 mod fetch;
 mod formats;

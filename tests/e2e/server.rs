@@ -106,12 +106,21 @@ fn serve_answers_search_and_rejects_bad_requests_as_json() {
     );
     assert_eq!(status, 404, "{body}");
 
-    // Groups claimed in the body do not open restricted documents.
+    // Groups cannot be claimed in the body: the field does not exist.
     let (status, body) = http(
         &addr,
         "POST",
         "/v1/search",
         r#"{"query":"임원 보상 한도 기밀","principals":["hr"],"mode":"bm25"}"#,
+    );
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("unknown field"), "{body}");
+    // Without credentials the anonymous caller sees public documents only.
+    let (status, body) = http(
+        &addr,
+        "POST",
+        "/v1/search",
+        r#"{"query":"임원 보상 한도 기밀","mode":"bm25"}"#,
     );
     assert_eq!(status, 200, "{body}");
     assert!(

@@ -1,6 +1,7 @@
 //! `seogo`: the command line of the Seogo appliance.
 
 mod config;
+mod keys;
 mod output;
 
 use std::io::IsTerminal;
@@ -102,6 +103,12 @@ enum Command {
         collection: String,
         #[arg(long)]
         json: bool,
+    },
+    /// API keys for `seogo serve` (hashed at rest, scoped by role,
+    /// collections and groups).
+    Keys {
+        #[command(subcommand)]
+        action: keys::KeysCommand,
     },
     /// Show collections and their sizes in each store.
     Status {
@@ -529,6 +536,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             output::print_generate_bench(&report, json)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Keys { action } => keys::run(&engine, action),
         Command::Serve { bind } => {
             // Load the models before accepting requests.
             engine.embedder()?;

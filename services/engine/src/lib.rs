@@ -207,6 +207,23 @@ impl Engine {
         Ok(collection)
     }
 
+    /// Every collection's size and embedder (for the API and metrics).
+    pub fn collection_summaries(&self) -> Result<Vec<CollectionSummary>, EngineError> {
+        let mut out = Vec::new();
+        for name in self.collection_names()? {
+            let collection = self.collection(&name, false)?;
+            let col = read(&collection);
+            let counts = col.counts()?;
+            out.push(CollectionSummary {
+                name,
+                documents: counts.documents,
+                chunks: counts.lexical_chunks,
+                embedder: col.embedder.clone(),
+            });
+        }
+        Ok(out)
+    }
+
     /// Names of the collections in the data directory.
     pub fn collection_names(&self) -> Result<Vec<String>, EngineError> {
         let dir = self.config.data.dir.join("collections");
@@ -225,6 +242,15 @@ impl Engine {
         names.sort();
         Ok(names)
     }
+}
+
+/// A collection as the API lists it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CollectionSummary {
+    pub name: String,
+    pub documents: u64,
+    pub chunks: u64,
+    pub embedder: seogo_models::EmbedderFingerprint,
 }
 
 /// Identifier rules from their configuration (kind names checked).

@@ -1,25 +1,42 @@
-//! Seogo's HTTP server (axum). This spine serves `/healthz`,
-//! `POST /v1/search` and `POST /v1/ask` (JSON); the appliance-server issue
-//! adds streaming, auth, the OpenAI-compatible endpoint and the widget.
+//! Seogo's HTTP server (axum): the versioned API under `/v1` (search, ask
+//! with SSE streaming and conversations, an OpenAI-compatible chat
+//! endpoint), health, readiness and Prometheus metrics — behind API keys or
+//! OIDC tokens, with every read filtered by the caller's groups, an audit
+//! line per read, and limits on body size, request rate, concurrent
+//! generations and time.
 //!
 //! The engine is blocking (candle, tantivy, qdrant-edge), so every engine
 //! call runs on tokio's blocking pool, never on the async workers.
 
+pub mod audit;
+pub mod auth;
+mod conversations;
+mod cors;
+mod error;
+mod metrics;
+mod routes;
+
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use axum::extract::rejection::JsonRejection;
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Json, Router};
-use seogo_engine::answer::AskRequest;
-use seogo_engine::retrieve::SearchRequest;
+use axum::Router;
 use seogo_engine::{Engine, EngineError};
-use serde_json::json;
+use tokio::sync::Semaphore;
 
-/// Server failures (binding, serving).
+pub use audit::Audit;
+pub use auth::keys::{KeyError, KeyRecord, KeyStore};
+pub use auth::oidc::Oidc;
+pub use auth::{Authenticator, Caller, Role};
+pub use error::ApiError;
+use metrics::Metrics;
+
+/// Server failures (configuration, binding, serving).
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
     /// The address could not be bound.
@@ -32,132 +49,178 @@ pub enum ServerError {
     /// The server stopped with an I/O error.
     #[error("server: {0}")]
     Serve(#[source] std::io::Error),
+    #[error(transparent)]
+    Keys(#[from] KeyError),
+    #[error(transparent)]
+    Oidc(#[from] auth::oidc::JwksError),
+    #[error(transparent)]
+    Audit(#[from] audit::AuditError),
 }
 
-/// An API error: a stable code, an HTTP status and a message a person can
-/// act on. Internal details go to the log, not the response.
+/// Everything a request handler reaches.
 #[derive(Debug)]
-pub struct ApiError {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
+pub struct AppState {
+    engine: Arc<Engine>,
+    auth: Authenticator,
+    audit: Audit,
+    metrics: Metrics,
+    conversations: conversations::Conversations,
+    generations: Arc<Semaphore>,
+    timeout: Duration,
 }
 
-impl From<EngineError> for ApiError {
-    fn from(e: EngineError) -> Self {
-        let (status, code) = match &e {
-            EngineError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
-            EngineError::NoSuchCollection(_) => (StatusCode::NOT_FOUND, "no_such_collection"),
-            EngineError::EmbedderMismatch { .. } => (StatusCode::CONFLICT, "embedder_mismatch"),
-            _ if e.is_user_error() => (StatusCode::SERVICE_UNAVAILABLE, "not_ready"),
-            _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+pub(crate) type Shared = Arc<AppState>;
+
+impl AppState {
+    /// State from the engine's `[server]` configuration: the key file, the
+    /// OIDC keys (file or URL), the audit directory.
+    pub fn from_config(engine: Arc<Engine>) -> Result<Self, ServerError> {
+        let config = engine.config().server.clone();
+        let data = engine.config().data.dir.clone();
+        let keys = KeyStore::load(&keys_file(&engine))?;
+        let oidc = match &config.oidc {
+            Some(oidc) => Some(Oidc::new(oidc.clone(), &read_jwks(oidc)?)?),
+            None => None,
         };
-        let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
-            tracing::error!(error = %e, "request failed");
-            "internal error; see the server log".to_string()
-        } else {
-            e.to_string()
-        };
-        ApiError {
-            status,
-            code,
-            message,
+        let audit_dir = config
+            .audit
+            .dir
+            .clone()
+            .unwrap_or_else(|| data.join("audit"));
+        let audit = Audit::open(&audit_dir, &config.audit)?;
+        let auth = Authenticator::new(keys, oidc, config.anonymous, config.requests_per_minute);
+        Ok(Self {
+            engine,
+            auth,
+            audit,
+            metrics: Metrics::default(),
+            conversations: conversations::Conversations::new(config.max_conversations),
+            generations: Arc::new(Semaphore::new(config.max_concurrent_generations.max(1))),
+            timeout: Duration::from_secs(config.request_timeout_secs.max(1)),
+        })
+    }
+}
+
+/// Where the API keys are kept (`server.keys_file`, else in the data dir).
+pub fn keys_file(engine: &Engine) -> PathBuf {
+    let config = engine.config();
+    config
+        .server
+        .keys_file
+        .clone()
+        .unwrap_or_else(|| config.data.dir.join("api-keys.json"))
+}
+
+fn read_jwks(oidc: &seogo_engine::config::OidcConfig) -> Result<String, auth::oidc::JwksError> {
+    use auth::oidc::JwksError;
+    match (&oidc.jwks_file, &oidc.jwks_url) {
+        (Some(path), _) => {
+            std::fs::read_to_string(path).map_err(|e| JwksError(format!("{}: {e}", path.display())))
         }
-    }
-}
-
-impl From<JsonRejection> for ApiError {
-    fn from(e: JsonRejection) -> Self {
-        ApiError {
-            status: StatusCode::BAD_REQUEST,
-            code: "bad_json",
-            message: e.body_text(),
+        (None, Some(url)) => {
+            let client = seogo_http::HttpClient::new(&seogo_http::HttpSettings::default())
+                .map_err(|e| JwksError(e.to_string()))?;
+            let response = client
+                .get(url, &[], 1 << 20)
+                .map_err(|e| JwksError(e.to_string()))?;
+            String::from_utf8(response).map_err(|e| JwksError(e.to_string()))
         }
+        (None, None) => Err(JwksError("server.oidc needs jwks_file or jwks_url".into())),
     }
 }
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        (
-            self.status,
-            Json(json!({"error": {"code": self.code, "message": self.message}})),
-        )
-            .into_response()
-    }
-}
-
-type Shared = Arc<Engine>;
 
 /// The router, for tests and embedding.
-pub fn router(engine: Shared) -> Router {
+pub fn router(state: Shared) -> Router {
+    let config = &state.engine.config().server;
+    let body_limit = config.max_body_bytes;
+    let cors = cors::Cors::new(&config.cors_origins);
     Router::new()
-        .route("/healthz", get(healthz))
-        .route("/v1/search", post(search))
-        .route("/v1/ask", post(ask))
-        .with_state(engine)
+        .route("/healthz", get(routes::ops::healthz))
+        .route("/readyz", get(routes::ops::readyz))
+        .route("/metrics", get(routes::ops::metrics))
+        .route("/v1/collections", get(routes::ops::collections))
+        .route("/v1/search", post(routes::query::search))
+        .route("/v1/ask", post(routes::query::ask))
+        .route(
+            "/v1/chat/completions",
+            post(routes::openai::chat_completions),
+        )
+        .route("/v1/models", get(routes::openai::models))
+        .fallback(routes::ops::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
+        .layer(axum::middleware::from_fn_with_state(cors, cors::apply))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state)
 }
 
-/// Binds `addr` and serves until ctrl-c.
-pub async fn serve(engine: Shared, addr: SocketAddr) -> Result<(), ServerError> {
+/// Counts each request by route and status, with its latency.
+async fn observe(
+    State(state): State<Shared>,
+    matched: Option<MatchedPath>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let method = request.method().to_string();
+    let route = matched.map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
+    let response = next.run(request).await;
+    state.metrics.request(
+        &method,
+        &route,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
+}
+
+/// Binds `addr` and serves until ctrl-c or SIGTERM, then lets requests in
+/// flight (answer streams included) finish.
+pub async fn serve(engine: Arc<Engine>, addr: SocketAddr) -> Result<(), ServerError> {
+    let state = Arc::new(AppState::from_config(engine)?);
+    if state.auth.allows_anonymous() {
+        tracing::warn!("serving without authentication: callers see public documents only");
+    }
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| ServerError::Bind { addr, source })?;
     let local = listener.local_addr().map_err(ServerError::Serve)?;
     tracing::info!(%local, "serving");
     eprintln!("seogo: listening on http://{local}");
-    axum::serve(listener, router(engine))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(ServerError::Serve)
 }
 
-/// Until authentication lands (appliance-server issue), every HTTP caller is
-/// anonymous: groups claimed in a request body are ignored, so only public
-/// documents are reachable.
-fn anonymous() -> Vec<String> {
-    Vec::new()
-}
-
-async fn healthz() -> Json<serde_json::Value> {
-    Json(json!({"status": "ok"}))
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    eprintln!("seogo: shutting down; finishing requests in flight");
 }
 
 /// Runs blocking engine work off the async workers; a panic inside becomes
 /// a 500, never a dead server.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, EngineError> + Send + 'static,
 ) -> Result<T, ApiError> {
     match tokio::task::spawn_blocking(f).await {
         Ok(result) => result.map_err(ApiError::from),
-        Err(join) => {
-            tracing::error!(error = %join, "engine task failed");
-            Err(ApiError {
-                status: StatusCode::INTERNAL_SERVER_ERROR,
-                code: "internal",
-                message: "internal error; see the server log".into(),
-            })
-        }
+        Err(join) => Err(ApiError::internal(format!("engine task failed: {join}"))),
     }
-}
-
-async fn search(
-    State(engine): State<Shared>,
-    body: Result<Json<SearchRequest>, JsonRejection>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let Json(mut req) = body?;
-    req.scope.principals = anonymous();
-    let results = blocking(move || engine.search(&req)).await?;
-    Ok(Json(json!({ "results": results })))
-}
-
-async fn ask(
-    State(engine): State<Shared>,
-    body: Result<Json<AskRequest>, JsonRejection>,
-) -> Result<Json<seogo_engine::answer::Answer>, ApiError> {
-    let Json(mut req) = body?;
-    req.scope.principals = anonymous();
-    let answer = blocking(move || engine.ask(&req, &mut |_| {})).await?;
-    Ok(Json(answer))
 }

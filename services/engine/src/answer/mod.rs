@@ -70,6 +70,21 @@ pub struct Answer {
     /// The follow-up as the standalone question that was answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub standalone_question: Option<String>,
+    /// Chunk ids of the sources the model was given (for the audit log).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retrieved: Vec<String>,
+    /// Tokens the answer cost (none when no generation ran).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<TokenUsage>,
+}
+
+/// Generator tokens spent on an answer.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TokenUsage {
+    pub prompt_tokens: usize,
+    pub completion_tokens: usize,
+    /// Prompt tokens reused from the generator's prefix cache.
+    pub cached_prompt_tokens: usize,
 }
 
 /// The marker the model is told to write when the sources lack the answer.
@@ -162,7 +177,9 @@ impl Engine {
             .enumerate()
             .map(|(i, r)| verify::citation(i + 1, &r.chunk, question))
             .collect();
-        let declined = |sentences: Vec<SentenceSupport>| Answer {
+        let declined = |sentences: Vec<SentenceSupport>,
+                        retrieved: Vec<String>,
+                        usage: Option<TokenUsage>| Answer {
             answer: refusal(lang).to_string(),
             citations: Vec::new(),
             grounded: false,
@@ -170,11 +187,14 @@ impl Engine {
             sentences,
             closest: closest.clone(),
             standalone_question: standalone.clone(),
+            retrieved,
+            usage,
         };
         let sources = self.pick_sources(results, generator.as_ref())?;
         if sources.is_empty() {
-            return Ok(declined(Vec::new()));
+            return Ok(declined(Vec::new(), Vec::new(), None));
         }
+        let retrieved: Vec<String> = sources.iter().map(|s| s.id.clone()).collect();
 
         let messages = [
             ChatMessage {
@@ -203,15 +223,20 @@ impl Engine {
             raw = %generation.text,
             "generated"
         );
+        let usage = Some(TokenUsage {
+            prompt_tokens: generation.prompt_tokens,
+            completion_tokens: generation.completion_tokens,
+            cached_prompt_tokens: generation.cached_prompt_tokens,
+        });
         let text = generation.text.trim();
         if text.is_empty() || text.contains(NO_ANSWER) {
-            return Ok(declined(Vec::new()));
+            return Ok(declined(Vec::new(), retrieved, usage));
         }
         let checked = verify(text, &sources);
         let refuse = !checked.any_supported()
             || (cfg.unsupported == UnsupportedPolicy::Refuse && !checked.all_supported());
         if refuse {
-            return Ok(declined(checked.sentences));
+            return Ok(declined(checked.sentences, retrieved, usage));
         }
         Ok(Answer {
             answer: checked.text(true),
@@ -221,6 +246,8 @@ impl Engine {
             sentences: checked.sentences,
             closest: Vec::new(),
             standalone_question: standalone,
+            retrieved,
+            usage,
         })
     }
 

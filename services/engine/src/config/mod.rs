@@ -7,6 +7,9 @@ use std::path::PathBuf;
 use seogo_index::{AnalyzerKind, FusionMethod, LexicalWeights};
 use serde::{Deserialize, Serialize};
 
+mod server;
+pub use server::{AuditConfig, OidcConfig, ServerConfig};
+
 /// Everything the engine needs to know, by section.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
@@ -23,6 +26,8 @@ pub struct EngineConfig {
     pub answer: AnswerConfig,
     /// Named sources for `seogo sync NAME` (`[[sources]]` tables).
     pub sources: Vec<SourceConfig>,
+    /// `seogo serve`: authentication, limits, audit.
+    pub server: ServerConfig,
 }
 
 /// One `[[sources]]` entry: a folder kept in sync with a collection,

@@ -1,0 +1,226 @@
+//! Who is calling: an API key (`Authorization: Bearer sgo_…`), an OIDC
+//! bearer token, or nobody (only where `server.anonymous` allows it). The
+//! caller's principals — a key's groups, a token's groups claim — are the
+//! ACL filter of every query it makes; the request body cannot add to them,
+//! and no role reads past them: an admin manages collections, it does not
+//! read documents its groups do not cover.
+
+pub mod keys;
+pub mod oidc;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+use crate::Shared;
+use keys::KeyStore;
+use oidc::Oidc;
+
+/// What a caller may do; each role includes the ones below it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Search, ask, read documents (within its groups).
+    Query,
+    /// Also upload and delete documents.
+    Ingest,
+    /// Also create and delete collections.
+    Admin,
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "query" => Ok(Role::Query),
+            "ingest" => Ok(Role::Ingest),
+            "admin" => Ok(Role::Admin),
+            _ => Err(format!("`{s}`: expected query, ingest or admin")),
+        }
+    }
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// `key:<id>`, `oidc:<subject>` or `anonymous`: the audit's "who".
+    pub id: String,
+    pub role: Role,
+    /// Collections it may use; `None` = all.
+    collections: Option<Vec<String>>,
+    /// Its groups: the ACL filter of everything it reads.
+    pub principals: Vec<String>,
+}
+
+impl Caller {
+    /// Refuses a collection outside the caller's scope.
+    pub(crate) fn may_use(&self, collection: &str) -> Result<(), ApiError> {
+        match &self.collections {
+            Some(allowed) if !allowed.iter().any(|c| c == collection) => Err(ApiError::forbidden(
+                "collection_forbidden",
+                format!("this key may not use collection `{collection}`"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    pub(crate) fn sees_collection(&self, collection: &str) -> bool {
+        self.may_use(collection).is_ok()
+    }
+}
+
+/// Authentication as configured.
+#[derive(Debug)]
+pub struct Authenticator {
+    keys: KeyStore,
+    oidc: Option<Oidc>,
+    anonymous: bool,
+    requests_per_minute: u32,
+    windows: Mutex<HashMap<String, (Instant, u32)>>,
+}
+
+impl Authenticator {
+    /// `anonymous`: `None` allows anonymous callers only when neither keys
+    /// nor OIDC are configured.
+    pub fn new(
+        keys: KeyStore,
+        oidc: Option<Oidc>,
+        anonymous: Option<bool>,
+        requests_per_minute: u32,
+    ) -> Self {
+        let anonymous = anonymous.unwrap_or(keys.keys.is_empty() && oidc.is_none());
+        Self {
+            keys,
+            oidc,
+            anonymous,
+            requests_per_minute,
+            windows: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn allows_anonymous(&self) -> bool {
+        self.anonymous
+    }
+
+    /// The caller presenting `authorization` (the header's value).
+    pub fn authenticate(&self, authorization: Option<&str>) -> Result<Caller, ApiError> {
+        let Some(value) = authorization else {
+            if self.anonymous {
+                return Ok(Caller {
+                    id: "anonymous".into(),
+                    role: Role::Query,
+                    collections: None,
+                    principals: Vec::new(),
+                });
+            }
+            return Err(ApiError::unauthorized(
+                "credentials required: send `Authorization: Bearer <API key or token>`",
+            ));
+        };
+        let token = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .map(str::trim)
+            .ok_or_else(|| ApiError::unauthorized("the Authorization header is not `Bearer …`"))?;
+        if token.starts_with("sgo_") {
+            let key = self
+                .keys
+                .verify(token)
+                .ok_or_else(|| ApiError::unauthorized("unknown or revoked API key"))?;
+            return Ok(Caller {
+                id: format!("key:{}", key.id),
+                role: key.role,
+                collections: (!key.collections.is_empty()).then(|| key.collections.clone()),
+                principals: key.groups.clone(),
+            });
+        }
+        let oidc = self
+            .oidc
+            .as_ref()
+            .ok_or_else(|| ApiError::unauthorized("not an API key, and no OIDC is configured"))?;
+        let identity = oidc
+            .verify(token)
+            .map_err(|e| ApiError::unauthorized(e.to_string()))?;
+        let config = oidc.config();
+        let member = |groups: &[String]| identity.groups.iter().any(|g| groups.contains(g));
+        let role = if member(&config.admin_groups) {
+            Role::Admin
+        } else if member(&config.ingest_groups) {
+            Role::Ingest
+        } else {
+            Role::Query
+        };
+        Ok(Caller {
+            id: format!("oidc:{}", identity.subject),
+            role,
+            collections: None,
+            principals: identity.groups,
+        })
+    }
+
+    /// Counts a request against the caller's per-minute allowance.
+    fn admit(&self, caller: &Caller) -> Result<(), ApiError> {
+        if self.requests_per_minute == 0 {
+            return Ok(());
+        }
+        let mut windows = self
+            .windows
+            .lock()
+            .map_err(|_| ApiError::internal("rate-limit lock poisoned"))?;
+        let now = Instant::now();
+        // Forget idle callers so the table cannot grow without bound.
+        if windows.len() > 10_000 {
+            windows.retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(60));
+        }
+        let (start, count) = windows.entry(caller.id.clone()).or_insert((now, 0));
+        if now.duration_since(*start) >= Duration::from_secs(60) {
+            *start = now;
+            *count = 0;
+        }
+        *count += 1;
+        if *count > self.requests_per_minute {
+            let wait = 60u64
+                .saturating_sub(now.duration_since(*start).as_secs())
+                .max(1);
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!(
+                    "more than {} requests in a minute; retry in {wait} s",
+                    self.requests_per_minute
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl FromRequestParts<Shared> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, ApiError> {
+        let authorization = match parts.headers.get(header::AUTHORIZATION) {
+            Some(v) => Some(
+                v.to_str()
+                    .map_err(|_| ApiError::unauthorized("the Authorization header is not text"))?,
+            ),
+            None => None,
+        };
+        let caller = state.auth.authenticate(authorization);
+        let caller = match caller {
+            Ok(c) => c,
+            Err(e) => {
+                state.metrics.auth_failure();
+                return Err(e);
+            }
+        };
+        state.auth.admit(&caller)?;
+        Ok(caller)
+    }
+}

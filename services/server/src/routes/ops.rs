@@ -1,0 +1,75 @@
+//! Probes, metrics and the caller's view of the collections.
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use serde_json::{json, Value};
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::metrics::IndexSize;
+use crate::{blocking, Shared};
+
+pub(crate) async fn not_found() -> ApiError {
+    ApiError::not_found("no such endpoint; the API is under /v1 (see the README)")
+}
+
+pub(crate) async fn healthz() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+/// Ready when the models are loaded and every collection opens.
+pub(crate) async fn readyz(State(state): State<Shared>) -> impl IntoResponse {
+    let engine = state.engine.clone();
+    let checked = blocking(move || {
+        let names = engine.collection_names()?;
+        for name in &names {
+            engine.collection(name, false)?;
+        }
+        Ok((engine.models_loaded(), names.len()))
+    })
+    .await;
+    match checked {
+        Ok((true, collections)) => (
+            StatusCode::OK,
+            Json(json!({"status": "ready", "models_loaded": true, "collections": collections})),
+        ),
+        Ok((false, collections)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "loading", "models_loaded": false, "collections": collections})),
+        ),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "unavailable", "error": {"code": e.code, "message": e.message}})),
+        ),
+    }
+}
+
+pub(crate) async fn metrics(State(state): State<Shared>) -> Result<impl IntoResponse, ApiError> {
+    let engine = state.engine.clone();
+    let sizes: Vec<IndexSize> = blocking(move || engine.collection_summaries())
+        .await?
+        .into_iter()
+        .map(|c| IndexSize {
+            collection: c.name,
+            documents: c.documents,
+            chunks: c.chunks,
+        })
+        .collect();
+    Ok((
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(&sizes),
+    ))
+}
+
+/// The collections the caller may use, with their size and embedder.
+pub(crate) async fn collections(
+    State(state): State<Shared>,
+    caller: Caller,
+) -> Result<Json<Value>, ApiError> {
+    let engine = state.engine.clone();
+    let mut all = blocking(move || engine.collection_summaries()).await?;
+    all.retain(|c| caller.sees_collection(&c.name));
+    Ok(Json(json!({ "collections": all })))
+}

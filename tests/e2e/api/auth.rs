@@ -1,0 +1,185 @@
+//! Authentication: API keys and OIDC bearer tokens (ES256, a JWKS written
+//! by the test), refused with 401/403 when missing, wrong, expired, for
+//! another audience or issuer, tampered, or outside the key's collections;
+//! the per-caller rate limit.
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use ring::rand::SystemRandom;
+use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
+use serde_json::{json, Value};
+
+use super::{config, fixture, Server};
+
+pub const ISSUER: &str = "https://sso.example.test/realms/plant";
+pub const AUDIENCE: &str = "seogo";
+
+/// A test identity provider: an ES256 key, its JWKS on disk.
+pub struct Issuer {
+    pkcs8: Vec<u8>,
+    pub jwks: PathBuf,
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
+}
+
+fn generate() -> (Vec<u8>, Value) {
+    let rng = SystemRandom::new();
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+        .expect("key")
+        .as_ref()
+        .to_vec();
+    let pair =
+        EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &pkcs8, &rng).expect("pair");
+    let point = pair.public_key().as_ref();
+    let jwk = json!({
+        "kty": "EC", "crv": "P-256", "use": "sig", "alg": "ES256", "kid": "test-1",
+        "x": b64(&point[1..33]), "y": b64(&point[33..65]),
+    });
+    (pkcs8, jwk)
+}
+
+impl Issuer {
+    pub fn new(dir: &Path) -> Self {
+        let (pkcs8, jwk) = generate();
+        let jwks = dir.join("jwks.json");
+        std::fs::write(&jwks, json!({ "keys": [jwk] }).to_string()).expect("jwks");
+        Issuer { pkcs8, jwks }
+    }
+
+    /// A token for `sub` in `groups`, with `change` applied to the claims.
+    pub fn token(&self, groups: &[&str], change: impl FnOnce(&mut Value)) -> String {
+        sign(&self.pkcs8, groups, change)
+    }
+}
+
+fn sign(pkcs8: &[u8], groups: &[&str], change: impl FnOnce(&mut Value)) -> String {
+    let mut claims = json!({
+        "iss": ISSUER, "aud": AUDIENCE, "sub": "kim.minji",
+        "exp": now() + 600, "iat": now(), "groups": groups,
+    });
+    change(&mut claims);
+    let mut header = Header::new(Algorithm::ES256);
+    header.kid = Some("test-1".into());
+    jsonwebtoken::encode(&header, &claims, &EncodingKey::from_ec_der(pkcs8)).expect("sign")
+}
+
+const SECRET_QUERY: &str = r#"{"query":"임원 보상 한도 기밀","mode":"bm25","k":5}"#;
+
+#[test]
+fn credentials_are_required_and_checked() {
+    let f = fixture();
+    let server = Server::start(&config("auth", "", ""));
+    let issuer = &f.oidc;
+
+    // No credentials, garbage, a wrong key: 401 with a stable code.
+    for bearer in [
+        None,
+        Some("nonsense"),
+        Some("sgo_00000000_00000000000000000000000000000000"),
+    ] {
+        let (status, body) = server.post("/v1/search", bearer, SECRET_QUERY);
+        assert_eq!(status, 401, "{bearer:?}: {body}");
+        assert!(body.contains("\"unauthorized\""), "{body}");
+    }
+
+    // A valid token in group hr reads the HR note; the public key does not.
+    let hr_token = issuer.token(&["hr"], |_| {});
+    let (status, body) = server.post("/v1/search", Some(&hr_token), SECRET_QUERY);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("secret.md"), "{body}");
+    let (status, body) = server.post("/v1/search", Some(&f.public_key), SECRET_QUERY);
+    assert_eq!(status, 200, "{body}");
+    assert!(!body.contains("secret.md"), "{body}");
+    let (status, body) = server.post("/v1/search", Some(&f.hr_key), SECRET_QUERY);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("secret.md"), "{body}");
+
+    let expired = issuer.token(&["hr"], |c| c["exp"] = json!(now() - 3600));
+    let wrong_audience = issuer.token(&["hr"], |c| c["aud"] = json!("another-app"));
+    let wrong_issuer = issuer.token(&["hr"], |c| c["iss"] = json!("https://evil.example"));
+    let not_yet = issuer.token(&["hr"], |c| c["nbf"] = json!(now() + 3600));
+    // The payload swapped for one naming more groups, signature kept.
+    let parts: Vec<&str> = hr_token.split('.').collect();
+    let forged_claims = json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "kim.minji", "exp": now() + 600, "groups": ["hr", "it-admins"]});
+    let tampered = format!(
+        "{}.{}.{}",
+        parts[0],
+        b64(forged_claims.to_string().as_bytes()),
+        parts[2]
+    );
+    // Signed by a key the server does not know, under the same kid.
+    let (stranger, _) = generate();
+    let foreign = sign(&stranger, &["hr"], |_| {});
+    // alg "none".
+    let unsigned = format!(
+        "{}.{}.",
+        b64(br#"{"alg":"none","typ":"JWT"}"#),
+        b64(forged_claims.to_string().as_bytes())
+    );
+    for (what, token) in [
+        ("expired", &expired),
+        ("wrong audience", &wrong_audience),
+        ("wrong issuer", &wrong_issuer),
+        ("not yet valid", &not_yet),
+        ("tampered", &tampered),
+        ("foreign key", &foreign),
+        ("unsigned", &unsigned),
+    ] {
+        let (status, body) = server.post("/v1/search", Some(token), SECRET_QUERY);
+        assert_eq!(status, 401, "{what}: {body}");
+        assert!(!body.contains("secret.md"), "{what}: {body}");
+    }
+
+    // A key scoped to collection `acl` cannot read `default`.
+    let (status, body) = server.post("/v1/search", Some(&f.acl_only_key), SECRET_QUERY);
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("collection_forbidden"), "{body}");
+    let (status, body) = server.post(
+        "/v1/search",
+        Some(&f.acl_only_key),
+        r#"{"query":"설비 점검 기록","collection":"acl","mode":"bm25"}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = server.get("/v1/models", Some(&f.acl_only_key));
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("seogo/acl") && !body.contains("seogo/default"),
+        "{body}"
+    );
+
+    let (_, metrics) = server.get("/metrics", None);
+    let failures: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("seogo_auth_failures_total "))
+        .and_then(|n| n.parse().ok())
+        .expect("auth failure counter");
+    assert!(failures >= 10, "{failures} auth failures counted");
+}
+
+#[test]
+fn a_caller_over_its_rate_is_told_to_wait() {
+    let f = fixture();
+    let server = Server::start(&config("rate", "requests_per_minute = 5", ""));
+    let query = r#"{"query":"펌프","mode":"bm25","k":1}"#;
+    for i in 0..5 {
+        let (status, body) = server.post("/v1/search", Some(&f.public_key), query);
+        assert_eq!(status, 200, "request {i}: {body}");
+    }
+    let (status, body) = server.post("/v1/search", Some(&f.public_key), query);
+    assert_eq!(status, 429, "{body}");
+    assert!(body.contains("rate_limited"), "{body}");
+    // Another caller has its own allowance.
+    let (status, body) = server.post("/v1/search", Some(&f.hr_key), query);
+    assert_eq!(status, 200, "{body}");
+}
