@@ -52,14 +52,14 @@ pub fn run(engine: &Engine, action: KeysCommand) -> anyhow::Result<ExitCode> {
             if json {
                 println!(
                     "{}",
-                    serde_json::json!({"key": key, "id": record.id, "role": record.role})
+                    serde_json::json!({"key": key, "id": record.id, "role": record.role.name()})
                 );
             } else {
                 println!("{key}");
                 eprintln!(
-                    "seogo: key {} ({:?}) saved to {}; it is not shown again",
+                    "seogo: key {} ({}) saved to {}; it is not shown again",
                     record.id,
-                    record.role,
+                    record.role.name(),
                     path.display()
                 );
             }
@@ -79,7 +79,7 @@ pub fn run(engine: &Engine, action: KeysCommand) -> anyhow::Result<ExitCode> {
                     println!(
                         "{}  {:<7}  collections: {:<20}  groups: {:<20}  {}",
                         k.id,
-                        format!("{:?}", k.role).to_lowercase(),
+                        k.role.name(),
                         listed(&k.collections, "all"),
                         listed(&k.groups, "public only"),
                         k.name

@@ -33,6 +33,10 @@ pub struct DocEntry {
     /// XBRL facts read from the document (finance connector).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub facts: Vec<seogo_docs::Fact>,
+    /// Groups that may read it (`public` for everyone). Absent in
+    /// manifests written before it was recorded: the index decides then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<Vec<String>>,
 }
 
 /// doc id → entry, persisted atomically.

@@ -322,6 +322,7 @@ impl Engine {
                             title: doc.title.clone(),
                             chunks: chunks.len() as u32,
                             facts: doc_facts,
+                            acl: Some(doc.acl.groups.clone()),
                         },
                     );
                 }

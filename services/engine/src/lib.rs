@@ -10,6 +10,7 @@ pub mod bench_parse;
 mod collection;
 pub mod config;
 pub mod connectors;
+pub mod documents;
 mod error;
 pub mod eval;
 pub mod facts;

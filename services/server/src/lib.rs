@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::Router;
 use seogo_engine::{Engine, EngineError};
 use tokio::sync::Semaphore;
@@ -65,6 +65,7 @@ pub struct AppState {
     audit: Audit,
     metrics: Metrics,
     conversations: conversations::Conversations,
+    jobs: routes::documents::Jobs,
     generations: Arc<Semaphore>,
     timeout: Duration,
 }
@@ -95,6 +96,7 @@ impl AppState {
             audit,
             metrics: Metrics::default(),
             conversations: conversations::Conversations::new(config.max_conversations),
+            jobs: routes::documents::Jobs::default(),
             generations: Arc::new(Semaphore::new(config.max_concurrent_generations.max(1))),
             timeout: Duration::from_secs(config.request_timeout_secs.max(1)),
         })
@@ -133,12 +135,35 @@ fn read_jwks(oidc: &seogo_engine::config::OidcConfig) -> Result<String, auth::oi
 pub fn router(state: Shared) -> Router {
     let config = &state.engine.config().server;
     let body_limit = config.max_body_bytes;
+    // Uploads stream to disk under their own per-file limit.
+    let upload_limit = usize::try_from(config.max_upload_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_mul(4);
     let cors = cors::Cors::new(&config.cors_origins);
     Router::new()
         .route("/healthz", get(routes::ops::healthz))
         .route("/readyz", get(routes::ops::readyz))
         .route("/metrics", get(routes::ops::metrics))
-        .route("/v1/collections", get(routes::ops::collections))
+        .route("/v1/openapi.json", get(routes::ops::openapi))
+        .route(
+            "/v1/collections",
+            get(routes::ops::collections).post(routes::documents::create_collection),
+        )
+        .route(
+            "/v1/collections/{name}",
+            delete(routes::documents::delete_collection),
+        )
+        .route(
+            "/v1/collections/{name}/documents",
+            get(routes::documents::list_documents)
+                .post(routes::documents::upload)
+                .layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route(
+            "/v1/collections/{name}/documents/{id}",
+            get(routes::documents::get_document).delete(routes::documents::delete_document),
+        )
+        .route("/v1/jobs/{id}", get(routes::documents::job))
         .route("/v1/search", post(routes::query::search))
         .route("/v1/ask", post(routes::query::ask))
         .route(

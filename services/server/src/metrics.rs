@@ -1,5 +1,6 @@
 //! `GET /metrics` in Prometheus' text format: requests and latency per
-//! route, authentication failures, generated tokens and answers, and
+//! route, authentication failures, generated tokens and answers, ingest
+//! counters, and
 //! index sizes read at scrape time. Hand-written: a few counters do not
 //! need a metrics framework.
 
@@ -30,6 +31,8 @@ pub struct Metrics {
     completion_tokens: AtomicU64,
     answers: AtomicU64,
     refusals: AtomicU64,
+    documents_ingested: AtomicU64,
+    ingest_failures: AtomicU64,
 }
 
 /// One collection's size, for the gauges.
@@ -73,6 +76,13 @@ impl Metrics {
         }
     }
 
+    pub(crate) fn ingested(&self, documents: usize, failures: usize) {
+        self.documents_ingested
+            .fetch_add(documents as u64, Ordering::Relaxed);
+        self.ingest_failures
+            .fetch_add(failures as u64, Ordering::Relaxed);
+    }
+
     /// The exposition text.
     pub(crate) fn render(&self, sizes: &[IndexSize]) -> String {
         let mut out = String::new();
@@ -109,6 +119,18 @@ impl Metrics {
             "seogo_refusals_total",
             "Answers that said the documents do not answer the question.",
             &self.refusals,
+        );
+        counter(
+            &mut out,
+            "seogo_documents_ingested_total",
+            "Documents added or updated through uploads.",
+            &self.documents_ingested,
+        );
+        counter(
+            &mut out,
+            "seogo_ingest_failures_total",
+            "Uploaded files that could not be indexed.",
+            &self.ingest_failures,
         );
         if let Ok(routes) = self.routes.lock() {
             out.push_str("# HELP seogo_http_requests_total Requests by route and status.\n# TYPE seogo_http_requests_total counter\n");

@@ -148,6 +148,41 @@ fn bad_requests_get_clear_errors_and_the_server_keeps_serving() {
     assert_eq!(status, 404, "{text}");
     assert!(text.contains("not_found"), "{text}");
 
+    // The OpenAPI document describes only what is served: every path and
+    // method in it reaches a handler (an unauthenticated call gets 401 or
+    // an answer, never the "no such endpoint" fallback or 405).
+    let (status, text) = server.get("/v1/openapi.json", None);
+    assert_eq!(status, 200, "{text}");
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("openapi json");
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().expect("paths");
+    for wanted in [
+        "/v1/search",
+        "/v1/ask",
+        "/v1/chat/completions",
+        "/v1/models",
+        "/v1/collections/{name}/documents",
+        "/v1/jobs/{id}",
+        "/metrics",
+        "/readyz",
+    ] {
+        assert!(paths.contains_key(wanted), "{wanted} is not documented");
+    }
+    for (path, methods) in paths {
+        let concrete = path.replace("{name}", "default").replace("{id}", "x");
+        for method in methods.as_object().expect("methods").keys() {
+            let head = format!(
+                "{} {concrete} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                method.to_uppercase()
+            );
+            let (status, text) = raw(&server.addr, &head, b"");
+            assert!(
+                status != 405 && !text.contains("no such endpoint"),
+                "{method} {path} is documented but not served: {status} {text}"
+            );
+        }
+    }
+
     // Slow-loris: connections that send half a request and stall do not
     // stop anyone else.
     let stalled: Vec<TcpStream> = (0..40)

@@ -6,6 +6,7 @@
 
 mod acl;
 mod auth;
+mod documents;
 mod endpoints;
 mod hostile;
 
@@ -147,6 +148,9 @@ pub struct Fixture {
     pub hr_key: String,
     /// Key limited to collection `acl`, groups g1.
     pub acl_only_key: String,
+    pub admin_key: String,
+    /// Ingest role, group g1.
+    pub ingest_key: String,
     /// Keys with random group sets, for the property test.
     pub callers: Vec<(String, Vec<String>)>,
     pub oidc: auth::Issuer,
@@ -230,6 +234,8 @@ pub fn fixture() -> &'static Fixture {
         let public_key = create_key(&data, "public", &[]);
         let hr_key = create_key(&data, "hr", &["--groups", "hr"]);
         let acl_only_key = create_key(&data, "acl-only", &["--collections", "acl", "--groups", "g1"]);
+        let admin_key = create_key(&data, "admin", &["--role", "admin"]);
+        let ingest_key = create_key(&data, "crawler", &["--role", "ingest", "--groups", "g1"]);
         let callers = (0..8)
             .map(|i| {
                 let groups = rng.subset(&GROUPS);
@@ -248,6 +254,8 @@ pub fn fixture() -> &'static Fixture {
             public_key,
             hr_key,
             acl_only_key,
+            admin_key,
+            ingest_key,
             callers,
             oidc,
         }

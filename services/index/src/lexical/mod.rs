@@ -347,6 +347,47 @@ impl LexicalIndex {
     }
 
     /// BM25 top-`k` chunks for `query`, only among chunks `filter` allows.
+    /// Matches chunks one of the filter's principals may read.
+    fn acl_query(&self, filter: &SearchFilter) -> Box<dyn Query> {
+        let acl = BooleanQuery::new_multiterms_query(
+            filter
+                .principals
+                .iter()
+                .map(|p| Term::from_field_text(self.fields.acl, p))
+                .collect(),
+        );
+        Box::new(ConstScoreQuery::new(Box::new(acl), 0.0))
+    }
+
+    /// The chunks of `doc_id` the filter's principals may read, in order.
+    pub fn document_chunks(
+        &self,
+        doc_id: &str,
+        filter: &SearchFilter,
+    ) -> Result<Vec<Chunk>, IndexError> {
+        let doc = TermQuery::new(
+            Term::from_field_text(self.fields.doc_id, doc_id),
+            IndexRecordOption::Basic,
+        );
+        let query = BooleanQuery::new(vec![
+            (Occur::Must, Box::new(doc) as Box<dyn Query>),
+            (Occur::Must, self.acl_query(filter)),
+        ]);
+        let searcher = self.reader.searcher();
+        let addresses = searcher.search(&query, &tantivy::collector::DocSetCollector)?;
+        let mut chunks = Vec::with_capacity(addresses.len());
+        for addr in addresses {
+            let d: TantivyDocument = searcher.doc(addr)?;
+            let json = d
+                .get_first(self.fields.chunk)
+                .and_then(|v| v.as_str())
+                .ok_or_else(|| IndexError::Lexical("stored chunk missing".into()))?;
+            chunks.push(serde_json::from_str::<Chunk>(json)?);
+        }
+        chunks.sort_by_key(|c| c.ordinal);
+        Ok(chunks)
+    }
+
     pub fn search(
         &self,
         query: &str,
@@ -365,18 +406,10 @@ impl LexicalIndex {
         let Some(scoring) = scoring.filter(|_| k > 0) else {
             return Ok(Vec::new());
         };
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, scoring)];
-        let acl = BooleanQuery::new_multiterms_query(
-            filter
-                .principals
-                .iter()
-                .map(|p| Term::from_field_text(f.acl, p))
-                .collect(),
-        );
-        clauses.push((
-            Occur::Must,
-            Box::new(ConstScoreQuery::new(Box::new(acl), 0.0)),
-        ));
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
+            (Occur::Must, scoring),
+            (Occur::Must, self.acl_query(filter)),
+        ];
         for (key, value) in &filter.equals {
             let term = Term::from_field_text(f.meta, &format!("{key}={value}"));
             let q = TermQuery::new(term, IndexRecordOption::Basic);

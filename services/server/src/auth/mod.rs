@@ -34,6 +34,16 @@ pub enum Role {
     Admin,
 }
 
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Query => "query",
+            Role::Ingest => "ingest",
+            Role::Admin => "admin",
+        }
+    }
+}
+
 impl std::str::FromStr for Role {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -59,6 +69,21 @@ pub struct Caller {
 }
 
 impl Caller {
+    pub(crate) fn require(&self, role: Role) -> Result<(), ApiError> {
+        if self.role >= role {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(
+                "role_forbidden",
+                format!(
+                    "this needs the {} role; the caller has {}",
+                    role.name(),
+                    self.role.name()
+                ),
+            ))
+        }
+    }
+
     /// Refuses a collection outside the caller's scope.
     pub(crate) fn may_use(&self, collection: &str) -> Result<(), ApiError> {
         match &self.collections {

@@ -11,6 +11,15 @@ use crate::error::ApiError;
 use crate::metrics::IndexSize;
 use crate::{blocking, Shared};
 
+/// The API described for client generators and people (kept in
+/// `services/server/api/openapi.json`; a test checks every path in it is
+/// served).
+pub(crate) const OPENAPI: &str = include_str!("../../api/openapi.json");
+
+pub(crate) async fn openapi() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
+}
+
 pub(crate) async fn not_found() -> ApiError {
     ApiError::not_found("no such endpoint; the API is under /v1 (see the README)")
 }

@@ -1,0 +1,152 @@
+//! Documents and collections as the API manages them: listed, read and
+//! counted through the caller's ACL (a document the caller may not read is
+//! not there), created and deleted.
+
+use seogo_docs::Chunk;
+use serde::Serialize;
+
+use crate::collection::validate_name;
+use crate::retrieve::Scope;
+use crate::{lock, read, Collection, Engine, EngineError};
+
+/// One document in a listing.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentSummary {
+    pub id: String,
+    pub title: String,
+    /// The file it was read from.
+    pub source: String,
+    pub chunks: u32,
+    /// Groups that may read it (`public` for everyone).
+    pub acl: Vec<String>,
+}
+
+/// A page of a listing.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentPage {
+    /// Readable documents matching the filter, on every page.
+    pub total: usize,
+    pub documents: Vec<DocumentSummary>,
+}
+
+/// A document with its chunks (the text the caller may read).
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentView {
+    #[serde(flatten)]
+    pub summary: DocumentSummary,
+    pub chunks: Vec<Chunk>,
+}
+
+/// Which documents to list.
+#[derive(Debug, Clone, Default)]
+pub struct DocumentQuery {
+    /// Substring of the title or source (case-insensitive); empty = all.
+    pub contains: String,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+impl Engine {
+    /// The documents of `scope.collection` its principals may read, by id.
+    pub fn documents(
+        &self,
+        scope: &Scope,
+        query: &DocumentQuery,
+    ) -> Result<DocumentPage, EngineError> {
+        let filter = scope.filter()?;
+        let collection = self.collection(&scope.collection, false)?;
+        let col = read(&collection);
+        let needle = query.contains.to_lowercase();
+        let mut readable = Vec::new();
+        for (id, entry) in &col.manifest.docs {
+            if !needle.is_empty()
+                && !entry.title.to_lowercase().contains(&needle)
+                && !entry.source.to_lowercase().contains(&needle)
+            {
+                continue;
+            }
+            let acl = match &entry.acl {
+                Some(acl) if acl.iter().any(|g| filter.principals.contains(g)) => acl.clone(),
+                Some(_) => continue,
+                // Recorded before ACLs were kept in the manifest: the
+                // index's chunks carry them.
+                None => match col.lexical.document_chunks(id, &filter)?.first() {
+                    Some(chunk) => chunk.acl.clone(),
+                    None => continue,
+                },
+            };
+            readable.push(DocumentSummary {
+                id: id.clone(),
+                title: entry.title.clone(),
+                source: entry.source.clone(),
+                chunks: entry.chunks,
+                acl,
+            });
+        }
+        let total = readable.len();
+        let documents = readable
+            .into_iter()
+            .skip(query.offset)
+            .take(query.limit.max(1))
+            .collect();
+        Ok(DocumentPage { total, documents })
+    }
+
+    /// `doc_id` with the chunks `scope`'s principals may read; `None` when
+    /// there is no such document or none of it is readable (the same
+    /// answer, so ids cannot be probed).
+    pub fn document(
+        &self,
+        scope: &Scope,
+        doc_id: &str,
+    ) -> Result<Option<DocumentView>, EngineError> {
+        let filter = scope.filter()?;
+        let collection = self.collection(&scope.collection, false)?;
+        let col = read(&collection);
+        let Some(entry) = col.manifest.docs.get(doc_id) else {
+            return Ok(None);
+        };
+        let chunks = col.lexical.document_chunks(doc_id, &filter)?;
+        let Some(first) = chunks.first() else {
+            return Ok(None);
+        };
+        Ok(Some(DocumentView {
+            summary: DocumentSummary {
+                id: doc_id.to_string(),
+                title: entry.title.clone(),
+                source: entry.source.clone(),
+                chunks: entry.chunks,
+                acl: entry.acl.clone().unwrap_or_else(|| first.acl.clone()),
+            },
+            chunks,
+        }))
+    }
+
+    /// Creates an empty collection (for the configured embedder and
+    /// analyzer); false when it already exists.
+    pub fn create_collection(&self, name: &str) -> Result<bool, EngineError> {
+        validate_name(name)?;
+        let exists = Collection::dir_of(&self.config().data.dir, name)
+            .join("collection.json")
+            .exists();
+        self.collection(name, true)?;
+        Ok(!exists)
+    }
+
+    /// Deletes a collection and everything in it; false when there was none.
+    pub fn delete_collection(&self, name: &str) -> Result<bool, EngineError> {
+        validate_name(name)?;
+        let dir = Collection::dir_of(&self.config().data.dir, name);
+        // Close it first: later requests reopen from disk and find nothing.
+        let open = lock(&self.collections).remove(name);
+        if let Some(collection) = open {
+            // Wait for readers and writers in flight.
+            drop(crate::write(&collection));
+        }
+        if !dir.join("collection.json").exists() {
+            return Ok(false);
+        }
+        std::fs::remove_dir_all(&dir).map_err(|e| EngineError::io(&dir, e))?;
+        Ok(true)
+    }
+}

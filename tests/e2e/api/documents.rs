@@ -1,0 +1,229 @@
+//! Collections and documents over the API: listing and reading go through
+//! the caller's ACL, roles gate changes, uploads stream to disk under a size
+//! limit and an ingest job reports per-file errors.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use super::{config, fixture, Server};
+
+/// A multipart/form-data body: (field, file name, bytes) parts.
+fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "seogo-test-boundary-7f3a";
+    let mut body = Vec::new();
+    for (field, file, bytes) in parts {
+        body.extend(format!("--{boundary}\r\n").as_bytes());
+        match file {
+            Some(name) => body.extend(
+                format!("Content-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+            ),
+            None => body.extend(format!("Content-Disposition: form-data; name=\"{field}\"\r\n\r\n").as_bytes()),
+        }
+        body.extend(*bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+fn upload(
+    server: &Server,
+    key: &str,
+    collection: &str,
+    parts: &[(&str, Option<&str>, &[u8])],
+) -> (u16, String) {
+    let (content_type, body) = multipart(parts);
+    let mut response = Server::agent()
+        .post(&format!(
+            "{}/v1/collections/{collection}/documents",
+            server.base
+        ))
+        .header("authorization", &format!("Bearer {key}"))
+        .content_type(&content_type)
+        .send(&body[..])
+        .expect("upload");
+    let status = response.status().as_u16();
+    (status, response.body_mut().read_to_string().expect("body"))
+}
+
+fn delete(server: &Server, key: &str, path: &str) -> (u16, String) {
+    let mut response = Server::agent()
+        .delete(&format!("{}{path}", server.base))
+        .header("authorization", &format!("Bearer {key}"))
+        .call()
+        .expect("delete");
+    let status = response.status().as_u16();
+    (status, response.body_mut().read_to_string().expect("body"))
+}
+
+fn encode(id: &str) -> String {
+    id.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+#[test]
+fn documents_are_listed_read_uploaded_and_deleted_through_the_acl() {
+    let f = fixture();
+    let server = Server::start(&config("documents", "max_upload_bytes = 100000", ""));
+
+    // Listing and reading: the HR note exists only for the HR key.
+    let (status, body) = server.get("/v1/collections/default/documents", Some(&f.public_key));
+    assert_eq!(status, 200, "{body}");
+    let public = json(&body);
+    assert!(!body.contains("secret.md"), "{body}");
+    let (_, body) = server.get(
+        "/v1/collections/default/documents?limit=100",
+        Some(&f.hr_key),
+    );
+    let hr = json(&body);
+    assert_eq!(
+        hr["total"].as_u64(),
+        public["total"].as_u64().map(|n| n + 1),
+        "{body}"
+    );
+    let secret_id = hr["documents"]
+        .as_array()
+        .expect("documents")
+        .iter()
+        .filter_map(|d| d["id"].as_str())
+        .find(|id| id.ends_with("secret.md"))
+        .expect("the HR key lists the HR note")
+        .to_string();
+    let path = format!("/v1/collections/default/documents/{}", encode(&secret_id));
+    let (status, body) = server.get(&path, Some(&f.public_key));
+    assert_eq!(status, 404, "{body}");
+    assert!(!body.contains("임원 보상"), "{body}");
+    let (status, body) = server.get(&path, Some(&f.hr_key));
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("임원 보상 한도"), "{body}");
+    let (_, body) = server.get(
+        "/v1/collections/default/documents?contains=SOP&limit=2",
+        Some(&f.public_key),
+    );
+    let page = json(&body);
+    assert!(
+        page["documents"]
+            .as_array()
+            .is_some_and(|d| !d.is_empty() && d.len() <= 2),
+        "{body}"
+    );
+
+    // Roles: only an admin creates collections, only ingest uploads.
+    let (status, body) = server.post(
+        "/v1/collections",
+        Some(&f.public_key),
+        r#"{"name":"uploads"}"#,
+    );
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("role_forbidden"), "{body}");
+    let (status, body) = server.post(
+        "/v1/collections",
+        Some(&f.admin_key),
+        r#"{"name":"uploads"}"#,
+    );
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = server.post(
+        "/v1/collections",
+        Some(&f.admin_key),
+        r#"{"name":"uploads"}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(json(&body)["created"], json!(false));
+    let note: &[u8] =
+        "# 보일러 B-9 정비 공지\n\nB-9 보일러 안전밸브는 목요일에 교체한다. 표식 UPLOADMARK.\n"
+            .as_bytes();
+    let (status, body) = upload(
+        &server,
+        &f.public_key,
+        "uploads",
+        &[("file", Some("note.md"), note)],
+    );
+    assert_eq!(status, 403, "{body}");
+
+    // An upload: one good file for group g1, one broken PDF.
+    let (status, body) = upload(
+        &server,
+        &f.ingest_key,
+        "uploads",
+        &[
+            ("acl", None, b"g1"),
+            ("file", Some("note.md"), note),
+            (
+                "file",
+                Some("../../broken.pdf"),
+                b"%PDF-1.7\n1 0 obj garbage",
+            ),
+        ],
+    );
+    assert_eq!(status, 202, "{body}");
+    let job_id = json(&body)["job_id"].as_str().expect("job id").to_string();
+    let (status, body) = server.get(&format!("/v1/jobs/{job_id}"), Some(&f.public_key));
+    assert_eq!(status, 404, "another caller's job: {body}");
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let job = loop {
+        let (status, body) = server.get(&format!("/v1/jobs/{job_id}"), Some(&f.ingest_key));
+        assert_eq!(status, 200, "{body}");
+        let job = json(&body);
+        if job["state"] != json!("running") {
+            break job;
+        }
+        assert!(Instant::now() < deadline, "the job never finished: {body}");
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    assert_eq!(job["state"], json!("done"), "{job}");
+    assert_eq!(job["report"]["added"], json!(1), "{job}");
+    let failures = job["report"]["failures"].as_array().expect("failures");
+    assert_eq!(failures.len(), 1, "{job}");
+    assert!(
+        failures[0]["path"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("broken.pdf")),
+        "{job}"
+    );
+
+    let query = r#"{"query":"UPLOADMARK 보일러","collection":"uploads","mode":"bm25"}"#;
+    let (_, body) = server.post("/v1/search", Some(&f.ingest_key), query);
+    assert!(body.contains("UPLOADMARK"), "g1 reads the upload: {body}");
+    let (_, body) = server.post("/v1/search", Some(&f.public_key), query);
+    assert!(
+        !body.contains("UPLOADMARK"),
+        "the public key does not: {body}"
+    );
+
+    // Over the upload limit: refused, nothing kept.
+    let big = vec![b'x'; 200_000];
+    let (status, body) = upload(
+        &server,
+        &f.ingest_key,
+        "uploads",
+        &[("file", Some("big.txt"), &big)],
+    );
+    assert_eq!(status, 413, "{body}");
+
+    // Deleting: the document, then the collection.
+    let (_, body) = server.get("/v1/collections/uploads/documents", Some(&f.ingest_key));
+    let id = json(&body)["documents"][0]["id"]
+        .as_str()
+        .expect("uploaded doc")
+        .to_string();
+    let doc_path = format!("/v1/collections/uploads/documents/{}", encode(&id));
+    let (status, body) = delete(&server, &f.public_key, &doc_path);
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = delete(&server, &f.ingest_key, &doc_path);
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = server.get(&doc_path, Some(&f.ingest_key));
+    assert_eq!(status, 404);
+    let (status, body) = delete(&server, &f.admin_key, "/v1/collections/uploads");
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = server.get("/v1/collections/uploads/documents", Some(&f.admin_key));
+    assert_eq!(status, 404, "{body}");
+}
