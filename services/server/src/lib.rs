@@ -164,6 +164,7 @@ pub fn router(state: Shared) -> Router {
             get(routes::documents::get_document).delete(routes::documents::delete_document),
         )
         .route("/v1/jobs/{id}", get(routes::documents::job))
+        .route("/v1/sources", get(routes::ops::sources))
         .route("/v1/search", post(routes::query::search))
         .route("/v1/ask", post(routes::query::ask))
         .route(

@@ -19,7 +19,9 @@ fn readable(doc_groups: &[String], caller: &[String]) -> bool {
     doc_groups.is_empty() || doc_groups.iter().any(|g| caller.contains(g))
 }
 
-fn stand_in_generator() -> ReplayServer {
+/// A stand-in OpenAI-compatible generator that writes one cited sentence
+/// after `delay`.
+pub(super) fn stand_in_generator(delay: std::time::Duration) -> ReplayServer {
     let replay = ReplayServer::start();
     let event = |v: Value| format!("data: {v}\n\n");
     let body = [
@@ -31,19 +33,26 @@ fn stand_in_generator() -> ReplayServer {
     replay.route(
         "/v1/chat/completions",
         &[],
-        vec![Reply::ok(body).header("content-type", "text/event-stream")],
+        vec![Reply::ok(body)
+            .header("content-type", "text/event-stream")
+            .after(delay)],
     );
     replay
+}
+
+/// The `[generator]` section pointing at the stand-in.
+pub(super) fn stand_in_config(replay: &ReplayServer) -> String {
+    format!(
+        "[generator]\nkind = \"openai\"\nbase_url = \"{}/v1\"\nmodel = \"stand-in\"\ncontext_length = 8192\n",
+        replay.base
+    )
 }
 
 #[test]
 fn no_caller_ever_sees_a_chunk_outside_its_groups() {
     let f = fixture();
-    let replay = stand_in_generator();
-    let generator = format!(
-        "[generator]\nkind = \"openai\"\nbase_url = \"{}/v1\"\nmodel = \"stand-in\"\ncontext_length = 8192\n",
-        replay.base
-    );
+    let replay = stand_in_generator(std::time::Duration::ZERO);
+    let generator = stand_in_config(&replay);
     let server = Server::start(&config(
         "acl",
         "requests_per_minute = 0\nmax_concurrent_generations = 4",

@@ -9,6 +9,7 @@ mod auth;
 mod documents;
 mod endpoints;
 mod hostile;
+mod shutdown;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -71,6 +72,27 @@ impl Server {
             data: copy.path().to_path_buf(),
             _data: copy,
         }
+    }
+
+    /// Sends SIGTERM, as `docker stop` and systemd do.
+    pub fn terminate(&self) {
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+    }
+
+    /// Waits up to `limit` for the process to exit.
+    pub fn exited_within(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        None
     }
 
     pub fn agent() -> ureq::Agent {

@@ -82,3 +82,16 @@ pub(crate) async fn collections(
     all.retain(|c| caller.sees_collection(&c.name));
     Ok(Json(json!({ "collections": all })))
 }
+
+/// Configured sources with their last sync (ingest role; the sources of
+/// collections the caller may use).
+pub(crate) async fn sources(
+    State(state): State<Shared>,
+    caller: Caller,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(crate::auth::Role::Ingest)?;
+    let engine = state.engine.clone();
+    let mut all = blocking(move || Ok(engine.sources())).await?;
+    all.retain(|s| caller.sees_collection(&s.collection));
+    Ok(Json(json!({ "sources": all })))
+}
