@@ -117,6 +117,13 @@ fn documents_are_listed_read_uploaded_and_deleted_through_the_acl() {
         "{body}"
     );
 
+    // Sources (none configured here) are for the ingest role.
+    let (status, body) = server.get("/v1/sources", Some(&f.public_key));
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = server.get("/v1/sources", Some(&f.ingest_key));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(json(&body)["sources"], json!([]));
+
     // Roles: only an admin creates collections, only ingest uploads.
     let (status, body) = server.post(
         "/v1/collections",
