@@ -139,6 +139,29 @@ fn no_caller_ever_sees_a_chunk_outside_its_groups() {
             requests += 1;
         }
     }
+    // Documents: the listing and each document by id. The title carries
+    // the marker too, so a listed title is checked like any text.
+    for (key, groups) in &callers {
+        let (status, text) = server.get("/v1/collections/acl/documents?limit=100", Some(key));
+        assert_eq!(status, 200, "{text}");
+        check(&text, groups, "listing");
+        requests += 1;
+        for doc in &f.acl_docs {
+            let path = format!(
+                "/v1/collections/acl/documents/{}",
+                super::documents::encode(&doc.id)
+            );
+            let (status, text) = server.get(&path, Some(key));
+            let expected = if readable(&doc.groups, groups) {
+                200
+            } else {
+                404
+            };
+            assert_eq!(status, expected, "{} for {groups:?}: {text}", doc.marker);
+            check(&text, groups, "document");
+            requests += 1;
+        }
+    }
     eprintln!(
         "{requests} requests, {seen} readable markers returned, {withheld} withheld, {leaks} leaks"
     );

@@ -57,7 +57,7 @@ fn delete(server: &Server, key: &str, path: &str) -> (u16, String) {
     (status, response.body_mut().read_to_string().expect("body"))
 }
 
-fn encode(id: &str) -> String {
+pub(super) fn encode(id: &str) -> String {
     id.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),

@@ -158,6 +158,8 @@ pub const GROUPS: [&str; 4] = ["g1", "g2", "g3", "g4"];
 pub struct AclDoc {
     pub marker: String,
     pub groups: Vec<String>,
+    /// Its document id (the canonical path it was ingested from).
+    pub id: String,
 }
 
 pub struct Fixture {
@@ -230,20 +232,33 @@ pub fn fixture() -> &'static Fixture {
         // with its own marker and a random group set; one folder per set.
         let mut rng = Lcg(7);
         let mut acl_docs = Vec::new();
-        let mut folders: std::collections::BTreeMap<Vec<String>, Vec<String>> = Default::default();
+        let mut folders: std::collections::BTreeMap<Vec<String>, Vec<(usize, String)>> =
+            Default::default();
         for i in 0..16 {
             let groups = if i % 5 == 0 { Vec::new() } else { rng.subset(&GROUPS) };
             let marker = format!("MARKER{i:02}Q");
-            folders.entry(groups.clone()).or_default().push(format!(
-                "# 설비 점검 기록 {i}\n\n설비 점검 기록 공통 본문입니다. 냉각수 펌프 베어링 온도와 진동을 점검했다. 고유 표식 {marker} 는 이 문서에만 있다.\n"
+            folders.entry(groups.clone()).or_default().push((
+                i,
+                format!(
+                    "# 설비 점검 기록 {marker}\n\n설비 점검 기록 공통 본문입니다. 냉각수 펌프 베어링 온도와 진동을 점검했다. 고유 표식 {marker} 는 이 문서에만 있다.\n"
+                ),
             ));
-            acl_docs.push(AclDoc { marker, groups });
+            acl_docs.push(AclDoc {
+                marker,
+                groups,
+                id: String::new(),
+            });
         }
         for (n, (groups, docs)) in folders.iter().enumerate() {
             let folder = dir.join(format!("acl-src/set{n}"));
             std::fs::create_dir_all(&folder).expect("mkdir");
-            for (i, text) in docs.iter().enumerate() {
-                std::fs::write(folder.join(format!("doc{i}.md")), text).expect("write");
+            for (i, text) in docs {
+                let file = folder.join(format!("doc{i}.md"));
+                std::fs::write(&file, text).expect("write");
+                acl_docs[*i].id = std::fs::canonicalize(&file)
+                    .expect("canonical")
+                    .to_string_lossy()
+                    .into_owned();
             }
             let mut args = vec!["--collection", "acl"];
             if !groups.is_empty() {
