@@ -32,7 +32,8 @@ pub enum KeysCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Revoke a key by id; a running server picks this up on restart.
+    /// Revoke a key by id (a running server refuses it from its next
+    /// request).
     Revoke { id: String },
 }
 

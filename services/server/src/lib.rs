@@ -78,7 +78,6 @@ impl AppState {
     pub fn from_config(engine: Arc<Engine>) -> Result<Self, ServerError> {
         let config = engine.config().server.clone();
         let data = engine.config().data.dir.clone();
-        let keys = KeyStore::load(&keys_file(&engine))?;
         let oidc = match &config.oidc {
             Some(oidc) => Some(Oidc::new(oidc.clone(), &read_jwks(oidc)?)?),
             None => None,
@@ -89,7 +88,12 @@ impl AppState {
             .clone()
             .unwrap_or_else(|| data.join("audit"));
         let audit = Audit::open(&audit_dir, &config.audit)?;
-        let auth = Authenticator::new(keys, oidc, config.anonymous, config.requests_per_minute);
+        let auth = Authenticator::new(
+            keys_file(&engine),
+            oidc,
+            config.anonymous,
+            config.requests_per_minute,
+        )?;
         Ok(Self {
             engine,
             auth,

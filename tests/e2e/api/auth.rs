@@ -168,6 +168,23 @@ fn credentials_are_required_and_checked() {
 }
 
 #[test]
+fn a_revoked_key_is_refused_without_a_restart() {
+    let f = fixture();
+    let server = Server::start(&config("revoke", "", ""));
+    let query = r#"{"query":"펌프","mode":"bm25","k":1}"#;
+    let (status, body) = server.post("/v1/search", Some(&f.ingest_key), query);
+    assert_eq!(status, 200, "{body}");
+    let id = f.ingest_key.split('_').nth(1).expect("key id");
+    let out = seogo_tests::run(seogo_tests::seogo(&server.data).args(["keys", "revoke", id]));
+    assert!(out.status.success(), "{}", seogo_tests::stderr(&out));
+    let (status, body) = server.post("/v1/search", Some(&f.ingest_key), query);
+    assert_eq!(status, 401, "{body}");
+    // Other keys are unaffected.
+    let (status, body) = server.post("/v1/search", Some(&f.public_key), query);
+    assert_eq!(status, 200, "{body}");
+}
+
+#[test]
 fn a_caller_over_its_rate_is_told_to_wait() {
     let f = fixture();
     let server = Server::start(&config("rate", "requests_per_minute = 5", ""));

@@ -9,8 +9,9 @@ pub mod keys;
 pub mod oidc;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -100,10 +101,57 @@ impl Caller {
     }
 }
 
+/// The key file as it is now: re-read when its modification time changes,
+/// so `seogo keys revoke` takes effect on the next request, not at restart.
+#[derive(Debug)]
+struct LiveKeys {
+    path: PathBuf,
+    loaded: RwLock<(Option<SystemTime>, Arc<KeyStore>)>,
+}
+
+impl LiveKeys {
+    fn open(path: PathBuf) -> Result<Self, keys::KeyError> {
+        let modified = modified(&path);
+        let store = KeyStore::load(&path)?;
+        Ok(Self {
+            path,
+            loaded: RwLock::new((modified, Arc::new(store))),
+        })
+    }
+
+    fn current(&self) -> Arc<KeyStore> {
+        let now = modified(&self.path);
+        if let Ok(loaded) = self.loaded.read() {
+            if loaded.0 == now {
+                return loaded.1.clone();
+            }
+        }
+        match KeyStore::load(&self.path) {
+            Ok(store) => {
+                let store = Arc::new(store);
+                if let Ok(mut loaded) = self.loaded.write() {
+                    *loaded = (now, store.clone());
+                }
+                store
+            }
+            Err(e) => {
+                // A half-written or broken file must not lock everyone
+                // out, nor let revoked keys back in: keep what was loaded.
+                tracing::error!(error = %e, "key file unreadable; keeping the keys loaded before");
+                self.loaded.read().map(|l| l.1.clone()).unwrap_or_default()
+            }
+        }
+    }
+}
+
+fn modified(path: &std::path::Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
 /// Authentication as configured.
 #[derive(Debug)]
 pub struct Authenticator {
-    keys: KeyStore,
+    keys: LiveKeys,
     oidc: Option<Oidc>,
     anonymous: bool,
     requests_per_minute: u32,
@@ -114,19 +162,21 @@ impl Authenticator {
     /// `anonymous`: `None` allows anonymous callers only when neither keys
     /// nor OIDC are configured.
     pub fn new(
-        keys: KeyStore,
+        keys_file: PathBuf,
         oidc: Option<Oidc>,
         anonymous: Option<bool>,
         requests_per_minute: u32,
-    ) -> Self {
-        let anonymous = anonymous.unwrap_or(keys.keys.is_empty() && oidc.is_none());
-        Self {
+    ) -> Result<Self, keys::KeyError> {
+        let keys = LiveKeys::open(keys_file)?;
+        let no_keys = keys.current().keys.is_empty();
+        let anonymous = anonymous.unwrap_or(no_keys && oidc.is_none());
+        Ok(Self {
             keys,
             oidc,
             anonymous,
             requests_per_minute,
             windows: Mutex::new(HashMap::new()),
-        }
+        })
     }
 
     pub fn allows_anonymous(&self) -> bool {
@@ -154,8 +204,8 @@ impl Authenticator {
             .map(str::trim)
             .ok_or_else(|| ApiError::unauthorized("the Authorization header is not `Bearer …`"))?;
         if token.starts_with("sgo_") {
-            let key = self
-                .keys
+            let keys = self.keys.current();
+            let key = keys
                 .verify(token)
                 .ok_or_else(|| ApiError::unauthorized("unknown or revoked API key"))?;
             return Ok(Caller {
