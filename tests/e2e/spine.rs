@@ -232,7 +232,10 @@ fn assert_cited(answer: &Answer, file: &str, fact: &str) {
         assert!(answer.answer.contains(&format!("[{}]", c.n)), "{answer:?}");
     }
     assert!(
-        answer.citations.iter().any(|c| c.quote.contains(fact)),
+        answer
+            .citations
+            .iter()
+            .any(|c| c.quote.contains(fact) || c.more_quotes.iter().any(|q| q.contains(fact))),
         "no citation quotes {fact:?}: {answer:?}"
     );
 }

@@ -49,6 +49,10 @@ pub struct Citation {
     pub locator: Option<String>,
     /// A sentence copied from the chunk: the evidence a person can check.
     pub quote: String,
+    /// Further sentences of the chunk, verbatim, when other claims of the
+    /// answer rest on it too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_quotes: Vec<String>,
 }
 
 /// The answer, its citations and whether it is grounded in them.
@@ -232,7 +236,7 @@ impl Engine {
         if text.is_empty() || text.contains(NO_ANSWER) {
             return Ok(declined(Vec::new(), retrieved, usage));
         }
-        let checked = verify(text, &sources);
+        let checked = verify(text, &sources, question);
         let refuse = !checked.any_supported()
             || (cfg.unsupported == UnsupportedPolicy::Refuse && !checked.all_supported());
         if refuse {

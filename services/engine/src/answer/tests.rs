@@ -55,7 +55,7 @@ fn unsupported_citations_are_dropped_and_unsupported_answers_declined() {
         chunk("b", "구내식당은 11:40에 연다."),
     ];
     // Cites [2] for a fact that is in [1]: re-attributed to 1.
-    let checked = verify("점검 주기는 500시간입니다 [2].", &sources);
+    let checked = verify("점검 주기는 500시간입니다 [2].", &sources, "");
     assert_eq!(checked.text(true), "점검 주기는 500시간입니다. [1]");
     assert_eq!(checked.citations.len(), 1);
     assert_eq!(checked.citations[0].doc_id, "a");
@@ -63,7 +63,7 @@ fn unsupported_citations_are_dropped_and_unsupported_answers_declined() {
         checked.citations[0].quote,
         "펌프의 정기 점검 주기는 누적 운전시간 500시간이다."
     );
-    assert!(!verify("수소 사업 계획은 2030년까지 확대됩니다 [1].", &sources).any_supported());
+    assert!(!verify("수소 사업 계획은 2030년까지 확대됩니다 [1].", &sources, "").any_supported());
 }
 
 #[test]
@@ -76,6 +76,7 @@ fn a_wrong_number_is_not_supported_and_is_flagged() {
     let checked = verify(
         "정기 점검 주기는 누적 운전시간 5000시간입니다 [1]. 정밀 점검은 6000시간마다 합니다 [1].",
         &sources,
+        "",
     );
     assert_eq!(checked.sentences.len(), 2);
     assert!(!checked.sentences[0].supported, "{checked:?}");
@@ -86,6 +87,38 @@ fn a_wrong_number_is_not_supported_and_is_flagged() {
         checked.text(false),
         "정기 점검 주기는 누적 운전시간 5000시간입니다. 정밀 점검은 6000시간마다 합니다. [1]"
     );
+}
+
+#[test]
+fn words_restated_from_the_question_are_not_claims() {
+    let sources = vec![
+        chunk("a", "적용 사업장: 한빛정밀 주식회사 창원공장 유틸리티동"),
+        chunk("b", "정기 점검 | 누적 운전시간 500시간마다 | 설비보전팀"),
+    ];
+    let question = "한빛정밀 창원공장 냉각수 펌프의 정기 점검 주기는 얼마인가요?";
+    // Unmarked, naming its subject as the question did: supported by the
+    // source of what it adds.
+    let answer =
+        "한빛정밀 창원공장 냉각수 펌프의 정기 점검 주기는 누적 운전시간 500시간마다입니다.";
+    let checked = verify(answer, &sources, question);
+    assert!(checked.all_supported(), "{checked:?}");
+    assert_eq!(checked.citations[0].doc_id, "b");
+    // Without the question those words count, and no one source has them.
+    assert!(!verify(answer, &sources, "").any_supported());
+    // Restating the question adds nothing: not an answer.
+    assert!(!verify(
+        "냉각수 펌프의 정기 점검 주기는 얼마인가요 [2].",
+        &sources,
+        question
+    )
+    .any_supported());
+    // A figure from the question must still be in the source.
+    assert!(!verify(
+        "한빛정밀 창원공장 펌프는 2019년에 누적 운전시간 500시간마다 점검했습니다 [2].",
+        &sources,
+        "한빛정밀 창원공장 펌프는 2019년에 몇 시간마다 점검했나요?"
+    )
+    .any_supported());
 }
 
 #[test]

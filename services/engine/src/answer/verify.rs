@@ -237,7 +237,15 @@ fn without_leading_zeros(number: &str) -> String {
 /// its source supports the sentence; an unmarked sentence gets the source
 /// that supports it best, if any does; a sentence no source supports is
 /// flagged.
-pub(crate) fn verify(text: &str, sources: &[Chunk]) -> Checked {
+///
+/// Words of the question a sentence restates ("한빛정밀 창원공장 펌프의 점검
+/// 주기는 …") are not claims: support is measured on the words it adds, so
+/// an answer that names its subject the way the question did is not failed
+/// for a subject its source states elsewhere. A sentence that adds nothing
+/// is unsupported, and numbers are always checked, the question's included
+/// (a false premise with a figure cannot pass by being repeated).
+pub(crate) fn verify(text: &str, sources: &[Chunk], question: &str) -> Checked {
+    let asked = terms(question);
     let source_terms: Vec<HashSet<String>> = sources.iter().map(|s| terms(&s.text)).collect();
     let source_numbers: Vec<HashSet<String>> = sources
         .iter()
@@ -250,7 +258,7 @@ pub(crate) fn verify(text: &str, sources: &[Chunk]) -> Checked {
         if clean.is_empty() {
             continue;
         }
-        let claim = terms(&clean);
+        let claim: HashSet<String> = terms(&clean).difference(&asked).cloned().collect();
         let claim_numbers = numbers_in(&clean);
         // Source n (1-based) supports the sentence: enough of its terms,
         // and every number it states (a wrong figure with the right words
@@ -283,10 +291,17 @@ pub(crate) fn verify(text: &str, sources: &[Chunk]) -> Checked {
     }
     let mut citations: Vec<Citation> = Vec::new();
     for (n, claim) in cited {
-        if citations.iter().any(|c| c.n == n) {
-            continue;
+        match citations.iter_mut().find(|c| c.n == n) {
+            // Another claim resting on the same source: show its evidence
+            // too, when it is another sentence.
+            Some(c) => {
+                let quote = best_quote(&claim, &sources[n - 1].text);
+                if quote != c.quote && !c.more_quotes.contains(&quote) {
+                    c.more_quotes.push(quote);
+                }
+            }
+            None => citations.push(citation(n, &sources[n - 1], &claim)),
         }
-        citations.push(citation(n, &sources[n - 1], &claim));
     }
     citations.sort_by_key(|c| c.n);
     Checked {
@@ -306,6 +321,7 @@ pub(crate) fn citation(n: usize, chunk: &Chunk, claim: &str) -> Citation {
         page: chunk.page,
         locator: chunk.locator.clone(),
         quote: best_quote(claim, &chunk.text),
+        more_quotes: Vec::new(),
     }
 }
 
