@@ -538,8 +538,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Keys { action } => keys::run(&engine, action),
         Command::Serve { bind } => {
-            // Load the models before accepting requests.
+            // Load the models and open every collection before accepting
+            // requests: a data directory another process holds fails here,
+            // with the reason, not later as a 500 per request.
             engine.embedder()?;
+            engine.collection_summaries().context(
+                "opening the collections (a data directory serves one process at a time: \
+                 is another `seogo serve` or `seogo ingest` using it?)",
+            )?;
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             runtime.block_on(seogo_server::serve(Arc::new(engine), bind))?;
             Ok(ExitCode::SUCCESS)

@@ -42,3 +42,25 @@ fn sigterm_finishes_streams_in_flight_then_exits() {
         "still accepting connections"
     );
 }
+
+#[test]
+fn a_second_server_on_the_same_data_refuses_to_start() {
+    let f = fixture();
+    let server = Server::start(&config("second", "", ""));
+    let out = seogo_tests::run(
+        seogo_tests::seogo(&server.data)
+            .arg("--config")
+            .arg(config("second", "", ""))
+            .args(["serve", "--bind", "127.0.0.1:0"]),
+    );
+    assert!(!out.status.success(), "a second server started");
+    let err = seogo_tests::stderr(&out);
+    assert!(err.contains("another `seogo serve`"), "{err}");
+    // The first keeps serving.
+    let (status, body) = server.post(
+        "/v1/search",
+        Some(&f.public_key),
+        r#"{"query":"펌프","mode":"bm25","k":1}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+}

@@ -5,8 +5,12 @@ pub(crate) mod openai;
 pub(crate) mod ops;
 pub(crate) mod query;
 
-use axum::response::sse::Event;
+use std::convert::Infallible;
+
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use tokio::sync::mpsc;
 
 use crate::error::ApiError;
 
@@ -24,4 +28,15 @@ pub(crate) fn error_event(e: &ApiError) -> Event {
         "error",
         &serde_json::json!({"error": {"code": e.code, "message": e.message}}),
     )
+}
+
+/// A server-sent event response fed by `rx` (ends when every sender is
+/// dropped), with keep-alive comments while the answer is being generated.
+pub(crate) fn sse(rx: mpsc::Receiver<Event>) -> Response {
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|e| (Ok::<_, Infallible>(e), rx))
+    });
+    Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response()
 }

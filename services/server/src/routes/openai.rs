@@ -10,11 +10,9 @@
 //! the stream opens at once (role, then keep-alives) and the content
 //! follows verification.
 
-use std::convert::Infallible;
-
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::Event;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use seogo_engine::answer::{Answer, AskRequest};
@@ -295,10 +293,5 @@ pub(crate) async fn chat_completions(
         }
         let _ = tx.send(Event::default().data("[DONE]")).await;
     });
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|e| (Ok::<_, Infallible>(e), rx))
-    });
-    Ok(Sse::new(stream)
-        .keep_alive(KeepAlive::default())
-        .into_response())
+    Ok(super::sse(rx))
 }

@@ -2,12 +2,9 @@
 //! stream of tokens ending with the verified answer). Both run with the
 //! caller's groups as the ACL filter; the body cannot name principals.
 
-use std::convert::Infallible;
-
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::sse::{KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use seogo_engine::answer::{Answer, AskRequest};
@@ -219,14 +216,14 @@ pub(crate) async fn ask(
     if !wants_stream(&headers, body.stream) {
         let question = req.question.clone();
         let answer = answer(&state, &caller, req, "/v1/ask", |_| {}).await?;
-        let id = remember(
+        let answer = remember(
             &state,
             &caller,
             conversation_id.as_deref(),
             question,
             &answer,
         )?;
-        return Ok(Json(with_conversation(&answer, &id)).into_response());
+        return Ok(Json(answer).into_response());
     }
     let (tx, rx) = mpsc::channel(256);
     let tokens = tx.clone();
@@ -237,35 +234,32 @@ pub(crate) async fn ask(
             let _ = tokens.blocking_send(event("token", &json!({ "text": piece })));
         })
         .await;
-        let last = result.and_then(|answer| {
-            let id = remember(
-                &state,
-                &caller,
-                conversation_id.as_deref(),
-                question,
-                &answer,
-            )?;
-            Ok(event("answer", &with_conversation(&answer, &id)))
-        });
+        let last = result
+            .and_then(|answer| {
+                remember(
+                    &state,
+                    &caller,
+                    conversation_id.as_deref(),
+                    question,
+                    &answer,
+                )
+            })
+            .map(|answer| event("answer", &answer));
         let _ = tx.send(last.unwrap_or_else(|e| error_event(&e))).await;
     });
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|e| (Ok::<_, Infallible>(e), rx))
-    });
-    Ok(Sse::new(stream)
-        .keep_alive(KeepAlive::default())
-        .into_response())
+    Ok(super::sse(rx))
 }
 
-/// Keeps the turn in the caller's conversation and returns its id.
+/// Keeps the turn in the caller's conversation and returns the answer as
+/// the client gets it, with the conversation's id.
 fn remember(
     state: &Shared,
     caller: &Caller,
     id: Option<&str>,
     question: String,
     answer: &Answer,
-) -> Result<String, ApiError> {
-    state.conversations.append(
+) -> Result<Value, ApiError> {
+    let id = state.conversations.append(
         id,
         &caller.id,
         [
@@ -278,13 +272,10 @@ fn remember(
                 content: answer.answer.clone(),
             },
         ],
-    )
-}
-
-fn with_conversation(answer: &Answer, id: &str) -> Value {
-    let mut value = serde_json::to_value(answer).unwrap_or_default();
+    )?;
+    let mut value = serde_json::to_value(answer).map_err(ApiError::internal)?;
     if let Some(map) = value.as_object_mut() {
-        map.insert("conversation_id".into(), Value::String(id.to_string()));
+        map.insert("conversation_id".into(), Value::String(id));
     }
-    value
+    Ok(value)
 }
