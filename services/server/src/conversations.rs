@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use ring::rand::{SecureRandom, SystemRandom};
 use seogo_models::ChatMessage;
 
 use crate::error::ApiError;
@@ -69,13 +68,7 @@ impl Conversations {
         let mut by_id = self.lock()?;
         let id = match id {
             Some(id) => id.to_string(),
-            None => {
-                let mut bytes = [0u8; 16];
-                SystemRandom::new()
-                    .fill(&mut bytes)
-                    .map_err(|_| ApiError::internal("random generator failed"))?;
-                format!("conv_{}", hex::encode(bytes))
-            }
+            None => crate::random_id("conv_", 16)?,
         };
         if !by_id.contains_key(&id) && by_id.len() >= self.max {
             if let Some(oldest) = by_id

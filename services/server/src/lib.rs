@@ -244,6 +244,14 @@ async fn shutdown_signal() {
     eprintln!("seogo: shutting down; finishing requests in flight");
 }
 
+/// An unguessable id (`prefix` + `bytes` random bytes in hex) for
+/// conversations, jobs and completions.
+pub(crate) fn random_id(prefix: &str, bytes: usize) -> Result<String, ApiError> {
+    auth::keys::random_hex(bytes)
+        .map(|hex| format!("{prefix}{hex}"))
+        .map_err(ApiError::internal)
+}
+
 /// Runs blocking engine work off the async workers; a panic inside becomes
 /// a 500, never a dead server.
 pub(crate) async fn blocking<T: Send + 'static>(

@@ -58,7 +58,8 @@ fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-fn random_hex(bytes: usize) -> Result<String, KeyError> {
+/// `bytes` from the system's secure random generator, as hex.
+pub(crate) fn random_hex(bytes: usize) -> Result<String, KeyError> {
     let mut buf = vec![0u8; bytes];
     SystemRandom::new()
         .fill(&mut buf)

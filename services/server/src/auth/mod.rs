@@ -16,6 +16,7 @@ use std::time::{Duration, Instant, SystemTime};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
+use seogo_engine::retrieve::Scope;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
@@ -83,6 +84,22 @@ impl Caller {
                 ),
             ))
         }
+    }
+
+    /// The scope a request of this caller runs in: `collection` (refused
+    /// outside the caller's collections) with the caller's groups as the
+    /// ACL filter — never groups a request names.
+    pub(crate) fn scope(
+        &self,
+        collection: String,
+        filters: Vec<String>,
+    ) -> Result<Scope, ApiError> {
+        self.may_use(&collection)?;
+        Ok(Scope {
+            collection,
+            filters,
+            principals: self.principals.clone(),
+        })
     }
 
     /// Refuses a collection outside the caller's scope.

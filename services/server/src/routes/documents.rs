@@ -11,10 +11,8 @@ use std::sync::Mutex;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use ring::rand::{SecureRandom, SystemRandom};
 use seogo_engine::documents::DocumentQuery;
 use seogo_engine::ingest::{IngestReport, IngestRequest};
-use seogo_engine::retrieve::Scope;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tokio::io::AsyncWriteExt;
@@ -63,15 +61,6 @@ pub(crate) async fn delete_collection(
     Ok(Json(json!({"name": name, "deleted": true})))
 }
 
-fn scope(caller: &Caller, collection: String) -> Result<Scope, ApiError> {
-    caller.may_use(&collection)?;
-    Ok(Scope {
-        collection,
-        filters: Vec::new(),
-        principals: caller.principals.clone(),
-    })
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ListQuery {
@@ -97,7 +86,7 @@ pub(crate) async fn list_documents(
     if query.limit > 1000 {
         return Err(ApiError::bad_request("limit must be at most 1000"));
     }
-    let scope = scope(&caller, collection)?;
+    let scope = caller.scope(collection, Vec::new())?;
     let engine = state.engine.clone();
     let page = blocking(move || {
         engine.documents(
@@ -120,7 +109,7 @@ pub(crate) async fn get_document(
     caller: Caller,
     Path((collection, id)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    let scope = scope(&caller, collection.clone())?;
+    let scope = caller.scope(collection.clone(), Vec::new())?;
     let engine = state.engine.clone();
     let doc_id = id.clone();
     let view = blocking(move || engine.document(&scope, &doc_id)).await?;
@@ -144,7 +133,7 @@ pub(crate) async fn delete_document(
     Path((collection, id)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Role::Ingest)?;
-    let scope = scope(&caller, collection.clone())?;
+    let scope = caller.scope(collection.clone(), Vec::new())?;
     let engine = state.engine.clone();
     let doc_id = id.clone();
     let deleted = blocking(move || {
@@ -233,14 +222,6 @@ fn safe_file_name(name: &str) -> Option<String> {
     (!cleaned.is_empty() && !cleaned.starts_with('.') && cleaned.len() <= 255).then_some(cleaned)
 }
 
-fn random_id(prefix: &str) -> Result<String, ApiError> {
-    let mut bytes = [0u8; 12];
-    SystemRandom::new()
-        .fill(&mut bytes)
-        .map_err(|_| ApiError::internal("random generator failed"))?;
-    Ok(format!("{prefix}_{}", hex::encode(bytes)))
-}
-
 /// Streams one multipart field to `path`, refusing more than `limit` bytes.
 async fn save_field(
     field: &mut axum::extract::multipart::Field<'_>,
@@ -286,7 +267,7 @@ pub(crate) async fn upload(
     seogo_engine::validate_name(&collection)?;
     let mut multipart =
         multipart.map_err(|e| ApiError::bad_request(format!("not a multipart upload: {e}")))?;
-    let id = random_id("job")?;
+    let id = crate::random_id("job_", 12)?;
     let dir: PathBuf = state
         .engine
         .config()

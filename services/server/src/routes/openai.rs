@@ -174,13 +174,6 @@ fn now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-fn completion_id() -> String {
-    use ring::rand::SecureRandom;
-    let mut bytes = [0u8; 12];
-    let _ = ring::rand::SystemRandom::new().fill(&mut bytes);
-    format!("chatcmpl-{}", hex::encode(bytes))
-}
-
 pub(crate) async fn models(
     State(state): State<Shared>,
     caller: Caller,
@@ -204,18 +197,14 @@ pub(crate) async fn chat_completions(
 ) -> Result<Response, ApiError> {
     let Json(body) = body?;
     let collection = collection_of(&body.model)?;
-    caller.may_use(&collection)?;
+    let scope = caller.scope(collection, body.seogo.unwrap_or_default().filters)?;
     let (question, history) = conversation(body.messages)?;
     let req = AskRequest {
         question,
         history,
-        scope: seogo_engine::retrieve::Scope {
-            collection,
-            filters: body.seogo.unwrap_or_default().filters,
-            principals: caller.principals.clone(),
-        },
+        scope,
     };
-    let id = completion_id();
+    let id = crate::random_id("chatcmpl-", 12)?;
     let created = now();
     let model = body.model;
     if !body.stream {

@@ -8,7 +8,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use seogo_engine::answer::{Answer, AskRequest};
-use seogo_engine::retrieve::{Scope, SearchMode, SearchRequest};
+use seogo_engine::retrieve::{SearchMode, SearchRequest};
 use seogo_models::{ChatMessage, Role as ChatRole};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -49,17 +49,6 @@ pub(crate) struct SearchBody {
     snippets: bool,
 }
 
-/// The scope a caller's request runs in: its collection (checked against
-/// the caller's) and the caller's groups, never the request's.
-fn scope(caller: &Caller, collection: String, filters: Vec<String>) -> Result<Scope, ApiError> {
-    caller.may_use(&collection)?;
-    Ok(Scope {
-        collection,
-        filters,
-        principals: caller.principals.clone(),
-    })
-}
-
 pub(crate) async fn search(
     State(state): State<Shared>,
     caller: Caller,
@@ -71,7 +60,7 @@ pub(crate) async fn search(
         mode: body.mode,
         k: body.k,
         snippets: body.snippets,
-        scope: scope(&caller, body.collection, body.filters)?,
+        scope: caller.scope(body.collection, body.filters)?,
     };
     let engine = state.engine.clone();
     let query = req.query.clone();
@@ -210,7 +199,7 @@ pub(crate) async fn ask(
     let req = AskRequest {
         question: body.question,
         history,
-        scope: scope(&caller, body.collection, body.filters)?,
+        scope: caller.scope(body.collection, body.filters)?,
     };
     let conversation_id = body.conversation_id;
     if !wants_stream(&headers, body.stream) {
