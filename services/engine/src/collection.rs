@@ -37,6 +37,10 @@ pub struct DocEntry {
     /// manifests written before it was recorded: the index decides then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acl: Option<Vec<String>>,
+    /// The domain connector that read it. Absent in manifests written
+    /// before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<seogo_docs::Domain>,
 }
 
 /// doc id → entry, persisted atomically.
@@ -86,6 +90,16 @@ pub fn validate_name(name: &str) -> Result<(), EngineError> {
 }
 
 impl Collection {
+    /// Documents per domain, for the collection listing.
+    pub fn domain_counts(&self) -> BTreeMap<String, u64> {
+        let mut counts = BTreeMap::new();
+        for entry in self.manifest.docs.values() {
+            let domain = entry.domain.map_or("unrecorded", |d| d.as_str());
+            *counts.entry(domain.to_string()).or_insert(0) += 1;
+        }
+        counts
+    }
+
     /// The directory of collection `name` under `data_dir`.
     pub fn dir_of(data_dir: &Path, name: &str) -> PathBuf {
         data_dir.join("collections").join(name)

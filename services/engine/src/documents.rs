@@ -19,6 +19,10 @@ pub struct DocumentSummary {
     pub chunks: u32,
     /// Groups that may read it (`public` for everyone).
     pub acl: Vec<String>,
+    /// The domain connector that read it (absent for documents indexed
+    /// before it was recorded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain: Option<seogo_docs::Domain>,
 }
 
 /// A page of a listing.
@@ -81,6 +85,7 @@ impl Engine {
                 source: entry.source.clone(),
                 chunks: entry.chunks,
                 acl,
+                domain: entry.domain,
             });
         }
         let total = readable.len();
@@ -117,6 +122,7 @@ impl Engine {
                 source: entry.source.clone(),
                 chunks: entry.chunks,
                 acl: entry.acl.clone().unwrap_or_else(|| first.acl.clone()),
+                domain: entry.domain.or(Some(first.domain)),
             },
             chunks,
         }))

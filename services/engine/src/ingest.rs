@@ -323,6 +323,7 @@ impl Engine {
                             chunks: chunks.len() as u32,
                             facts: doc_facts,
                             acl: Some(doc.acl.groups.clone()),
+                            domain: Some(doc.domain),
                         },
                     );
                 }

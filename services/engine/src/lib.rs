@@ -220,6 +220,8 @@ impl Engine {
                 documents: counts.documents,
                 chunks: counts.lexical_chunks,
                 embedder: col.embedder.clone(),
+                analyzer: col.lexical.analyzer(),
+                domains: col.domain_counts(),
             });
         }
         Ok(out)
@@ -252,6 +254,11 @@ pub struct CollectionSummary {
     pub documents: u64,
     pub chunks: u64,
     pub embedder: seogo_models::EmbedderFingerprint,
+    /// How its BM25 index splits Korean text (fixed at creation).
+    pub analyzer: seogo_index::AnalyzerKind,
+    /// Documents per domain connector (`unrecorded` for documents indexed
+    /// before the domain was kept in the manifest).
+    pub domains: std::collections::BTreeMap<String, u64>,
 }
 
 /// Identifier rules from their configuration (kind names checked).

@@ -61,7 +61,16 @@ impl From<EngineError> for ApiError {
             EngineError::Model(seogo_models::ModelError::ContextOverflow { .. }) => {
                 (StatusCode::BAD_REQUEST, "too_long")
             }
-            _ if e.is_user_error() => (StatusCode::SERVICE_UNAVAILABLE, "not_ready"),
+            EngineError::Model(seogo_models::ModelError::NotInstalled { .. }) => {
+                // The message names the server's models path: logged, not sent.
+                tracing::error!(error = %e, "a model is missing");
+                return ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "not_ready",
+                    "a model this request needs is not installed on the server; an administrator runs `seogo models install`",
+                );
+            }
+            EngineError::Document(_) => (StatusCode::UNPROCESSABLE_ENTITY, "bad_document"),
             _ => return ApiError::internal(e),
         };
         ApiError::new(status, code, e.to_string())

@@ -79,7 +79,13 @@ impl AppState {
         let config = engine.config().server.clone();
         let data = engine.config().data.dir.clone();
         let oidc = match &config.oidc {
-            Some(oidc) => Some(Oidc::new(oidc.clone(), &read_jwks(oidc)?)?),
+            Some(oidc) => {
+                let source = oidc.clone();
+                Some(Oidc::new(
+                    oidc.clone(),
+                    Box::new(move || read_jwks(&source)),
+                )?)
+            }
             None => None,
         };
         let audit_dir = config

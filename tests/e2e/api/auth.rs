@@ -11,7 +11,7 @@ use ring::rand::SystemRandom;
 use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 use serde_json::{json, Value};
 
-use super::{config, fixture, Server};
+use super::{config, config_with_jwks, fixture, Server};
 
 pub const ISSUER: &str = "https://sso.example.test/realms/plant";
 pub const AUDIENCE: &str = "seogo";
@@ -19,6 +19,7 @@ pub const AUDIENCE: &str = "seogo";
 /// A test identity provider: an ES256 key, its JWKS on disk.
 pub struct Issuer {
     pkcs8: Vec<u8>,
+    kid: String,
     pub jwks: PathBuf,
 }
 
@@ -33,45 +34,54 @@ fn now() -> u64 {
         .as_secs()
 }
 
-fn generate() -> (Vec<u8>, Value) {
-    let rng = SystemRandom::new();
-    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
-        .expect("key")
-        .as_ref()
-        .to_vec();
-    let pair =
-        EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &pkcs8, &rng).expect("pair");
-    let point = pair.public_key().as_ref();
-    let jwk = json!({
-        "kty": "EC", "crv": "P-256", "use": "sig", "alg": "ES256", "kid": "test-1",
-        "x": b64(&point[1..33]), "y": b64(&point[33..65]),
-    });
-    (pkcs8, jwk)
-}
-
 impl Issuer {
     pub fn new(dir: &Path) -> Self {
-        let (pkcs8, jwk) = generate();
-        let jwks = dir.join("jwks.json");
-        std::fs::write(&jwks, json!({ "keys": [jwk] }).to_string()).expect("jwks");
-        Issuer { pkcs8, jwks }
+        Self::publishing(&dir.join("jwks.json"), "test-1")
+    }
+
+    /// A new key `kid`, published alone in the JWKS at `jwks`.
+    fn publishing(jwks: &Path, kid: &str) -> Self {
+        let rng = SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+            .expect("key")
+            .as_ref()
+            .to_vec();
+        let pair =
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &pkcs8, &rng).expect("pair");
+        let point = pair.public_key().as_ref();
+        let jwk = json!({
+            "kty": "EC", "crv": "P-256", "use": "sig", "alg": "ES256", "kid": kid,
+            "x": b64(&point[1..33]), "y": b64(&point[33..65]),
+        });
+        std::fs::write(jwks, json!({ "keys": [jwk] }).to_string()).expect("jwks");
+        Issuer {
+            pkcs8,
+            kid: kid.to_string(),
+            jwks: jwks.to_path_buf(),
+        }
     }
 
     /// A token for `sub` in `groups`, with `change` applied to the claims.
     pub fn token(&self, groups: &[&str], change: impl FnOnce(&mut Value)) -> String {
-        sign(&self.pkcs8, groups, change)
+        self.token_with_kid(&self.kid, groups, change)
     }
-}
 
-fn sign(pkcs8: &[u8], groups: &[&str], change: impl FnOnce(&mut Value)) -> String {
-    let mut claims = json!({
-        "iss": ISSUER, "aud": AUDIENCE, "sub": "kim.minji",
-        "exp": now() + 600, "iat": now(), "groups": groups,
-    });
-    change(&mut claims);
-    let mut header = Header::new(Algorithm::ES256);
-    header.kid = Some("test-1".into());
-    jsonwebtoken::encode(&header, &claims, &EncodingKey::from_ec_der(pkcs8)).expect("sign")
+    fn token_with_kid(
+        &self,
+        kid: &str,
+        groups: &[&str],
+        change: impl FnOnce(&mut Value),
+    ) -> String {
+        let mut claims = json!({
+            "iss": ISSUER, "aud": AUDIENCE, "sub": "kim.minji",
+            "exp": now() + 600, "iat": now(), "groups": groups,
+        });
+        change(&mut claims);
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some(kid.into());
+        jsonwebtoken::encode(&header, &claims, &EncodingKey::from_ec_der(&self.pkcs8))
+            .expect("sign")
+    }
 }
 
 const SECRET_QUERY: &str = r#"{"query":"임원 보상 한도 기밀","mode":"bm25","k":5}"#;
@@ -119,8 +129,9 @@ fn credentials_are_required_and_checked() {
         parts[2]
     );
     // Signed by a key the server does not know, under the same kid.
-    let (stranger, _) = generate();
-    let foreign = sign(&stranger, &["hr"], |_| {});
+    let elsewhere = tempfile::tempdir().expect("tempdir");
+    let stranger = Issuer::new(elsewhere.path());
+    let foreign = stranger.token(&["hr"], |_| {});
     // alg "none".
     let unsigned = format!(
         "{}.{}.",
@@ -199,4 +210,27 @@ fn a_caller_over_its_rate_is_told_to_wait() {
     // Another caller has its own allowance.
     let (status, body) = server.post("/v1/search", Some(&f.hr_key), query);
     assert_eq!(status, 200, "{body}");
+}
+
+#[test]
+fn a_rotated_provider_key_is_fetched_when_a_token_names_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let jwks = dir.path().join("jwks.json");
+    let old = Issuer::publishing(&jwks, "old-1");
+    let server = Server::start(&config_with_jwks("rotate", "", "", &jwks));
+    let query = r#"{"query":"펌프","mode":"bm25","k":1}"#;
+    let (status, body) = server.post("/v1/search", Some(&old.token(&[], |_| {})), query);
+    assert_eq!(status, 200, "{body}");
+
+    // The provider replaces its key; the server has never seen the new one.
+    let new = Issuer::publishing(&jwks, "new-1");
+    let (status, body) = server.post("/v1/search", Some(&new.token(&[], |_| {})), query);
+    assert_eq!(status, 200, "the new key was not fetched: {body}");
+    // The JWKS was replaced, not merged: the withdrawn key no longer works.
+    let (status, body) = server.post("/v1/search", Some(&old.token(&[], |_| {})), query);
+    assert_eq!(status, 401, "a withdrawn key still works: {body}");
+    // A kid nobody published is refused (and does not trigger a fetch storm).
+    let forged = new.token_with_kid("forged-9", &[], |_| {});
+    let (status, body) = server.post("/v1/search", Some(&forged), query);
+    assert_eq!(status, 401, "{body}");
 }

@@ -84,6 +84,19 @@ fn every_endpoint_on_the_real_path() {
         body.contains("multilingual-e5-small"),
         "embedder shown: {body}"
     );
+    let default = listed["collections"]
+        .as_array()
+        .and_then(|all| all.iter().find(|c| c["name"] == "default"))
+        .expect("default listed");
+    assert!(default["analyzer"].is_string(), "{default}");
+    let per_domain: u64 = default["domains"]
+        .as_object()
+        .expect("documents per domain")
+        .values()
+        .filter_map(Value::as_u64)
+        .sum();
+    assert_eq!(Some(per_domain), default["documents"].as_u64(), "{default}");
+    assert!(default["domains"].get("unrecorded").is_none(), "{default}");
 
     // A streamed answer: tokens as they come, then the verified answer.
     let question = json!({"question": "한빛정밀 창원공장 냉각수 펌프의 정기 점검 주기는 얼마인가요?", "stream": true});

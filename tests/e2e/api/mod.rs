@@ -302,13 +302,17 @@ pub fn fixture() -> &'static Fixture {
 /// A config file in the fixture's directory: the OIDC section, then
 /// `extra` (more `[server]` keys and sections).
 pub fn config(name: &str, server_keys: &str, extra: &str) -> PathBuf {
-    let f = fixture();
-    let path = f.dir.join(format!("{name}.toml"));
+    config_with_jwks(name, server_keys, extra, &fixture().oidc.jwks)
+}
+
+/// [`config`] with the provider's keys read from `jwks`.
+pub fn config_with_jwks(name: &str, server_keys: &str, extra: &str, jwks: &Path) -> PathBuf {
+    let path = fixture().dir.join(format!("{name}.toml"));
     let text = format!(
         "[server]\n{server_keys}\n[server.oidc]\nissuer = \"{}\"\naudience = \"{}\"\njwks_file = \"{}\"\nadmin_groups = [\"it-admins\"]\n\n{extra}",
         auth::ISSUER,
         auth::AUDIENCE,
-        f.oidc.jwks.display()
+        jwks.display()
     );
     std::fs::write(&path, text).expect("config");
     path

@@ -8,6 +8,8 @@ use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use seogo_engine::config::OidcConfig;
 use serde_json::Value;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 /// Why a token was refused (said to the caller: it names no secret).
 #[derive(Debug, thiserror::Error)]
@@ -38,16 +40,27 @@ struct Key {
     key: DecodingKey,
 }
 
+/// Reads the provider's JWKS document again (its file or its URL).
+pub type JwksSource = Box<dyn Fn() -> Result<String, JwksError> + Send + Sync>;
+
+/// A provider rotates keys by publishing a new one and signing with it; an
+/// unknown `kid` makes the server read the JWKS again, at most this often,
+/// so forged kids cannot turn into a flood of fetches.
+const REFRESH_INTERVAL: Duration = Duration::from_secs(60);
+
 pub struct Oidc {
     config: OidcConfig,
-    keys: Vec<Key>,
+    keys: RwLock<Arc<Vec<Key>>>,
+    source: JwksSource,
+    /// When the JWKS was last read again; `None` until the first time.
+    refreshed: Mutex<Option<Instant>>,
 }
 
 impl std::fmt::Debug for Oidc {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Oidc")
             .field("issuer", &self.config.issuer)
-            .field("keys", &self.keys.len())
+            .field("keys", &self.current().len())
             .finish()
     }
 }
@@ -83,42 +96,78 @@ fn algorithm_of(jwk: &Jwk) -> Option<Algorithm> {
 }
 
 impl Oidc {
-    /// Keys from `jwks` (the provider's JWKS document). Symmetric and
-    /// unusable keys are skipped; none left is an error.
-    pub fn new(config: OidcConfig, jwks: &str) -> Result<Self, JwksError> {
+    /// Keys from `source` (the provider's JWKS document), read now and
+    /// again when a token names a key not among them.
+    pub fn new(config: OidcConfig, source: JwksSource) -> Result<Self, JwksError> {
         if config.issuer.is_empty() || config.audience.is_empty() {
             return Err(JwksError("server.oidc needs issuer and audience".into()));
         }
-        let set: JwkSet =
-            serde_json::from_str(jwks).map_err(|e| JwksError(format!("not a JWKS: {e}")))?;
-        let keys: Vec<Key> = set
-            .keys
-            .iter()
-            .filter_map(|jwk| {
-                let algorithm = algorithm_of(jwk)?;
-                let key = DecodingKey::from_jwk(jwk).ok()?;
-                Some(Key {
-                    kid: jwk.common.key_id.clone(),
-                    algorithm,
-                    key,
-                })
-            })
-            .collect();
-        if keys.is_empty() {
-            return Err(JwksError("no usable signing key (RSA, EC or OKP)".into()));
-        }
-        Ok(Self { config, keys })
+        let keys = parse_keys(&source()?)?;
+        Ok(Self {
+            config,
+            keys: RwLock::new(Arc::new(keys)),
+            source,
+            refreshed: Mutex::new(None),
+        })
     }
 
     pub fn config(&self) -> &OidcConfig {
         &self.config
     }
 
+    fn current(&self) -> Arc<Vec<Key>> {
+        match self.keys.read() {
+            Ok(keys) => keys.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Reads the JWKS again unless that was done less than
+    /// [`REFRESH_INTERVAL`] ago; true when new keys were installed.
+    fn refresh(&self) -> bool {
+        {
+            let Ok(mut refreshed) = self.refreshed.lock() else {
+                return false;
+            };
+            if refreshed.is_some_and(|at| at.elapsed() < REFRESH_INTERVAL) {
+                return false;
+            }
+            *refreshed = Some(Instant::now());
+        }
+        match (self.source)().and_then(|jwks| parse_keys(&jwks)) {
+            Ok(keys) => {
+                tracing::info!(keys = keys.len(), "OIDC keys read again");
+                if let Ok(mut current) = self.keys.write() {
+                    *current = Arc::new(keys);
+                }
+                true
+            }
+            Err(e) => {
+                // The keys already held stay in use.
+                tracing::warn!(error = %e, "OIDC keys could not be read again");
+                false
+            }
+        }
+    }
+
     pub fn verify(&self, token: &str) -> Result<Identity, TokenError> {
         let header =
             jsonwebtoken::decode_header(token).map_err(|e| TokenError::Malformed(e.to_string()))?;
-        let key = self
-            .keys
+        match self.verify_with(&self.current(), &header, token) {
+            Err(TokenError::UnknownKey) if self.refresh() => {
+                self.verify_with(&self.current(), &header, token)
+            }
+            outcome => outcome,
+        }
+    }
+
+    fn verify_with(
+        &self,
+        keys: &[Key],
+        header: &jsonwebtoken::Header,
+        token: &str,
+    ) -> Result<Identity, TokenError> {
+        let key = keys
             .iter()
             .find(|k| match (&header.kid, &k.kid) {
                 (Some(wanted), Some(kid)) => wanted == kid,
@@ -152,4 +201,28 @@ impl Oidc {
         };
         Ok(Identity { subject, groups })
     }
+}
+
+/// The usable keys of a JWKS document: symmetric and unknown kinds are
+/// skipped; none left is an error.
+fn parse_keys(jwks: &str) -> Result<Vec<Key>, JwksError> {
+    let set: JwkSet =
+        serde_json::from_str(jwks).map_err(|e| JwksError(format!("not a JWKS: {e}")))?;
+    let keys: Vec<Key> = set
+        .keys
+        .iter()
+        .filter_map(|jwk| {
+            let algorithm = algorithm_of(jwk)?;
+            let key = DecodingKey::from_jwk(jwk).ok()?;
+            Some(Key {
+                kid: jwk.common.key_id.clone(),
+                algorithm,
+                key,
+            })
+        })
+        .collect();
+    if keys.is_empty() {
+        return Err(JwksError("no usable signing key (RSA, EC or OKP)".into()));
+    }
+    Ok(keys)
 }

@@ -340,6 +340,7 @@ pub(crate) async fn upload(
     state.jobs.put(job.clone());
     let engine = state.engine.clone();
     let shared = state.clone();
+    let upload_dir = format!("{}/", dir.display());
     tokio::spawn(async move {
         let req = IngestRequest {
             paths: vec![dir],
@@ -351,7 +352,8 @@ pub(crate) async fn upload(
         let outcome = blocking(move || engine.ingest(&req, &mut |_| {})).await;
         let mut done = job;
         match outcome {
-            Ok(report) => {
+            Ok(mut report) => {
+                hide_upload_dir(&mut report, &upload_dir);
                 shared
                     .metrics
                     .ingested(report.added + report.updated, report.failures.len());
@@ -360,7 +362,7 @@ pub(crate) async fn upload(
             }
             Err(e) => {
                 done.state = JobState::Failed;
-                done.error = Some(e.message);
+                done.error = Some(e.message.replace(&upload_dir, ""));
             }
         }
         shared.jobs.put(done);
@@ -369,6 +371,18 @@ pub(crate) async fn upload(
         StatusCode::ACCEPTED,
         Json(json!({"job_id": id, "files": files})),
     ))
+}
+
+/// A job's report names files as the caller uploaded them, not where the
+/// server keeps them: the data directory's path is the server's business.
+fn hide_upload_dir(report: &mut IngestReport, upload_dir: &str) {
+    for failure in &mut report.failures {
+        failure.path = failure.path.replace(upload_dir, "");
+        failure.error = failure.error.replace(upload_dir, "");
+    }
+    for warning in &mut report.warnings {
+        *warning = warning.replace(upload_dir, "");
+    }
 }
 
 pub(crate) async fn job(
