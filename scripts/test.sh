@@ -18,4 +18,15 @@ if ! "$PY_CLIENT/bin/python" -c "import openai" 2>/dev/null; then
   "$PY_CLIENT/bin/pip" install -q "openai==3.57.0"
 fi
 export SEOGO_PYTHON="$PY_CLIENT/bin/python"
+# The widget's browser tests: Debian's Chromium (and a Korean font, so the
+# screenshots show Hangul) plus playwright-core and axe-core from npm.
+if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi nanum; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum >/dev/null
+  else
+    echo "the widget tests need: sudo apt-get install chromium fonts-nanum" >&2
+  fi
+fi
+npm ci --prefix tests/widget --no-audit --no-fund --loglevel=error
 cargo test --workspace --no-fail-fast

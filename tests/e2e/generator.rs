@@ -90,6 +90,12 @@ fn a_shared_prompt_prefix_is_reused_and_computes_the_same_tokens() {
         again.text, fresh.text,
         "a reused prefix must compute what a fresh run computes"
     );
+    // The same prompt at once (a retry): all of it reused, the same answer.
+    let retry = generator
+        .generate(&ask(first_question), &params, &mut |_| {})
+        .expect("generate");
+    assert_eq!(retry.cached_prompt_tokens, retry.prompt_tokens);
+    assert_eq!(retry.text, fresh.text, "a retry must get the same answer");
 
     // A follow-up turn that quotes the answer reuses the whole first turn.
     let follow_up = [

@@ -12,3 +12,4 @@ mod served;
 mod server;
 mod spine;
 mod sync;
+mod widget;

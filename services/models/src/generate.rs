@@ -9,7 +9,7 @@ use std::sync::Mutex;
 
 use candle_core::quantized::gguf_file;
 use candle_core::quantized::tokenizer::TokenizerFromGguf;
-use candle_core::Device;
+use candle_core::{Device, Tensor};
 use candle_transformers::generation::{LogitsProcessor, Sampling};
 use serde::{Deserialize, Serialize};
 use tokenizers::Tokenizer;
@@ -105,6 +105,20 @@ const CACHED_PROMPTS: usize = 3;
 struct CachedPrompt {
     tokens: Vec<u32>,
     cache: KvCache,
+    /// How many of `tokens` were the prompt, and the logits its last token
+    /// gave: the same prompt again starts from them instead of running that
+    /// token alone, whose single-token path rounds differently from the
+    /// batched prompt pass and can flip a close first choice (a retried
+    /// question must get the answer it got before).
+    prompt_len: usize,
+    first_logits: Tensor,
+}
+
+/// Where a generation starts: a cache, and the first token's logits when
+/// the whole prompt was cached.
+struct Start {
+    cache: KvCache,
+    first_logits: Option<Tensor>,
 }
 
 /// Qwen2/2.5 GGUF run by candle in-process (CPU, or a GPU with the `cuda`
@@ -199,10 +213,20 @@ impl QwenGguf {
     }
 }
 
-/// The cache to start `prompt` from: the longest prefix it shares with a
-/// cached sequence, leaving at least one prompt token to run (its logits
-/// choose the first new token).
-fn reusable_prefix(cached: &[CachedPrompt], prompt: &[u32]) -> Result<KvCache, ModelError> {
+/// The cache to start `prompt` from: the whole prompt when it was asked
+/// before, else the longest prefix it shares with a cached sequence,
+/// leaving at least one prompt token to run (its logits choose the first
+/// new token).
+fn reusable_prefix(cached: &[CachedPrompt], prompt: &[u32]) -> Result<Start, ModelError> {
+    if let Some(c) = cached
+        .iter()
+        .find(|c| c.prompt_len == prompt.len() && c.tokens.starts_with(prompt))
+    {
+        return Ok(Start {
+            cache: c.cache.truncated(prompt.len())?,
+            first_logits: Some(c.first_logits.clone()),
+        });
+    }
     let best = cached
         .iter()
         .map(|c| {
@@ -215,10 +239,14 @@ fn reusable_prefix(cached: &[CachedPrompt], prompt: &[u32]) -> Result<KvCache, M
             (shared.min(prompt.len() - 1).min(c.cache.len()), c)
         })
         .max_by_key(|(shared, _)| *shared);
-    match best {
-        Some((shared, c)) if shared > 0 => Ok(c.cache.truncated(shared)?),
-        _ => Ok(KvCache::default()),
-    }
+    let cache = match best {
+        Some((shared, c)) if shared > 0 => c.cache.truncated(shared)?,
+        _ => KvCache::default(),
+    };
+    Ok(Start {
+        cache,
+        first_logits: None,
+    })
 }
 
 impl Generator for QwenGguf {
@@ -262,15 +290,25 @@ impl Generator for QwenGguf {
             .cached
             .lock()
             .map_err(|_| ModelError::Generation("model lock poisoned".into()))?;
-        let mut cache = reusable_prefix(&cached, &prompt_ids)?;
+        let Start {
+            mut cache,
+            first_logits: mut reused_logits,
+        } = reusable_prefix(&cached, &prompt_ids)?;
         let cached_prompt_tokens = cache.len();
+        let mut first_logits = None;
 
         let mut generated: Vec<u32> = Vec::new();
         let mut emitted = String::new();
         let mut finish = FinishReason::Length;
         let mut input = prompt_ids[cached_prompt_tokens..].to_vec();
         for _ in 0..max_new {
-            let logits = self.model.forward(&input, &mut cache)?;
+            let logits = match reused_logits.take() {
+                Some(logits) => logits,
+                None => self.model.forward(&input, &mut cache)?,
+            };
+            if first_logits.is_none() {
+                first_logits = Some(logits.clone());
+            }
             let logits = if params.repeat_penalty != 1.0 && !generated.is_empty() {
                 let start = generated.len().saturating_sub(64);
                 candle_transformers::utils::apply_repeat_penalty(
@@ -315,8 +353,18 @@ impl Generator for QwenGguf {
         let mut tokens = prompt_ids.clone();
         tokens.extend(&generated);
         tokens.truncate(cache.len());
-        cached.retain(|c| !tokens.starts_with(&c.tokens));
-        cached.insert(0, CachedPrompt { tokens, cache });
+        if let Some(first_logits) = first_logits {
+            cached.retain(|c| !tokens.starts_with(&c.tokens));
+            cached.insert(
+                0,
+                CachedPrompt {
+                    tokens,
+                    cache,
+                    prompt_len: prompt_ids.len(),
+                    first_logits,
+                },
+            );
+        }
         cached.truncate(CACHED_PROMPTS);
         Ok(Generation {
             text: emitted,

@@ -173,6 +173,10 @@ pub fn router(state: Shared) -> Router {
             "/v1/collections/{name}/documents/{id}",
             get(routes::documents::get_document).delete(routes::documents::delete_document),
         )
+        .route(
+            "/v1/collections/{name}/documents/{id}/file",
+            get(routes::documents::document_file),
+        )
         .route("/v1/jobs/{id}", get(routes::documents::job))
         .route("/v1/sources", get(routes::ops::sources))
         .route("/v1/search", post(routes::query::search))
@@ -182,6 +186,9 @@ pub fn router(state: Shared) -> Router {
             post(routes::openai::chat_completions),
         )
         .route("/v1/models", get(routes::openai::models))
+        .route("/v1/feedback", post(routes::widget::feedback))
+        .route("/widget.js", get(routes::widget::script))
+        .route("/demo", get(routes::widget::demo))
         .fallback(routes::ops::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
         .layer(axum::middleware::from_fn_with_state(cors, cors::apply))

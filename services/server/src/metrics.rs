@@ -33,6 +33,8 @@ pub struct Metrics {
     refusals: AtomicU64,
     documents_ingested: AtomicU64,
     ingest_failures: AtomicU64,
+    feedback_up: AtomicU64,
+    feedback_down: AtomicU64,
 }
 
 /// One collection's size, for the gauges.
@@ -74,6 +76,15 @@ impl Metrics {
         if refused {
             self.refusals.fetch_add(1, Ordering::Relaxed);
         }
+    }
+
+    pub(crate) fn feedback(&self, helpful: bool) {
+        let counter = if helpful {
+            &self.feedback_up
+        } else {
+            &self.feedback_down
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn ingested(&self, documents: usize, failures: usize) {
@@ -119,6 +130,18 @@ impl Metrics {
             "seogo_refusals_total",
             "Answers that said the documents do not answer the question.",
             &self.refusals,
+        );
+        counter(
+            &mut out,
+            "seogo_feedback_helpful_total",
+            "Answers readers marked helpful.",
+            &self.feedback_up,
+        );
+        counter(
+            &mut out,
+            "seogo_feedback_unhelpful_total",
+            "Answers readers marked not helpful.",
+            &self.feedback_down,
         );
         counter(
             &mut out,

@@ -105,6 +105,39 @@ fn documents_are_listed_read_uploaded_and_deleted_through_the_acl() {
     let (status, body) = server.get(&path, Some(&f.hr_key));
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("임원 보상 한도"), "{body}");
+
+    // The original file, through the same ACL: the HR key gets the bytes as
+    // inert text under a sandboxing policy; the public key, "not found".
+    let file = format!("{path}/file");
+    let (status, body) = server.get(&file, Some(&f.public_key));
+    assert_eq!(status, 404, "{body}");
+    assert!(!body.contains("임원 보상"), "{body}");
+    let mut response = Server::agent()
+        .get(&format!("{}{file}", server.base))
+        .header("authorization", &format!("Bearer {}", f.hr_key))
+        .call()
+        .expect("file");
+    assert_eq!(response.status().as_u16(), 200);
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(header("content-type"), "text/plain; charset=utf-8");
+    assert!(header("content-security-policy").starts_with("sandbox"));
+    assert!(
+        header("content-disposition").starts_with("inline; filename*=UTF-8''secret.md"),
+        "{}",
+        header("content-disposition")
+    );
+    let original = response.body_mut().read_to_string().expect("body");
+    assert_eq!(
+        original,
+        std::fs::read_to_string(&secret_id).expect("the ingested file")
+    );
     let (_, body) = server.get(
         "/v1/collections/default/documents?contains=SOP&limit=2",
         Some(&f.public_key),

@@ -91,9 +91,11 @@ fn a_wrong_number_is_not_supported_and_is_flagged() {
 
 #[test]
 fn words_restated_from_the_question_are_not_claims() {
+    let mut sop = chunk("b", "정기 점검 | 누적 운전시간 500시간마다 | 설비보전팀");
+    sop.title = "원심식 냉각수 펌프 점검 표준작업절차서".into();
     let sources = vec![
         chunk("a", "적용 사업장: 한빛정밀 주식회사 창원공장 유틸리티동"),
-        chunk("b", "정기 점검 | 누적 운전시간 500시간마다 | 설비보전팀"),
+        sop,
     ];
     let question = "한빛정밀 창원공장 냉각수 펌프의 정기 점검 주기는 얼마인가요?";
     // Unmarked, naming its subject as the question did: supported by the
@@ -119,6 +121,34 @@ fn words_restated_from_the_question_are_not_claims() {
         "한빛정밀 창원공장 펌프는 2019년에 몇 시간마다 점검했나요?"
     )
     .any_supported());
+    // A subject no source speaks of is a claim, not a restatement: the
+    // pump's interval cannot be pinned on it by repeating the question.
+    let mars = "화성 탐사 기지의 산소 발생기 필터 정기 점검 주기는 얼마인가요?";
+    assert!(!verify(
+        "화성 탐사 기지의 산소 발생기 필터 정기 점검 주기는 누적 운전시간 500시간마다입니다 [2].",
+        &sources,
+        mars
+    )
+    .any_supported());
+    // Even when what it adds outweighs the subject (as the model wrote it).
+    let mut bearing = chunk(
+        "c",
+        "베어링 교체 | 누적 운전시간 6,000시간 또는 18개월 중 먼저 도래하는 시점 | 설비보전팀",
+    );
+    bearing.title = "원심식 냉각수 펌프 점검 표준작업절차서".into();
+    assert!(!verify(
+        "화성 탐사 기지의 산소 발생기 필터 교체 주기는 누적 운전 시간 6,000시간 또는 18개월 중 먼저 도래하는 시점입니다 [1].",
+        &[bearing],
+        "화성 탐사 기지의 산소 발생기 필터 교체 주기는 얼마인가요?"
+    )
+    .any_supported());
+    // One word of the asker's own (a synonym) is not a subject.
+    assert!(verify(
+        "냉각수 펌프의 정기 점검 간격은 누적 운전시간 500시간마다입니다 [2].",
+        &sources,
+        "냉각수 펌프 정기 점검 간격은?"
+    )
+    .all_supported());
 }
 
 #[test]

@@ -239,14 +239,26 @@ fn without_leading_zeros(number: &str) -> String {
 /// flagged.
 ///
 /// Words of the question a sentence restates ("한빛정밀 창원공장 펌프의 점검
-/// 주기는 …") are not claims: support is measured on the words it adds, so
+/// 주기는 …"), when some source speaks of them, are not claims: support is measured on the words it adds, so
 /// an answer that names its subject the way the question did is not failed
 /// for a subject its source states elsewhere. A sentence that adds nothing
 /// is unsupported, and numbers are always checked, the question's included
 /// (a false premise with a figure cannot pass by being repeated).
 pub(crate) fn verify(text: &str, sources: &[Chunk], question: &str) -> Checked {
-    let asked = terms(question);
     let source_terms: Vec<HashSet<String>> = sources.iter().map(|s| terms(&s.text)).collect();
+    // Only what some source speaks of (title and headings included): a
+    // subject no source mentions ("화성 기지의 산소 발생기") stays a claim, so an answer cannot pin another
+    // subject's figures on it by repeating the question.
+    let mentioned: HashSet<String> = sources
+        .iter()
+        .flat_map(|s| terms(&s.indexed_text()))
+        .collect();
+    let question_terms = terms(question);
+    let asked: HashSet<String> = question_terms
+        .iter()
+        .filter(|t| mentioned.contains(*t))
+        .cloned()
+        .collect();
     let source_numbers: Vec<HashSet<String>> = sources
         .iter()
         .map(|s| numbers_in(&s.text).into_iter().collect())
@@ -258,13 +270,16 @@ pub(crate) fn verify(text: &str, sources: &[Chunk], question: &str) -> Checked {
         if clean.is_empty() {
             continue;
         }
-        let claim: HashSet<String> = terms(&clean).difference(&asked).cloned().collect();
+        let sentence_terms = terms(&clean);
+        let claim: HashSet<String> = sentence_terms.difference(&asked).cloned().collect();
         let claim_numbers = numbers_in(&clean);
+        let about_the_unknown = restates_the_unknown(&sentence_terms, &question_terms, &mentioned);
         // Source n (1-based) supports the sentence: enough of its terms,
         // and every number it states (a wrong figure with the right words
         // is the most harmful unsupported claim).
         let ok = |n: usize| {
-            n >= 1
+            !about_the_unknown
+                && n >= 1
                 && n <= sources.len()
                 && support(&claim, &source_terms[n - 1]) >= MIN_SUPPORT
                 && claim_numbers
@@ -308,6 +323,24 @@ pub(crate) fn verify(text: &str, sources: &[Chunk], question: &str) -> Checked {
         sentences: checked,
         citations,
     }
+}
+
+/// Share of the question's words a sentence restates that, when no source
+/// mentions them, makes it a claim about something the documents do not
+/// know (two such words at least: one may be the asker's synonym).
+const MAX_UNKNOWN_SHARE: f32 = 0.3;
+
+/// Whether `sentence` restates enough of the question's words that no
+/// source mentions to be about a subject outside the documents: the pump's
+/// interval, answered for "화성 기지의 산소 발생기".
+fn restates_the_unknown(
+    sentence: &HashSet<String>,
+    question: &HashSet<String>,
+    mentioned: &HashSet<String>,
+) -> bool {
+    let restated: Vec<&String> = sentence.intersection(question).collect();
+    let unknown = restated.iter().filter(|t| !mentioned.contains(**t)).count();
+    unknown >= 2 && unknown as f32 >= MAX_UNKNOWN_SHARE * restated.len() as f32
 }
 
 /// Source `n` as cited for `claim`, with the sentence that bears it out.

@@ -8,14 +8,16 @@ use std::collections::HashMap;
 use std::path::{Path as FsPath, PathBuf};
 use std::sync::Mutex;
 
+use axum::body::Body;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use seogo_engine::documents::DocumentQuery;
 use seogo_engine::ingest::{IngestReport, IngestRequest};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
@@ -125,6 +127,102 @@ pub(crate) async fn get_document(
     Ok(Json(
         serde_json::to_value(view).map_err(ApiError::internal)?,
     ))
+}
+
+/// `GET …/documents/{id}/file`: the original file a readable document was
+/// ingested from (the citation's "open the original"). Types a browser
+/// could run (HTML, SVG, office files) are sent as downloads, never shown
+/// inline, and under a sandboxing policy: a document is data, and must not
+/// run in the API's origin.
+pub(crate) async fn document_file(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path((collection, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let scope = caller.scope(collection.clone(), Vec::new())?;
+    let engine = state.engine.clone();
+    let doc_id = id.clone();
+    let view = blocking(move || engine.document(&scope, &doc_id)).await?;
+    let view = view.ok_or_else(|| ApiError::not_found(format!("no document `{id}`")))?;
+    let source = PathBuf::from(&view.summary.source);
+    let file = tokio::fs::File::open(&source).await.map_err(|e| {
+        tracing::warn!(path = %source.display(), error = %e, "original file unreadable");
+        ApiError::new(
+            StatusCode::GONE,
+            "original_gone",
+            format!("the original of `{id}` is no longer where it was ingested from"),
+        )
+    })?;
+    let length = file.metadata().await.map_err(ApiError::internal)?.len();
+    state.audit.record(crate::audit::AuditEntry {
+        who: caller.id.clone(),
+        route: "/v1/collections/{name}/documents/{id}/file".into(),
+        collection: Some(collection),
+        detail: Some(json!({ "document": id })),
+        status: 200,
+        ..Default::default()
+    });
+    let name = source
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "document".into());
+    let (content_type, disposition) = match shown_inline(&name) {
+        Some(content_type) => (content_type, "inline"),
+        None => ("application/octet-stream", "attachment"),
+    };
+    let chunks = futures_util::stream::unfold(file, |mut file| async move {
+        let mut buffer = vec![0u8; 64 * 1024];
+        match file.read(&mut buffer).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buffer.truncate(n);
+                Some((Ok::<_, std::io::Error>(buffer), file))
+            }
+            Err(e) => Some((Err(e), file)),
+        }
+    });
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CONTENT_LENGTH, length.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("{disposition}; filename*=UTF-8''{}", percent_encode(&name)),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".into()),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "sandbox; default-src 'none'".into(),
+            ),
+        ],
+        Body::from_stream(chunks),
+    )
+        .into_response())
+}
+
+/// The content type of files a browser shows without running anything.
+fn shown_inline(name: &str) -> Option<&'static str> {
+    let extension = name.rsplit_once('.')?.1.to_ascii_lowercase();
+    Some(match extension.as_str() {
+        "pdf" => "application/pdf",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "txt" | "md" | "csv" => "text/plain; charset=utf-8",
+        _ => return None,
+    })
+}
+
+/// RFC 5987 encoding of a file name for `filename*`.
+fn percent_encode(name: &str) -> String {
+    name.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 pub(crate) async fn delete_document(
