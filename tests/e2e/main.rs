@@ -2,6 +2,7 @@
 //! binary. One binary, a module per area.
 
 mod api;
+mod batch;
 mod connectors;
 mod fetch;
 mod formats;

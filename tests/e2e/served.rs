@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 use seogo_tests::{demo_corpus, models_dir, run, seogo, stderr, stdout};
 
 /// A running `llama-server`, stopped when dropped.
-struct LlamaServer {
+pub(crate) struct LlamaServer {
     child: Child,
-    base: String,
+    pub(crate) base: String,
 }
 
 impl Drop for LlamaServer {
@@ -33,7 +33,9 @@ fn llama_server_bin() -> PathBuf {
     bin
 }
 
-fn start(log: &Path) -> LlamaServer {
+/// llama-server on a free port with the pack's GGUF; `extra` arguments
+/// follow the defaults (a 4,096-token context).
+pub(crate) fn start(log: &Path, extra: &[&str]) -> LlamaServer {
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("free port")
@@ -44,6 +46,7 @@ fn start(log: &Path) -> LlamaServer {
         .arg(&gguf)
         .args(["--host", "127.0.0.1", "--port", &port.to_string()])
         .args(["-c", "4096", "--alias", "qwen2.5-1.5b-local", "--no-webui"])
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(log).expect("log"))
         .spawn()
@@ -82,7 +85,7 @@ fn start(log: &Path) -> LlamaServer {
 #[test]
 fn llama_server_answers_through_the_openai_compatible_path() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let server = start(&tmp.path().join("llama-server.log"));
+    let server = start(&tmp.path().join("llama-server.log"), &[]);
     let data = tmp.path().join("data");
     let out = run(seogo(&data).arg("ingest").arg(demo_corpus()));
     assert!(out.status.success(), "{}", stderr(&out));

@@ -180,7 +180,8 @@ try {
     const card = page.locator(".card");
     await card.waitFor();
     const title = await card.locator("h3").textContent();
-    const quote = await card.locator("mark").first().textContent();
+    const quote = await card.locator("blockquote").first().textContent();
+    assert.ok((await card.locator("blockquote mark").count()) >= 1, "the quote is not highlighted");
     assert.ok(title.trim().length > 0, "card without a title");
     assert.ok(quote.trim().length > 5, "card without a quote");
     assert.equal((await focused(page)).what, "seogo-card-title");

@@ -1,5 +1,6 @@
 //! `seogo`: the command line of the Seogo appliance.
 
+mod batch;
 mod config;
 mod keys;
 mod output;
@@ -61,6 +62,9 @@ enum Command {
     Search(SearchArgs),
     /// Answer a question from the documents, with citations.
     Ask(AskArgs),
+    /// Answer a table of questions (CSV, XLSX, JSONL) into a table of
+    /// answers with citations; resumable.
+    Batch(batch::BatchArgs),
     /// Evaluate retrieval quality.
     Eval {
         #[command(subcommand)]
@@ -537,6 +541,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Keys { action } => keys::run(&engine, action),
+        Command::Batch(args) => batch::run(&engine, args),
         Command::Serve { bind } => {
             // Load the models and open every collection before accepting
             // requests: a data directory another process holds fails here,

@@ -66,6 +66,7 @@ pub struct AppState {
     metrics: Metrics,
     conversations: conversations::Conversations,
     jobs: routes::documents::Jobs,
+    batches: routes::batch::BatchJobs,
     generations: Arc<Semaphore>,
     timeout: Duration,
 }
@@ -107,6 +108,7 @@ impl AppState {
             metrics: Metrics::default(),
             conversations: conversations::Conversations::new(config.max_conversations),
             jobs: routes::documents::Jobs::default(),
+            batches: routes::batch::BatchJobs::default(),
             generations: Arc::new(Semaphore::new(config.max_concurrent_generations.max(1))),
             timeout: Duration::from_secs(config.request_timeout_secs.max(1)),
         })
@@ -187,6 +189,15 @@ pub fn router(state: Shared) -> Router {
         )
         .route("/v1/models", get(routes::openai::models))
         .route("/v1/feedback", post(routes::widget::feedback))
+        .route(
+            "/v1/batch",
+            post(routes::batch::create).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route(
+            "/v1/batch/{id}",
+            get(routes::batch::status).delete(routes::batch::stop),
+        )
+        .route("/v1/batch/{id}/result", get(routes::batch::result))
         .route("/widget.js", get(routes::widget::script))
         .route("/demo", get(routes::widget::demo))
         .fallback(routes::ops::not_found)

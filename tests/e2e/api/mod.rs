@@ -6,6 +6,7 @@
 
 mod acl;
 mod auth;
+mod batch;
 mod documents;
 mod endpoints;
 mod hostile;

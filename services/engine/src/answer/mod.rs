@@ -12,6 +12,8 @@
 
 mod verify;
 
+use std::collections::HashMap;
+
 use seogo_docs::Chunk;
 use seogo_models::{ChatMessage, GenerationParams, Generator, Role};
 use serde::{Deserialize, Serialize};
@@ -21,7 +23,7 @@ use crate::retrieve::{Scope, SearchMode, SearchRequest, SearchResult};
 use crate::{Engine, EngineError};
 pub(crate) use verify::terms;
 pub use verify::SentenceSupport;
-use verify::{near_duplicate, verify};
+use verify::{addresses, near_duplicate, verify};
 
 /// A question as the CLI and the API express it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -80,6 +82,11 @@ pub struct Answer {
     /// Tokens the answer cost (none when no generation ran).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<TokenUsage>,
+    /// 0–1: half the share of the model's sentences the sources bear out,
+    /// half how strongly retrieval found the best cited source (both
+    /// engines in their top three: full). 0 for a refusal.
+    #[serde(default)]
+    pub confidence: f32,
 }
 
 /// Generator tokens spent on an answer.
@@ -193,7 +200,12 @@ impl Engine {
             standalone_question: standalone.clone(),
             retrieved,
             usage,
+            confidence: 0.0,
         };
+        let ranks: HashMap<String, (Option<usize>, Option<usize>)> = results
+            .iter()
+            .map(|r| (r.chunk.id.clone(), (r.bm25_rank, r.dense_rank)))
+            .collect();
         let sources = self.pick_sources(results, generator.as_ref())?;
         if sources.is_empty() {
             return Ok(declined(Vec::new(), Vec::new(), None));
@@ -237,11 +249,18 @@ impl Engine {
             return Ok(declined(Vec::new(), retrieved, usage));
         }
         let checked = verify(text, &sources, question);
+        let cited: Vec<&Chunk> = checked
+            .citations
+            .iter()
+            .filter_map(|c| sources.get(c.n - 1))
+            .collect();
         let refuse = !checked.any_supported()
-            || (cfg.unsupported == UnsupportedPolicy::Refuse && !checked.all_supported());
+            || (cfg.unsupported == UnsupportedPolicy::Refuse && !checked.all_supported())
+            || !addresses(&req.question, &checked.text(true), &cited);
         if refuse {
             return Ok(declined(checked.sentences, retrieved, usage));
         }
+        let confidence = confidence(&checked.sentences, &checked.citations, &ranks);
         Ok(Answer {
             answer: checked.text(true),
             citations: checked.citations,
@@ -252,6 +271,7 @@ impl Engine {
             standalone_question: standalone,
             retrieved,
             usage,
+            confidence,
         })
     }
 
@@ -289,6 +309,29 @@ impl Engine {
         }
         Ok(sources)
     }
+}
+
+/// See [`Answer::confidence`].
+fn confidence(
+    sentences: &[SentenceSupport],
+    citations: &[Citation],
+    ranks: &HashMap<String, (Option<usize>, Option<usize>)>,
+) -> f32 {
+    if sentences.is_empty() {
+        return 0.0;
+    }
+    let verified = sentences.iter().filter(|s| s.supported).count() as f32 / sentences.len() as f32;
+    let found = |rank: Option<usize>| match rank {
+        Some(r) if r <= 3 => 0.5,
+        Some(r) if r <= 10 => 0.25,
+        _ => 0.0,
+    };
+    let retrieval = citations
+        .iter()
+        .filter_map(|c| ranks.get(&c.chunk_id))
+        .map(|&(bm25, dense)| found(bm25) + found(dense))
+        .fold(0.0, f32::max);
+    ((verified + retrieval) / 2.0 * 100.0).round() / 100.0
 }
 
 /// The last question rewritten, by the model, to stand on its own (one

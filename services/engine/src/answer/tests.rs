@@ -93,6 +93,7 @@ fn a_wrong_number_is_not_supported_and_is_flagged() {
 fn words_restated_from_the_question_are_not_claims() {
     let mut sop = chunk("b", "정기 점검 | 누적 운전시간 500시간마다 | 설비보전팀");
     sop.title = "원심식 냉각수 펌프 점검 표준작업절차서".into();
+    sop.heading_path = vec!["3. 점검 절차".into(), "3.1.1 점검 주기".into()];
     let sources = vec![
         chunk("a", "적용 사업장: 한빛정밀 주식회사 창원공장 유틸리티동"),
         sop,
@@ -105,6 +106,13 @@ fn words_restated_from_the_question_are_not_claims() {
     let checked = verify(answer, &sources, question);
     assert!(checked.all_supported(), "{checked:?}");
     assert_eq!(checked.citations[0].doc_id, "b");
+    // As the model wrote it, question ending in a particle ("주기는?").
+    assert!(verify(
+        "한빛정밀 창원공장 냉각수 펌프의 정기 점검 주기는 누적 운전시간 500小时마다 [2]에 따릅니다.",
+        &sources,
+        "한빛정밀 창원공장 냉각수 펌프의 정기 점검 주기는?"
+    )
+    .all_supported());
     // Without the question those words count, and no one source has them.
     assert!(!verify(answer, &sources, "").any_supported());
     // Restating the question adds nothing: not an answer.
@@ -184,4 +192,47 @@ fn a_rewrite_must_keep_what_the_follow_up_names() {
         "And in Q3?",
         "What were net sales in Q3 2024?"
     ));
+}
+
+#[test]
+fn an_answer_must_take_up_the_question_it_answers() {
+    let mut sop = chunk("b", "정기 점검 | 누적 운전시간 500시간마다 | 설비보전팀");
+    sop.title = "원심식 냉각수 펌프 점검 표준작업절차서".into();
+    sop.heading_path = vec!["3.1.1 점검 주기".into()];
+    let pump = "냉각수 펌프의 정기 점검 주기는 누적 운전시간 500시간마다입니다 [1].";
+    assert!(addresses(
+        "냉각수 펌프의 정기 점검 주기는 얼마인가요?",
+        pump,
+        &[&sop]
+    ));
+    assert!(addresses("점검 간격은?", "500시간마다입니다 [1].", &[&sop]));
+    // The previous turn's answer, repeated for another question.
+    assert!(!addresses(
+        "화성 탐사 기지의 산소 발생기 필터 교체 주기는 얼마인가요?",
+        pump,
+        &[&sop]
+    ));
+    assert!(addresses(
+        "What does error code E-2051 mean?",
+        "Error code E-2051 means low coolant flow [1].",
+        &[&chunk("c", "알람 E-2051: 냉각수 유량 부족")]
+    ));
+}
+
+#[test]
+fn a_short_answer_in_the_polite_register_is_supported() {
+    let sources = vec![chunk("p", "임원 성과급 상한은 연봉의 40%이다.")];
+    let checked = verify(
+        "임원 성과급 상한은 연봉의 40%입니다. [1]",
+        &sources,
+        "임원 성과급 상한은 연봉의 몇 %인가요?",
+    );
+    assert!(checked.all_supported(), "{checked:?}");
+    // The figure is still checked.
+    assert!(!verify(
+        "임원 성과급 상한은 연봉의 50%입니다. [1]",
+        &sources,
+        "임원 성과급 상한은?"
+    )
+    .any_supported());
 }

@@ -246,19 +246,20 @@ fn without_leading_zeros(number: &str) -> String {
 /// (a false premise with a figure cannot pass by being repeated).
 pub(crate) fn verify(text: &str, sources: &[Chunk], question: &str) -> Checked {
     let source_terms: Vec<HashSet<String>> = sources.iter().map(|s| terms(&s.text)).collect();
-    // Only what some source speaks of (title and headings included): a
-    // subject no source mentions ("화성 기지의 산소 발생기") stays a claim, so an answer cannot pin another
-    // subject's figures on it by repeating the question.
     let mentioned: HashSet<String> = sources
         .iter()
         .flat_map(|s| terms(&s.indexed_text()))
         .collect();
-    let question_terms = terms(question);
-    let asked: HashSet<String> = question_terms
-        .iter()
-        .filter(|t| mentioned.contains(*t))
-        .cloned()
+    // The question's words no source speaks of (title and headings
+    // included), by their stems: "화성 기지의 산소 발생기" in a question the
+    // documents never mention stays a claim, so an answer cannot pin
+    // another subject's figures on it by repeating the question.
+    let unknown: HashSet<String> = word_heads(question)
+        .into_iter()
+        .filter(|h| !mentioned.contains(h))
         .collect();
+    let asked: HashSet<String> = terms(question).difference(&unknown).cloned().collect();
+    let question_heads = word_heads(question);
     let source_numbers: Vec<HashSet<String>> = sources
         .iter()
         .map(|s| numbers_in(&s.text).into_iter().collect())
@@ -271,9 +272,13 @@ pub(crate) fn verify(text: &str, sources: &[Chunk], question: &str) -> Checked {
             continue;
         }
         let sentence_terms = terms(&clean);
-        let claim: HashSet<String> = sentence_terms.difference(&asked).cloned().collect();
+        let claim: HashSet<String> = sentence_terms
+            .difference(&asked)
+            .filter(|t| !ENDINGS.contains(&t.as_str()))
+            .cloned()
+            .collect();
         let claim_numbers = numbers_in(&clean);
-        let about_the_unknown = restates_the_unknown(&sentence_terms, &question_terms, &mentioned);
+        let about_the_unknown = restates_the_unknown(&sentence_terms, &question_heads, &unknown);
         // Source n (1-based) supports the sentence: enough of its terms,
         // and every number it states (a wrong figure with the right words
         // is the most harmful unsupported claim).
@@ -330,17 +335,67 @@ pub(crate) fn verify(text: &str, sources: &[Chunk], question: &str) -> Checked {
 /// know (two such words at least: one may be the asker's synonym).
 const MAX_UNKNOWN_SHARE: f32 = 0.3;
 
-/// Whether `sentence` restates enough of the question's words that no
-/// source mentions to be about a subject outside the documents: the pump's
-/// interval, answered for "화성 기지의 산소 발생기".
+/// The leading term of each word of `text`: a Hangul word's first bigram,
+/// its stem before any particle ("기지의" → 기지), so particles do not
+/// count as words a source must mention.
+pub(crate) fn word_heads(text: &str) -> HashSet<String> {
+    let analyzer = BigramAnalyzer::new(Side::Query);
+    text.split_whitespace()
+        .filter_map(|word| analyzer.terms(word).into_iter().next())
+        .collect()
+}
+
+/// Bigrams of sentence endings (the polite ~습니다/~입니다 the prompt asks
+/// for, the plain ~이다/~한다 of documents): grammar, not claims, so a
+/// short answer in another register than its source is not failed for it.
+const ENDINGS: [&str; 22] = [
+    "입니", "니다", "습니", "합니", "됩니", "있습", "없습", "이다", "한다", "된다", "있다", "없다",
+    "이며", "이고", "에요", "이에", "예요", "어요", "아요", "해요", "세요", "니까",
+];
+
+/// Share of the asker's words an answer must take up, in its sentences or
+/// the sources it cites: an answer about something else — a small model
+/// repeating the previous turn's answer, say — is no answer to this one.
+const MIN_QUESTION_COVERAGE: f32 = 0.5;
+
+/// Question words that ask rather than name (they need not appear).
+const ASKING_WORDS: [&str; 24] = [
+    "얼마", "무엇", "언제", "어디", "누가", "누구", "어떻", "어떤", "어느", "무슨", "그럼", "그러",
+    "what", "when", "where", "who", "which", "how", "why", "does", "do", "is", "are", "the",
+];
+
+/// Whether `answer`, with the sources it cites, takes up enough of the
+/// words of `question` (see [`MIN_QUESTION_COVERAGE`]).
+pub(crate) fn addresses(question: &str, answer: &str, cited: &[&Chunk]) -> bool {
+    let heads: Vec<String> = word_heads(question)
+        .into_iter()
+        .filter(|h| !ASKING_WORDS.contains(&h.as_str()) && h.chars().count() > 1)
+        .collect();
+    if heads.len() < 2 {
+        return true;
+    }
+    let mut covered = terms(answer);
+    for chunk in cited {
+        covered.extend(terms(&chunk.indexed_text()));
+    }
+    let taken = heads.iter().filter(|h| covered.contains(*h)).count();
+    taken as f32 >= MIN_QUESTION_COVERAGE * heads.len() as f32
+}
+
+/// Whether a sentence restates enough of the question's words that no
+/// source mentions (`unknown`) to be about a subject outside the documents:
+/// the pump's interval, answered for "화성 기지의 산소 발생기".
 fn restates_the_unknown(
     sentence: &HashSet<String>,
-    question: &HashSet<String>,
-    mentioned: &HashSet<String>,
+    question_heads: &HashSet<String>,
+    unknown: &HashSet<String>,
 ) -> bool {
-    let restated: Vec<&String> = sentence.intersection(question).collect();
-    let unknown = restated.iter().filter(|t| !mentioned.contains(**t)).count();
-    unknown >= 2 && unknown as f32 >= MAX_UNKNOWN_SHARE * restated.len() as f32
+    let restated: Vec<&String> = question_heads
+        .iter()
+        .filter(|h| sentence.contains(*h))
+        .collect();
+    let strangers = restated.iter().filter(|h| unknown.contains(**h)).count();
+    strangers >= 2 && strangers as f32 >= MAX_UNKNOWN_SHARE * restated.len() as f32
 }
 
 /// Source `n` as cited for `claim`, with the sentence that bears it out.

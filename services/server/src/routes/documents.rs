@@ -311,7 +311,7 @@ impl Jobs {
 
 /// A file name safe to create: its last component, no hidden or parent
 /// names, no separators.
-fn safe_file_name(name: &str) -> Option<String> {
+pub(crate) fn safe_file_name(name: &str) -> Option<String> {
     let last = name.rsplit(['/', '\\']).next()?.trim();
     let cleaned: String = last
         .chars()
@@ -321,7 +321,7 @@ fn safe_file_name(name: &str) -> Option<String> {
 }
 
 /// Streams one multipart field to `path`, refusing more than `limit` bytes.
-async fn save_field(
+pub(crate) async fn save_field(
     field: &mut axum::extract::multipart::Field<'_>,
     path: &FsPath,
     limit: u64,

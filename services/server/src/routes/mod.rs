@@ -1,5 +1,6 @@
 //! Request handlers, by area.
 
+pub(crate) mod batch;
 pub(crate) mod documents;
 pub(crate) mod openai;
 pub(crate) mod ops;
