@@ -108,7 +108,7 @@ try {
   await step("the demo page embeds the widget with one script tag", async () => {
     await page.goto(demo);
     await page.locator(".launcher").waitFor();
-    assert.equal(await page.locator("script[src='/widget.js']").count(), 1);
+    assert.equal(await page.locator("script[src='widget.js']").count(), 1);
     assert.equal(await page.locator("seogo-widget").count(), 1);
   });
 

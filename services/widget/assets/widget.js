@@ -11,8 +11,11 @@ const ICON = '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><pat
 function settings() {
   const data = (SCRIPT && SCRIPT.dataset) || {};
   const src = new URL((SCRIPT && SCRIPT.src) || location.href, location.href);
+  // The API sits where the script came from, under any path prefix a
+  // reverse proxy adds (…/seogo/widget.js → …/seogo/v1/ask).
+  const prefix = src.pathname.replace(/\/[^/]*$/, "");
   return {
-    base: src.origin,
+    base: src.origin + prefix,
     collection: data.collection || "default",
     key: data.key || null,
     lang: data.lang,
