@@ -163,7 +163,7 @@ pub fn run(
             path: input.to_path_buf(),
             reason,
         })?;
-    let header = state::Header::new(input, &table.columns[question_column], options)?;
+    let header = state::Header::new(&table, &table.columns[question_column], options);
     let state_file = state_path(output);
     let (mut results, mut writer) = if options.resume {
         state::resume(&state_file, &header, table.rows.len())?

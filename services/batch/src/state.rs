@@ -8,8 +8,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
+use crate::table::Table;
 use crate::{BatchError, BatchOptions, RowResult};
 
 /// What a state file's rows are answers to; a resume must match it.
@@ -23,24 +23,17 @@ pub(crate) struct Header {
 }
 
 impl Header {
-    pub(crate) fn new(
-        input: &Path,
-        question_column: &str,
-        options: &BatchOptions,
-    ) -> Result<Self, BatchError> {
-        let bytes = std::fs::read(input).map_err(|e| BatchError::Input {
-            path: input.to_path_buf(),
-            reason: e.to_string(),
-        })?;
+    /// The header for answering `table`'s column `question_column`.
+    pub(crate) fn new(table: &Table, question_column: &str, options: &BatchOptions) -> Self {
         let mut principals = options.principals.clone();
         principals.sort();
-        Ok(Self {
+        Self {
             seogo_batch: 1,
-            input_sha256: hex::encode(Sha256::digest(&bytes)),
+            input_sha256: table.sha256.clone(),
             question_column: question_column.to_string(),
             collection: options.collection.clone(),
             principals,
-        })
+        }
     }
 }
 
@@ -171,7 +164,11 @@ mod tests {
         let input = dir.path().join("q.csv");
         std::fs::write(&input, "question\na?\nb?\n").expect("write");
         let options = BatchOptions::default();
-        let header = Header::new(&input, "question", &options).expect("header");
+        let header = Header::new(
+            &crate::table::read(&input).expect("table"),
+            "question",
+            &options,
+        );
         let state = dir.path().join("out.csv.seogo-batch.jsonl");
         let mut writer = create(&state, &header).expect("create");
         writer
@@ -199,7 +196,11 @@ mod tests {
         assert!(results.iter().all(Option::is_some));
 
         std::fs::write(&input, "question\na?\nc?\n").expect("write");
-        let changed = Header::new(&input, "question", &options).expect("header");
+        let changed = Header::new(
+            &crate::table::read(&input).expect("table"),
+            "question",
+            &options,
+        );
         assert!(resume(&state, &changed, 2).is_err());
     }
 }

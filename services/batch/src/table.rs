@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use calamine::{Data, Reader};
+use sha2::{Digest, Sha256};
 
 use crate::BatchError;
 
@@ -59,6 +60,8 @@ pub struct Table {
     pub sheet: Option<String>,
     pub columns: Vec<String>,
     pub rows: Vec<Vec<String>>,
+    /// SHA-256 of the file's bytes, hex (what a resume must match).
+    pub sha256: String,
 }
 
 /// Largest input read (a question list, not a corpus).
@@ -84,6 +87,7 @@ pub fn read(path: &Path) -> Result<Table, BatchError> {
         Format::Jsonl => read_jsonl(&bytes).map_err(bad)?,
         Format::Csv => read_csv(&bytes).map_err(bad)?,
     };
+    table.sha256 = hex::encode(Sha256::digest(&bytes));
     if table.columns.is_empty() {
         return Err(bad("no header row".into()));
     }
@@ -141,6 +145,7 @@ fn read_csv(bytes: &[u8]) -> Result<Table, String> {
         sheet: None,
         columns,
         rows,
+        sha256: String::new(),
     })
 }
 
@@ -168,6 +173,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, String> {
         sheet: Some(sheet),
         columns,
         rows,
+        sha256: String::new(),
     })
 }
 
@@ -224,6 +230,7 @@ fn read_jsonl(bytes: &[u8]) -> Result<Table, String> {
         sheet: None,
         columns,
         rows,
+        sha256: String::new(),
     })
 }
 
@@ -352,6 +359,7 @@ mod tests {
                 .iter()
                 .map(|r| r.iter().map(|c| c.to_string()).collect())
                 .collect(),
+            sha256: String::new(),
         }
     }
 

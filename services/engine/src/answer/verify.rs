@@ -239,9 +239,10 @@ fn without_leading_zeros(number: &str) -> String {
 /// flagged.
 ///
 /// Words of the question a sentence restates ("한빛정밀 창원공장 펌프의 점검
-/// 주기는 …"), when some source speaks of them, are not claims: support is measured on the words it adds, so
-/// an answer that names its subject the way the question did is not failed
-/// for a subject its source states elsewhere. A sentence that adds nothing
+/// 주기는 …"), when some source speaks of them, are not claims: support is
+/// measured on the words it adds, so an answer that names its subject the
+/// way the question did is not failed for a subject its source states
+/// elsewhere. A sentence that adds nothing
 /// is unsupported, and numbers are always checked, the question's included
 /// (a false premise with a figure cannot pass by being repeated).
 pub(crate) fn verify(text: &str, sources: &[Chunk], question: &str) -> Checked {
@@ -254,12 +255,13 @@ pub(crate) fn verify(text: &str, sources: &[Chunk], question: &str) -> Checked {
     // included), by their stems: "화성 기지의 산소 발생기" in a question the
     // documents never mention stays a claim, so an answer cannot pin
     // another subject's figures on it by repeating the question.
-    let unknown: HashSet<String> = word_heads(question)
-        .into_iter()
-        .filter(|h| !mentioned.contains(h))
+    let question_heads = word_heads(question);
+    let unknown: HashSet<String> = question_heads
+        .iter()
+        .filter(|h| !mentioned.contains(*h))
+        .cloned()
         .collect();
     let asked: HashSet<String> = terms(question).difference(&unknown).cloned().collect();
-    let question_heads = word_heads(question);
     let source_numbers: Vec<HashSet<String>> = sources
         .iter()
         .map(|s| numbers_in(&s.text).into_iter().collect())
