@@ -229,20 +229,44 @@ fn an_xlsx_of_questions_is_answered_row_for_row() {
     let c = corpus();
     let tmp = tempfile::tempdir().expect("tempdir");
     let input = tmp.path().join("질문목록.xlsx");
+    // Formatted as people do: a merged title above a styled header, a
+    // widened question column, a second sheet.
     let mut workbook = rust_xlsxwriter::Workbook::new();
+    let header_format = rust_xlsxwriter::Format::new()
+        .set_bold()
+        .set_background_color(0xFFD966);
     let sheet = workbook.add_worksheet();
     sheet.set_name("질문").expect("name");
+    sheet
+        .merge_range(
+            0,
+            0,
+            0,
+            2,
+            "2026 정기 점검 질문",
+            &rust_xlsxwriter::Format::new(),
+        )
+        .expect("title");
     for (col, title) in ["id", "질문", "담당"].iter().enumerate() {
-        sheet.write_string(0, col as u16, *title).expect("cell");
+        sheet
+            .write_string_with_format(1, col as u16, *title, &header_format)
+            .expect("cell");
     }
+    sheet.set_column_width(1, 57.0).expect("width");
     for (r, (id, question, owner)) in rows().iter().enumerate() {
-        let r = r as u32 + 1;
+        let r = r as u32 + 2;
         sheet.write_string(r, 0, id).expect("cell");
         if !question.is_empty() {
             sheet.write_string(r, 1, question).expect("cell");
         }
         sheet.write_string(r, 2, owner).expect("cell");
     }
+    workbook
+        .add_worksheet()
+        .set_name("메모")
+        .expect("name")
+        .write_string(0, 0, "제출 전 검토")
+        .expect("cell");
     workbook.save(&input).expect("save");
     let out = tmp.path().join("answers.xlsx");
     let data = data_copy(tmp.path());
@@ -268,16 +292,64 @@ fn an_xlsx_of_questions_is_answered_row_for_row() {
 
     use calamine::Reader;
     let mut book: calamine::Xlsx<_> = calamine::open_workbook(&out).expect("output workbook");
-    assert_eq!(book.sheet_names(), ["질문", "Sources"]);
+    assert_eq!(book.sheet_names(), ["질문", "메모", "Sources"]);
     let answers = book.worksheet_range("질문").expect("answers sheet");
     let mut lines = answers
         .rows()
         .map(|r| r.iter().map(|c| c.to_string()).collect::<Vec<_>>());
+    assert_eq!(lines.next().expect("title")[0], "2026 정기 점검 질문");
     let header = lines.next().expect("header");
     assert_eq!(header[..4], ["id", "질문", "담당", "answer"]);
     check_rows(&lines.collect::<Vec<_>>());
     let sources = book.worksheet_range("Sources").expect("sources sheet");
     assert!(sources.height() > 10, "one line per citation");
+    let memo = book.worksheet_range("메모").expect("memo sheet");
+    assert_eq!(
+        memo.get_value((0, 0)).map(|v| v.to_string()).as_deref(),
+        Some("제출 전 검토")
+    );
+
+    // The questions sheet kept its formatting: merge, width, header style.
+    let sheet_xml = |path: &Path| {
+        let mut archive =
+            zip::ZipArchive::new(std::fs::File::open(path).expect("open")).expect("zip");
+        let mut xml = String::new();
+        archive
+            .by_name("xl/worksheets/sheet1.xml")
+            .expect("sheet")
+            .read_to_string(&mut xml)
+            .expect("read");
+        xml
+    };
+    let (before, after) = (sheet_xml(&input), sheet_xml(&out));
+    assert!(
+        after.contains("<mergeCell ref=\"A1:C1\"/>"),
+        "the title merge is gone"
+    );
+    assert!(
+        after.contains("width=\"57.7109375\""),
+        "the question column's width is gone"
+    );
+    let style = |xml: &str, at: &str| {
+        let from = xml
+            .find(&format!("<c r=\"{at}\""))
+            .unwrap_or_else(|| panic!("{at}"));
+        let tag = &xml[from..from + xml[from..].find('>').expect("tag end")];
+        tag.split(" s=\"")
+            .nth(1)
+            .map(|s| s[..s.find('"').expect("quote")].to_string())
+    };
+    assert!(style(&before, "B2").is_some(), "the input header is styled");
+    assert_eq!(
+        style(&after, "B2"),
+        style(&before, "B2"),
+        "header style changed"
+    );
+    assert_eq!(
+        style(&after, "D2"),
+        style(&before, "C2"),
+        "answer header unstyled"
+    );
 }
 
 #[test]

@@ -9,6 +9,7 @@
 //! recorded — a SIGKILL loses at most the rows in flight. A row that fails
 //! is retried, then recorded with its error; it never stops the batch.
 
+mod annotate;
 mod state;
 pub mod table;
 mod workbook;
@@ -395,40 +396,60 @@ fn write_output(
             table::write_jsonl(output, &columns, &rows).map_err(io)
         }
         format => {
-            let rows: Vec<Vec<String>> = table
-                .rows
-                .iter()
-                .enumerate()
-                .map(|(i, row)| {
+            let added: Vec<[String; 5]> = (0..table.rows.len())
+                .map(|i| {
                     let r = filled(i);
-                    let mut values = row.clone();
-                    values.extend([
+                    [
                         r.answer.clone(),
                         r.grounded.to_string(),
                         format!("{:.2}", r.confidence),
                         citations_text(&r.citations),
                         r.error.clone().unwrap_or_default(),
-                    ]);
-                    values
+                    ]
                 })
                 .collect();
-            if format == Format::Xlsx {
-                let sheet = workbook::Sheet {
-                    name: table.sheet.as_deref().unwrap_or("Answers"),
-                    columns: &columns,
-                    rows: &rows,
-                    question_column,
-                    results,
-                };
-                let tmp = output.with_extension("seogo-tmp.xlsx");
-                workbook::write(&tmp, &sheet).map_err(|source| BatchError::Workbook {
-                    path: output.to_path_buf(),
-                    source,
-                })?;
-                std::fs::rename(&tmp, output).map_err(io)
-            } else {
-                table::write_csv(output, &columns, &rows).map_err(io)
+            let rows: Vec<Vec<String>> = table
+                .rows
+                .iter()
+                .zip(&added)
+                .map(|(row, added)| row.iter().chain(added).cloned().collect())
+                .collect();
+            if format != Format::Xlsx {
+                return table::write_csv(output, &columns, &rows).map_err(io);
             }
+            if let Some(origin) = &table.origin {
+                let header = answer_columns(&table.columns);
+                let first_row = origin.header_row as usize + 2;
+                let sources = workbook::source_lines(&rows, question_column, results, first_row);
+                let note = annotate::Annotation {
+                    origin,
+                    input_columns: table.columns.len(),
+                    header: &header,
+                    rows: &added,
+                    sources: &sources,
+                };
+                match annotate::annotate(&note) {
+                    Ok(bytes) => return table::write_atomic(output, &bytes).map_err(io),
+                    Err(e) => tracing::warn!(
+                        output = %output.display(),
+                        "the questions workbook could not be kept as it was ({e}); \
+                         writing a fresh one"
+                    ),
+                }
+            }
+            let sheet = workbook::Sheet {
+                name: table.sheet.as_deref().unwrap_or("Answers"),
+                columns: &columns,
+                rows: &rows,
+                question_column,
+                results,
+            };
+            let tmp = output.with_extension("seogo-tmp.xlsx");
+            workbook::write(&tmp, &sheet).map_err(|source| BatchError::Workbook {
+                path: output.to_path_buf(),
+                source,
+            })?;
+            std::fs::rename(&tmp, output).map_err(io)
         }
     }
 }

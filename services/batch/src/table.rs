@@ -62,6 +62,29 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
     /// SHA-256 of the file's bytes, hex (what a resume must match).
     pub sha256: String,
+    /// The workbook itself, so the output can keep its formatting (XLSX).
+    pub origin: Option<XlsxOrigin>,
+}
+
+/// Where a table sits in the workbook it was read from.
+#[derive(Clone, PartialEq)]
+pub struct XlsxOrigin {
+    /// The whole package, as read.
+    pub bytes: Vec<u8>,
+    /// 0-based sheet row of the header.
+    pub header_row: u32,
+    /// 0-based sheet column of the table's first column.
+    pub first_column: u32,
+}
+
+impl std::fmt::Debug for XlsxOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("XlsxOrigin")
+            .field("bytes", &self.bytes.len())
+            .field("header_row", &self.header_row)
+            .field("first_column", &self.first_column)
+            .finish()
+    }
 }
 
 /// Largest input read (a question list, not a corpus).
@@ -146,6 +169,7 @@ fn read_csv(bytes: &[u8]) -> Result<Table, String> {
         columns,
         rows,
         sha256: String::new(),
+        origin: None,
     })
 }
 
@@ -160,21 +184,43 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, String> {
     let range = workbook
         .worksheet_range(&sheet)
         .map_err(|e| format!("sheet `{sheet}`: {e}"))?;
-    let mut rows = range
+    let all: Vec<Vec<String>> = range
         .rows()
-        .map(|row| row.iter().map(cell_text).collect::<Vec<_>>());
+        .map(|row| row.iter().map(cell_text).collect())
+        .collect();
+    let title_rows = title_rows(&all);
+    let mut rows = all.into_iter().skip(title_rows);
     let columns: Vec<String> = rows
         .next()
         .map(|header| header.into_iter().map(|c| c.trim().to_string()).collect())
         .unwrap_or_default();
     let rows: Vec<Vec<String>> = rows.collect();
+    let (first_row, first_column) = range.start().unwrap_or((0, 0));
+    let header_row = first_row + title_rows as u32;
     Ok(Table {
         format: Format::Xlsx,
         sheet: Some(sheet),
         columns,
         rows,
         sha256: String::new(),
+        origin: Some(XlsxOrigin {
+            bytes: bytes.to_vec(),
+            header_row,
+            first_column,
+        }),
     })
+}
+
+/// Rows above the header that hold a title, not column names: a sheet
+/// often starts with one line (merged across the table) naming the list.
+/// The header is the first row with at least two filled cells, when one of
+/// the first ten rows has two.
+fn title_rows(rows: &[Vec<String>]) -> usize {
+    let filled = |row: &Vec<String>| row.iter().filter(|c| !c.trim().is_empty()).count();
+    rows.iter()
+        .take(10)
+        .position(|row| filled(row) >= 2)
+        .unwrap_or(0)
 }
 
 /// A cell as a person reads it: 12 not 12.0, dates as ISO dates.
@@ -231,6 +277,7 @@ fn read_jsonl(bytes: &[u8]) -> Result<Table, String> {
         columns,
         rows,
         sha256: String::new(),
+        origin: None,
     })
 }
 
@@ -360,6 +407,7 @@ mod tests {
                 .map(|r| r.iter().map(|c| c.to_string()).collect())
                 .collect(),
             sha256: String::new(),
+            origin: None,
         }
     }
 

@@ -59,43 +59,79 @@ pub(crate) fn write(path: &Path, sheet: &Sheet<'_>) -> Result<(), XlsxError> {
 
     let sources = workbook.add_worksheet();
     sources.set_name("Sources")?;
-    let titles = [
-        "row",
-        "question",
-        "n",
-        "document",
-        "section",
-        "page",
-        "quote",
-        "document id",
-    ];
-    let widths = [6.0, 40.0, 4.0, 36.0, 30.0, 6.0, 70.0, 30.0];
-    for (c, (title, width)) in titles.iter().zip(widths).enumerate() {
+    for (c, (title, width)) in SOURCE_COLUMNS.iter().enumerate() {
         sources.write_string_with_format(0, column(c), *title, &header)?;
-        sources.set_column_width(column(c), width)?;
+        sources.set_column_width(column(c), *width)?;
     }
-    let mut line = 1u32;
-    for (r, result) in sheet.results.iter().enumerate() {
-        let Some(result) = result else { continue };
-        let question = sheet.rows[r]
-            .get(sheet.question_column)
-            .map_or("", String::as_str);
-        for citation in &result.citations {
-            sources.write_number_with_format(line, 0, (r + 2) as f64, &plain)?;
-            sources.write_string_with_format(line, 1, question, &wrapped)?;
-            sources.write_number_with_format(line, 2, citation.n as f64, &plain)?;
-            sources.write_string_with_format(line, 3, &citation.title, &wrapped)?;
-            sources.write_string_with_format(line, 4, &citation.section, &wrapped)?;
-            if let Some(page) = citation.page {
-                sources.write_number_with_format(line, 5, f64::from(page), &plain)?;
-            }
-            sources.write_string_with_format(line, 6, &citation.quote, &wrapped)?;
-            sources.write_string_with_format(line, 7, &citation.doc_id, &wrapped)?;
-            line += 1;
+    for (line, cells) in source_lines(sheet.rows, sheet.question_column, sheet.results, 2)
+        .iter()
+        .enumerate()
+    {
+        let line = line as u32 + 1;
+        for (c, cell) in cells.iter().enumerate() {
+            match cell {
+                SourceCell::Number(n) => {
+                    sources.write_number_with_format(line, column(c), *n, &plain)?
+                }
+                SourceCell::Text(t) => {
+                    sources.write_string_with_format(line, column(c), *t, &wrapped)?
+                }
+                SourceCell::Blank => sources,
+            };
         }
     }
     sources.set_freeze_panes(1, 0)?;
     workbook.save(path)
+}
+
+/// The Sources sheet's columns and their widths (in characters).
+pub(crate) const SOURCE_COLUMNS: [(&str, f64); 8] = [
+    ("row", 6.0),
+    ("question", 40.0),
+    ("n", 4.0),
+    ("document", 36.0),
+    ("section", 30.0),
+    ("page", 6.0),
+    ("quote", 70.0),
+    ("document id", 30.0),
+];
+
+/// One cell of a Sources line.
+pub(crate) enum SourceCell<'a> {
+    Number(f64),
+    Text(&'a str),
+    Blank,
+}
+
+/// One line per citation, in row order: the spreadsheet row it answers
+/// (`first_row` is the first data row's number as Excel shows it), the
+/// question and where the quote comes from.
+pub(crate) fn source_lines<'a>(
+    rows: &'a [Vec<String>],
+    question_column: usize,
+    results: &'a [Option<RowResult>],
+    first_row: usize,
+) -> Vec<[SourceCell<'a>; 8]> {
+    let mut lines = Vec::new();
+    for (r, result) in results.iter().enumerate() {
+        let Some(result) = result else { continue };
+        let question = rows[r].get(question_column).map_or("", String::as_str);
+        for citation in &result.citations {
+            lines.push([
+                SourceCell::Number((r + first_row) as f64),
+                SourceCell::Text(question),
+                SourceCell::Number(citation.n as f64),
+                SourceCell::Text(&citation.title),
+                SourceCell::Text(&citation.section),
+                citation
+                    .page
+                    .map_or(SourceCell::Blank, |p| SourceCell::Number(f64::from(p))),
+                SourceCell::Text(&citation.quote),
+                SourceCell::Text(&citation.doc_id),
+            ]);
+        }
+    }
+    lines
 }
 
 fn column(i: usize) -> u16 {
