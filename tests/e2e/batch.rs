@@ -599,3 +599,86 @@ fn relay(mut client: TcpStream, upstream: &str, calls: &AtomicUsize) {
     }
     let _ = std::io::copy(&mut server, &mut client);
 }
+
+#[test]
+fn ctrl_c_finishes_the_rows_in_flight_writes_the_output_and_resume_completes_it() {
+    let c = corpus();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = tmp.path().join("questions.jsonl");
+    let mut text = String::new();
+    for (id, question, _) in rows().iter().filter(|(_, q, _)| !q.is_empty()).take(6) {
+        text.push_str(&serde_json::json!({"id": id, "question": question}).to_string());
+        text.push('\n');
+    }
+    std::fs::write(&input, text).expect("write");
+    let out = tmp.path().join("answers.jsonl");
+    let state = seogo_batch::state_path(&out);
+    let data = data_copy(tmp.path());
+    let config = c.dir.join("local.toml");
+    let mut child = batch(&data, Some(&config), &input, &out, &["--concurrency", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("batch");
+    let deadline = Instant::now() + Duration::from_secs(300);
+    // The header line, then one row answered.
+    while std::fs::read_to_string(&state)
+        .unwrap_or_default()
+        .lines()
+        .count()
+        < 2
+    {
+        assert!(Instant::now() < deadline, "no row was recorded");
+        assert!(child.try_wait().expect("wait").is_none(), "ended early");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let interrupt = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(interrupt.success());
+    let stopped = child.wait_with_output().expect("wait");
+    let log = String::from_utf8_lossy(&stopped.stderr);
+    assert_eq!(stopped.status.code(), Some(3), "{log}");
+    assert!(log.contains("--resume"), "{log}");
+    assert!(state.exists(), "the state file is needed to resume");
+
+    let lines = |path: &Path| -> Vec<serde_json::Value> {
+        std::fs::read_to_string(path)
+            .expect("output")
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json line"))
+            .collect()
+    };
+    let partial = lines(&out);
+    assert_eq!(partial.len(), 6, "every row is in the output");
+    let unanswered = partial
+        .iter()
+        .filter(|r| r["error"].as_str().is_some_and(|e| e.contains("--resume")))
+        .count();
+    assert!(
+        (1..6).contains(&unanswered),
+        "some rows answered, the rest marked: {partial:?}"
+    );
+
+    let result = run(&mut batch(
+        &data,
+        Some(&config),
+        &input,
+        &out,
+        &["--resume", "--json"],
+    ));
+    assert!(result.status.success(), "{}", stderr(&result));
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&result)).expect("summary");
+    assert_eq!(summary["resumed"], 6 - unanswered as u64, "{summary}");
+    let complete = lines(&out);
+    assert_eq!(complete.len(), 6);
+    for (before, after) in partial.iter().zip(&complete) {
+        assert_eq!(before["id"], after["id"]);
+        assert!(after["error"].is_null(), "{after}");
+        assert!(
+            !after["answer"].as_str().unwrap_or_default().is_empty(),
+            "{after}"
+        );
+    }
+}
