@@ -4,7 +4,7 @@
 # http://127.0.0.1:8080/demo (SEOGO_BIND to change).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --bin seogo
+bash scripts/build.sh
 seogo() { cargo run -q --bin seogo -- "$@"; }
 seogo models install
 seogo ingest demo/corpus

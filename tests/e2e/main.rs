@@ -4,6 +4,7 @@
 mod api;
 mod batch;
 mod connectors;
+mod deploy;
 mod fetch;
 mod formats;
 mod generator;

@@ -2,6 +2,7 @@
 
 mod batch;
 mod config;
+mod deploy;
 mod keys;
 mod output;
 
@@ -114,6 +115,24 @@ enum Command {
         #[command(subcommand)]
         action: keys::KeysCommand,
     },
+    /// The air-gapped bundle: create one tar with the binary, models,
+    /// config template and widget; verify or unpack one at the site.
+    Bundle {
+        #[command(subcommand)]
+        action: deploy::BundleCommand,
+    },
+    /// Exit 0 when the server answers /healthz (the image's HEALTHCHECK).
+    Health {
+        /// The server's address (0.0.0.0 is asked on 127.0.0.1).
+        #[arg(long, env = "SEOGO_BIND", default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+        #[arg(long, default_value_t = 3)]
+        timeout_secs: u64,
+    },
+    /// Print the configuration in effect (defaults, seogo.toml,
+    /// SEOGO__… environment, flags) as JSON, secrets masked; an unknown
+    /// key fails here as it would at start.
+    Config,
     /// Show collections and their sizes in each store.
     Status {
         #[arg(long)]
@@ -327,6 +346,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let engine = Engine::new(config.clone());
     match cli.command {
         Command::Models { action } => models(&config, action),
+        Command::Bundle { action } => deploy::bundle(&config, action),
+        Command::Health { bind, timeout_secs } => {
+            deploy::health(bind, std::time::Duration::from_secs(timeout_secs))
+        }
+        Command::Config => deploy::print(&config),
         Command::Ingest(args) => {
             let connector = args
                 .connector

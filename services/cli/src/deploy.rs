@@ -1,0 +1,280 @@
+//! Commands for installing and running Seogo at a site: the air-gapped
+//! bundle, the container healthcheck and the effective configuration.
+
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Subcommand;
+use seogo_engine::EngineConfig;
+
+/// The configuration template a bundle carries (the embedded default,
+/// with the served-generator section to uncomment).
+const CONFIG_TEMPLATE: &str = include_str!("../../../docker/seogo.toml");
+
+#[derive(Debug, Subcommand)]
+pub enum BundleCommand {
+    /// Write one tar with this binary, the model pack, a config template,
+    /// the widget and the demo corpus, plus `OUT.sha256`.
+    Create {
+        out: PathBuf,
+        /// The binary to bundle (default: this one).
+        #[arg(long)]
+        binary: Option<PathBuf>,
+        /// Documents to bundle as `demo/corpus` (default: ./demo/corpus
+        /// when it exists).
+        #[arg(long)]
+        demo: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check every file of a bundle against its manifest.
+    Verify {
+        bundle: PathBuf,
+        /// The bundle's SHA-256 as the sender published it.
+        #[arg(long)]
+        sha256: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Verify a bundle and unpack it to `DIR/seogo` (nothing is left
+    /// behind when it does not verify).
+    Unpack {
+        bundle: PathBuf,
+        #[arg(long)]
+        to: PathBuf,
+        #[arg(long)]
+        sha256: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn bundle(config: &EngineConfig, command: BundleCommand) -> anyhow::Result<ExitCode> {
+    let (summary, json) = match command {
+        BundleCommand::Create {
+            out,
+            binary,
+            demo,
+            json,
+        } => {
+            let models = &config.models.dir;
+            anyhow::ensure!(
+                models.join("MANIFEST.json").exists(),
+                "no model pack in {} (run `seogo models install` first)",
+                models.display()
+            );
+            let binary = match binary {
+                Some(path) => path,
+                None => std::env::current_exe().context("finding this binary")?,
+            };
+            let mut contents = seogo_bundle::Contents::default();
+            contents.file("bin/seogo", &binary, true);
+            contents.tree("models", models)?;
+            contents.bytes("config/seogo.toml", CONFIG_TEMPLATE);
+            contents.bytes("widget/widget.js", seogo_widget::SCRIPT);
+            contents.bytes("INSTALL.txt", install_text());
+            let demo = demo.or_else(|| {
+                let default = PathBuf::from("demo/corpus");
+                default.is_dir().then_some(default)
+            });
+            if let Some(demo) = demo {
+                contents.tree("demo/corpus", &demo)?;
+            }
+            let summary = seogo_bundle::create(&contents, &out)?;
+            if !json {
+                println!(
+                    "{}: {} files, {:.1} MB; sha256 {} (also in {}.sha256)",
+                    out.display(),
+                    summary.files,
+                    summary.bytes as f64 / 1e6,
+                    summary.sha256,
+                    out.display()
+                );
+            }
+            (summary, json)
+        }
+        BundleCommand::Verify {
+            bundle,
+            sha256,
+            json,
+        } => {
+            let summary = seogo_bundle::verify(&bundle)?;
+            check_published(&bundle, &summary, sha256.as_deref())?;
+            if !json {
+                println!(
+                    "{}: verified, {} files, {:.1} MB, sha256 {}",
+                    bundle.display(),
+                    summary.files,
+                    summary.bytes as f64 / 1e6,
+                    summary.sha256
+                );
+            }
+            (summary, json)
+        }
+        BundleCommand::Unpack {
+            bundle,
+            to,
+            sha256,
+            json,
+        } => {
+            let (summary, root) = seogo_bundle::unpack(&bundle, &to)?;
+            if let Err(e) = check_published(&bundle, &summary, sha256.as_deref()) {
+                std::fs::remove_dir_all(&root).ok();
+                return Err(e);
+            }
+            if !json {
+                println!(
+                    "{}: verified and unpacked to {} ({} files); see {}",
+                    bundle.display(),
+                    root.display(),
+                    summary.files,
+                    root.join("INSTALL.txt").display()
+                );
+            }
+            (summary, json)
+        }
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The tar's own SHA-256 must equal the published one when given.
+fn check_published(
+    bundle: &Path,
+    summary: &seogo_bundle::Summary,
+    published: Option<&str>,
+) -> anyhow::Result<()> {
+    if let Some(expected) = published {
+        anyhow::ensure!(
+            expected.trim().eq_ignore_ascii_case(&summary.sha256),
+            "{}: refused: its SHA-256 is {}, not the published {expected}",
+            bundle.display(),
+            summary.sha256
+        );
+    }
+    Ok(())
+}
+
+fn install_text() -> String {
+    format!(
+        "Seogo {version}: an air-gapped bundle\n\
+         \n\
+         1. Compare `sha256sum seogo.tar` with the number the sender published\n\
+         \x20  (also in seogo.tar.sha256).\n\
+         2. Take the binary out (in a scratch folder) and let it check and\n\
+         \x20  unpack the rest:\n\
+         \x20    cd \"$(mktemp -d)\" && tar xf /media/seogo.tar seogo/bin/seogo\n\
+         \x20    seogo/bin/seogo bundle unpack /media/seogo.tar --to /opt --sha256 <published>\n\
+         \x20  A bundle with any file changed, missing or added is refused and\n\
+         \x20  nothing is unpacked.\n\
+         3. From /opt/seogo: bin/seogo models verify\n\
+         \x20                   bin/seogo ingest demo/corpus\n\
+         \x20                   bin/seogo ask \"냉각수 펌프의 정기 점검 주기는?\"\n\
+         \x20                   bin/seogo serve --bind 0.0.0.0:8080\n\
+         \x20  config/seogo.toml is read with --config (or SEOGO_CONFIG); see\n\
+         \x20  docs/DEPLOY.md for sizing, TLS, backups and upgrades.\n",
+        version = env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// `seogo health`: exit 0 when the server at `bind` answers `/healthz`
+/// with 200 (the image's HEALTHCHECK: the runtime image has no curl).
+pub fn health(bind: SocketAddr, timeout: Duration) -> anyhow::Result<ExitCode> {
+    let address = if bind.ip().is_unspecified() {
+        SocketAddr::new(
+            if bind.is_ipv4() {
+                Ipv4Addr::LOCALHOST.into()
+            } else {
+                Ipv6Addr::LOCALHOST.into()
+            },
+            bind.port(),
+        )
+    } else {
+        bind
+    };
+    let mut stream = TcpStream::connect_timeout(&address, timeout)
+        .with_context(|| format!("connecting to {address}"))?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))?;
+    write!(
+        stream,
+        "GET /healthz HTTP/1.0\r\nHost: {address}\r\nUser-Agent: seogo-health\r\n\r\n"
+    )?;
+    let mut reply = Vec::new();
+    stream.take(64 * 1024).read_to_end(&mut reply)?;
+    let reply = String::from_utf8_lossy(&reply);
+    let status = reply.lines().next().unwrap_or_default();
+    if status.split_whitespace().nth(1) == Some("200") {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("seogo: http://{address}/healthz: {status}");
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+/// `seogo config`: the configuration in effect after every layer, as JSON
+/// (an unknown key in seogo.toml or `SEOGO__…` fails before this), with
+/// secrets masked: the output gets pasted into support tickets.
+pub fn print(config: &EngineConfig) -> anyhow::Result<ExitCode> {
+    let mut value = serde_json::to_value(config)?;
+    mask_secrets(&mut value);
+    println!("{}", serde_json::to_string_pretty(&value)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn mask_secrets(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, inner) in map.iter_mut() {
+                let secret = ["api_key", "secret", "password", "token"]
+                    .iter()
+                    .any(|s| key.contains(s))
+                    && !key.ends_with("_env");
+                if secret && !inner.is_null() {
+                    *inner = "***".into();
+                } else {
+                    mask_secrets(inner);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(mask_secrets),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_masked_and_their_variable_names_kept() {
+        let mut value = serde_json::json!({
+            "generator": {"api_key": "sk-1", "api_key_env": "KEY", "model": "m"},
+            "sources": [{"fetch": {"client_secret": "s"}}],
+            "server": {"keys_file": null}
+        });
+        mask_secrets(&mut value);
+        assert_eq!(value["generator"]["api_key"], "***");
+        assert_eq!(value["generator"]["api_key_env"], "KEY");
+        assert_eq!(value["generator"]["model"], "m");
+        assert_eq!(value["sources"][0]["fetch"]["client_secret"], "***");
+        assert!(value["server"]["keys_file"].is_null());
+    }
+
+    #[test]
+    fn the_bundled_config_template_is_a_valid_configuration() {
+        let config: EngineConfig = figment::Figment::from(
+            figment::providers::Serialized::defaults(EngineConfig::default()),
+        )
+        .merge(<figment::providers::Toml as figment::providers::Format>::string(CONFIG_TEMPLATE))
+        .extract()
+        .expect("docker/seogo.toml");
+        assert_eq!(config.server.anonymous, Some(false));
+    }
+}
