@@ -373,3 +373,49 @@ fn the_images_build_with_cis_command_and_pass_hadolint() {
         );
     }
 }
+
+#[test]
+fn the_qdrant_override_moves_the_vectors_to_an_internal_qdrant() {
+    let base = compose("compose.yaml");
+    let over = compose("compose.qdrant.yaml");
+    let qdrant = &over["services"]["qdrant"];
+    assert!(
+        qdrant.get("ports").is_none(),
+        "Qdrant must not publish a port"
+    );
+    assert_eq!(list(&qdrant["networks"]), ["backend"]);
+    assert!(base["networks"]["backend"]["internal"] == Value::Bool(true));
+    assert!(list(&qdrant["volumes"])
+        .iter()
+        .any(|v| v.starts_with("qdrant-storage:")));
+    assert!(over["volumes"]["qdrant-storage"].is_mapping());
+    assert_eq!(
+        text(&qdrant["environment"]["QDRANT__SERVICE__API_KEY"]),
+        "required"
+    );
+
+    // The override's settings on top of the base stack's, through seogo.
+    let environment: BTreeMap<String, String> = over["services"]["seogo"]["environment"]
+        .as_mapping()
+        .expect("environment")
+        .iter()
+        .map(|(k, v)| (text(k), text(v)))
+        .collect();
+    let mut cmd = Command::new(seogo_bin());
+    cmd.env_clear()
+        .arg("--config")
+        .arg(workspace_root().join("docker/seogo.b200.toml"))
+        .arg("config");
+    for (name, value) in environment.iter().filter(|(n, _)| n.starts_with("SEOGO__")) {
+        cmd.env(name, value);
+    }
+    let printed = run(&mut cmd);
+    assert!(printed.status.success(), "{}", stderr(&printed));
+    let config: serde_json::Value = serde_json::from_str(&stdout(&printed)).expect("config");
+    let vectors = &config["vectors"];
+    assert_eq!(vectors["backend"], "qdrant", "{config}");
+    assert_eq!(vectors["url"], "http://qdrant:6334");
+    assert_eq!(vectors["shards"], 1);
+    let key = vectors["api_key_env"].as_str().expect("api_key_env");
+    assert_eq!(environment[key], "required");
+}

@@ -9,6 +9,7 @@ mod fetch;
 mod formats;
 mod generator;
 mod ingest_cli;
+mod qdrant_remote;
 mod retrieval_eval;
 mod served;
 mod server;

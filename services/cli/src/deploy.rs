@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Subcommand;
-use seogo_engine::EngineConfig;
+use seogo_engine::{Engine, EngineConfig, VectorsConfig};
+use seogo_index::QdrantConfig;
 
 /// The configuration template a bundle carries (the embedded default,
 /// with the served-generator section to uncomment).
@@ -218,6 +219,54 @@ pub fn health(bind: SocketAddr, timeout: Duration) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// `seogo migrate`: the collection's vectors to (or from) the Qdrant at
+/// the given address, with `[vectors]`'s Qdrant settings when it has them.
+pub fn migrate(
+    engine: &Engine,
+    collection: &str,
+    to: Option<String>,
+    from: Option<String>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let remote = |address: &str| -> anyhow::Result<VectorsConfig> {
+        let mut settings = match &engine.config().vectors {
+            VectorsConfig::Qdrant(settings) => (**settings).clone(),
+            VectorsConfig::Embedded => QdrantConfig::default(),
+        };
+        settings.url = grpc_url(address)?;
+        Ok(VectorsConfig::Qdrant(Box::new(settings)))
+    };
+    let (source, target) = match (to, from) {
+        (Some(to), None) => (VectorsConfig::Embedded, remote(&to)?),
+        (None, Some(from)) => (remote(&from)?, VectorsConfig::Embedded),
+        _ => anyhow::bail!("give one of --to or --from"),
+    };
+    let report = engine.migrate_vectors(collection, &source, &target)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "{}: {} vectors copied; {} in the source, {} in the target",
+            report.collection, report.copied, report.source_points, report.target_points
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `qdrant://host:6334` (or `qdrants://` for TLS, or an http(s) URL) as
+/// the client's URL.
+fn grpc_url(address: &str) -> anyhow::Result<String> {
+    if let Some(rest) = address.strip_prefix("qdrant://") {
+        Ok(format!("http://{rest}"))
+    } else if let Some(rest) = address.strip_prefix("qdrants://") {
+        Ok(format!("https://{rest}"))
+    } else if address.starts_with("http://") || address.starts_with("https://") {
+        Ok(address.to_string())
+    } else {
+        anyhow::bail!("`{address}`: give qdrant://host:6334, qdrants://… or an http(s) URL")
+    }
+}
+
 /// `seogo config`: the configuration in effect after every layer, as JSON
 /// (an unknown key in seogo.toml or `SEOGO__…` fails before this), with
 /// secrets masked: the output gets pasted into support tickets.
@@ -251,6 +300,17 @@ fn mask_secrets(value: &mut serde_json::Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn qdrant_addresses_become_grpc_urls() {
+        assert_eq!(grpc_url("qdrant://q1:6334").expect("url"), "http://q1:6334");
+        assert_eq!(
+            grpc_url("qdrants://q1:6334").expect("url"),
+            "https://q1:6334"
+        );
+        assert_eq!(grpc_url("https://q1").expect("url"), "https://q1");
+        assert!(grpc_url("q1:6334").is_err());
+    }
 
     #[test]
     fn secrets_are_masked_and_their_variable_names_kept() {

@@ -121,6 +121,20 @@ enum Command {
         #[command(subcommand)]
         action: deploy::BundleCommand,
     },
+    /// Copy a collection's vectors to a Qdrant server or cluster (`--to
+    /// qdrant://host:6334`) or back (`--from …`), checking the counts.
+    /// Shards, replication and the collection prefix come from
+    /// `[vectors]` when it names Qdrant.
+    Migrate {
+        #[arg(long, env = "SEOGO_COLLECTION", default_value = DEFAULT_COLLECTION)]
+        collection: String,
+        #[arg(long, conflicts_with = "from", required_unless_present = "from")]
+        to: Option<String>,
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Exit 0 when the server answers /healthz (the image's HEALTHCHECK).
     Health {
         /// The server's address (0.0.0.0 is asked on 127.0.0.1).
@@ -351,6 +365,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             deploy::health(bind, std::time::Duration::from_secs(timeout_secs))
         }
         Command::Config => deploy::print(&config),
+        Command::Migrate {
+            collection,
+            to,
+            from,
+            json,
+        } => deploy::migrate(&engine, &collection, to, from, json),
         Command::Ingest(args) => {
             let connector = args
                 .connector

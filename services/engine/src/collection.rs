@@ -16,10 +16,13 @@ use std::path::{Path, PathBuf};
 
 use std::sync::Arc;
 
-use seogo_index::{AnalyzerKind, EdgeVectorStore, LexicalIndex, LexicalResources, VectorStore};
+use seogo_index::{
+    AnalyzerKind, EdgeVectorStore, LexicalIndex, LexicalResources, QdrantVectorStore, VectorStore,
+};
 use seogo_models::EmbedderFingerprint;
 use serde::{Deserialize, Serialize};
 
+use crate::config::VectorsConfig;
 use crate::EngineError;
 
 /// What the manifest knows of one document.
@@ -73,6 +76,38 @@ pub struct Collection {
     pub embedder: EmbedderFingerprint,
 }
 
+/// The vector store `config` names for collection `name` in `dir`.
+pub fn open_vectors(
+    config: &VectorsConfig,
+    name: &str,
+    dir: &Path,
+    dimension: usize,
+) -> Result<Box<dyn VectorStore>, EngineError> {
+    Ok(match config {
+        VectorsConfig::Embedded => {
+            Box::new(EdgeVectorStore::open(&dir.join("vectors"), dimension)?)
+        }
+        VectorsConfig::Qdrant(remote) => {
+            Box::new(QdrantVectorStore::open(remote, name, dimension)?)
+        }
+    })
+}
+
+/// The vector dimension collection `name` in `dir` was created for.
+pub fn stored_dimension(name: &str, dir: &Path) -> Result<usize, EngineError> {
+    let path = dir.join("collection.json");
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(EngineError::NoSuchCollection(name.to_string()))
+        }
+        Err(e) => return Err(EngineError::io(&path, e)),
+    };
+    let meta: CollectionMeta = serde_json::from_slice(&bytes)
+        .map_err(|e| EngineError::Corrupt(format!("{}: {e}", path.display())))?;
+    Ok(meta.embedder.dimension)
+}
+
 /// Collection names become directory names: keep them tame.
 pub fn validate_name(name: &str) -> Result<(), EngineError> {
     let ok = !name.is_empty()
@@ -112,6 +147,7 @@ impl Collection {
         dir: &Path,
         create_for: Option<(&EmbedderFingerprint, AnalyzerKind)>,
         lexical_resources: Arc<LexicalResources>,
+        vectors: &VectorsConfig,
     ) -> Result<Self, EngineError> {
         let meta_path = dir.join("collection.json");
         let meta = match std::fs::read(&meta_path) {
@@ -133,10 +169,7 @@ impl Collection {
         };
         let embedder = meta.embedder;
         let lexical = LexicalIndex::open(&dir.join("lexical"), meta.analyzer, lexical_resources)?;
-        let vectors = Box::new(EdgeVectorStore::open(
-            &dir.join("vectors"),
-            embedder.dimension,
-        )?);
+        let vectors = open_vectors(vectors, name, dir, embedder.dimension)?;
         let manifest = match std::fs::read(dir.join("manifest.json")) {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
                 EngineError::Corrupt(format!("{}/manifest.json: {e}", dir.display()))

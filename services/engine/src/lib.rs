@@ -15,11 +15,12 @@ mod error;
 pub mod eval;
 pub mod facts;
 pub mod ingest;
+pub mod migrate;
 pub mod retrieve;
 pub mod sync;
 
 pub use collection::{validate_name, ChunkCounts, Collection, DocEntry, Inventory, Manifest};
-pub use config::{EngineConfig, GeneratorConfig};
+pub use config::{EngineConfig, GeneratorConfig, VectorsConfig};
 pub use error::EngineError;
 pub use seogo_index::AnalyzerKind;
 
@@ -203,6 +204,7 @@ impl Engine {
             &dir,
             creation.as_ref().map(|(e, a)| (e, *a)),
             self.lexical_resources()?,
+            &self.config.vectors,
         )?));
         lock(&self.collections).insert(name.to_string(), collection.clone());
         Ok(collection)

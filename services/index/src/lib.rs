@@ -1,5 +1,5 @@
 //! Seogo's indexes: the tantivy lexical index with its Korean analyzers, the
-//! vector store (embedded Qdrant), and the fusion of their rankings.
+//! vector store (embedded Qdrant, or a Qdrant cluster), and the fusion of their rankings.
 //!
 //! Both engines apply the caller's ACL and metadata filters inside the query
 //! ([`SearchFilter`]), so a chunk the caller may not read is never a
@@ -8,6 +8,7 @@
 mod error;
 pub mod fusion;
 mod lexical;
+mod remote;
 mod vector;
 
 pub use error::IndexError;
@@ -16,7 +17,8 @@ pub use lexical::{
     filter_terms, parse_query, AnalyzerKind, IdentifierRules, LexicalIndex, LexicalResources,
     LexicalWeights, ParsedQuery, Snippet, SynonymSource,
 };
-pub use vector::{EdgeVectorStore, VectorStore};
+pub use remote::{QdrantConfig, QdrantVectorStore};
+pub use vector::{EdgeVectorStore, ExportSink, VectorStore};
 
 use seogo_docs::Chunk;
 

@@ -1,6 +1,6 @@
 //! The dense side: a [`VectorStore`] trait with the embedded Qdrant
-//! (qdrant-edge) implementation. A remote Qdrant cluster implements the same
-//! trait later; the engine never knows which one it has.
+//! (qdrant-edge) implementation here and a Qdrant server or cluster in
+//! [`crate::remote`]; the engine never knows which one it has.
 
 use std::path::Path;
 
@@ -15,16 +15,35 @@ use sha2::{Digest, Sha256};
 use crate::lexical::filter_terms;
 use crate::{Hit, IndexError, SearchFilter};
 
+/// Receives one batch of exported chunks with their vectors.
+pub type ExportSink<'a> = dyn FnMut(Vec<(Chunk, Vec<f32>)>) -> Result<(), IndexError> + 'a;
+
 /// Dense vector storage and nearest-neighbour search over chunks, filtered by
 /// ACL and metadata inside the engine.
 pub trait VectorStore: Send + Sync + std::fmt::Debug {
+    /// Stores one vector per chunk (same order), replacing a point with
+    /// the same chunk id.
+    fn upsert(&self, chunks: &[Chunk], vectors: &[Vec<f32>]) -> Result<(), IndexError>;
     /// Replaces every vector of `doc_id` by one per chunk (same order).
     fn replace_document(
         &self,
         doc_id: &str,
         chunks: &[Chunk],
         vectors: &[Vec<f32>],
-    ) -> Result<(), IndexError>;
+    ) -> Result<(), IndexError> {
+        if chunks.len() != vectors.len() {
+            return Err(IndexError::Vector(format!(
+                "{doc_id}: {} chunks but {} vectors",
+                chunks.len(),
+                vectors.len()
+            )));
+        }
+        self.delete_document(doc_id)?;
+        if chunks.is_empty() {
+            return Ok(());
+        }
+        self.upsert(chunks, vectors)
+    }
     /// Removes every vector of `doc_id`.
     fn delete_document(&self, doc_id: &str) -> Result<(), IndexError>;
     /// Makes the changes so far durable.
@@ -40,6 +59,9 @@ pub trait VectorStore: Send + Sync + std::fmt::Debug {
     fn count(&self) -> Result<u64, IndexError>;
     /// Every stored chunk id, sorted (for consistency checks).
     fn chunk_ids(&self) -> Result<Vec<String>, IndexError>;
+    /// Every stored chunk with its vector, in batches (`seogo migrate`);
+    /// returns how many.
+    fn export(&self, each: &mut ExportSink<'_>) -> Result<u64, IndexError>;
 }
 
 /// Embedded Qdrant in the collection's directory: no server to run.
@@ -49,15 +71,20 @@ pub struct EdgeVectorStore {
 }
 
 /// Payload fields with a keyword index, so filters on them stay cheap.
-const INDEXED_FIELDS: [&str; 3] = ["doc_id", "acl", "meta"];
+pub(crate) const INDEXED_FIELDS: [&str; 3] = ["doc_id", "acl", "meta"];
 
 /// Qdrant wants numeric or UUID ids: the first 8 bytes of the chunk id's
-/// sha256 (collisions are negligible below billions of chunks).
-fn point_id(chunk_id: &str) -> PointId {
+/// sha256 (collisions are negligible below billions of chunks). The same
+/// number in the embedded store and on a cluster, so `migrate` keeps ids.
+pub(crate) fn point_number(chunk_id: &str) -> u64 {
     let digest = Sha256::digest(chunk_id.as_bytes());
     let mut bytes = [0u8; 8];
     bytes.copy_from_slice(&digest[..8]);
-    PointId::NumId(u64::from_le_bytes(bytes))
+    u64::from_le_bytes(bytes)
+}
+
+fn point_id(chunk_id: &str) -> PointId {
+    PointId::NumId(point_number(chunk_id))
 }
 
 fn edge_err(e: qdrant_edge::OperationError) -> IndexError {
@@ -112,23 +139,7 @@ fn qdrant_filter(filter: &SearchFilter) -> Result<Filter, IndexError> {
 }
 
 impl VectorStore for EdgeVectorStore {
-    fn replace_document(
-        &self,
-        doc_id: &str,
-        chunks: &[Chunk],
-        vectors: &[Vec<f32>],
-    ) -> Result<(), IndexError> {
-        if chunks.len() != vectors.len() {
-            return Err(IndexError::Vector(format!(
-                "{doc_id}: {} chunks but {} vectors",
-                chunks.len(),
-                vectors.len()
-            )));
-        }
-        self.delete_document(doc_id)?;
-        if chunks.is_empty() {
-            return Ok(());
-        }
+    fn upsert(&self, chunks: &[Chunk], vectors: &[Vec<f32>]) -> Result<(), IndexError> {
         let points = chunks
             .iter()
             .zip(vectors)
@@ -215,15 +226,7 @@ impl VectorStore for EdgeVectorStore {
 
     fn chunk_ids(&self) -> Result<Vec<String>, IndexError> {
         let mut ids = Vec::new();
-        let mut offset: Option<PointId> = None;
-        loop {
-            let request: qdrant_edge::ScrollRequest = from_json(json!({
-                "offset": offset,
-                "limit": 1000,
-                "with_payload": true,
-                "with_vector": false,
-            }))?;
-            let (records, next) = self.shard.scroll(request).map_err(edge_err)?;
+        self.scroll(false, &mut |records| {
             for r in records {
                 let id = r
                     .payload
@@ -234,12 +237,116 @@ impl VectorStore for EdgeVectorStore {
                     .ok_or_else(|| IndexError::Vector("point without chunk id".into()))?;
                 ids.push(id.to_string());
             }
-            match next {
-                Some(n) => offset = Some(n),
-                None => break,
-            }
-        }
+            Ok(())
+        })?;
         ids.sort();
         Ok(ids)
+    }
+
+    fn export(&self, each: &mut ExportSink<'_>) -> Result<u64, IndexError> {
+        let mut total = 0u64;
+        self.scroll(true, &mut |records| {
+            let mut batch = Vec::with_capacity(records.len());
+            for r in records {
+                let vector = r
+                    .vector
+                    .as_ref()
+                    .and_then(|v| v.get(qdrant_edge::DEFAULT_VECTOR_NAME))
+                    .and_then(|v| <&[f32]>::try_from(v).ok())
+                    .map(<[f32]>::to_vec)
+                    .ok_or_else(|| IndexError::Vector("point without dense vector".into()))?;
+                let chunk = r
+                    .payload
+                    .and_then(|mut p| p.0.remove("chunk"))
+                    .ok_or_else(|| IndexError::Vector("point without chunk payload".into()))?;
+                batch.push((serde_json::from_value(chunk)?, vector));
+            }
+            total += batch.len() as u64;
+            each(batch)
+        })?;
+        Ok(total)
+    }
+}
+
+impl EdgeVectorStore {
+    /// Every point in pages of 1,000 (payload always, vectors on request).
+    fn scroll(
+        &self,
+        with_vector: bool,
+        each: &mut dyn FnMut(Vec<qdrant_edge::Record>) -> Result<(), IndexError>,
+    ) -> Result<(), IndexError> {
+        let mut offset: Option<PointId> = None;
+        loop {
+            let request: qdrant_edge::ScrollRequest = from_json(json!({
+                "offset": offset,
+                "limit": 1000,
+                "with_payload": true,
+                "with_vector": with_vector,
+            }))?;
+            let (records, next) = self.shard.scroll(request).map_err(edge_err)?;
+            each(records)?;
+            match next {
+                Some(n) => offset = Some(n),
+                None => return Ok(()),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunk(doc_id: &str, ordinal: u32, acl: &str) -> Chunk {
+        Chunk {
+            id: Chunk::make_id(doc_id, ordinal),
+            doc_id: doc_id.into(),
+            ordinal,
+            title: doc_id.into(),
+            source: doc_id.into(),
+            heading_path: Vec::new(),
+            page: None,
+            locator: None,
+            text: format!("{doc_id} 본문 {ordinal}"),
+            domain: seogo_docs::Domain::General,
+            acl: vec![acl.into()],
+            metadata: Default::default(),
+        }
+    }
+
+    #[test]
+    fn export_returns_every_chunk_with_its_vector_and_follows_replacements() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = EdgeVectorStore::open(dir.path(), 3).expect("open");
+        let a = [chunk("a", 0, "public"), chunk("a", 1, "hr")];
+        store
+            .replace_document("a", &a, &[vec![1.0, 0.0, 0.0], vec![0.0, 1.0, 0.0]])
+            .expect("a");
+        store
+            .replace_document("b", &[chunk("b", 0, "public")], &[vec![0.0, 0.0, 1.0]])
+            .expect("b");
+        // A second version of `a` with one chunk replaces both.
+        store
+            .replace_document("a", &[chunk("a", 0, "public")], &[vec![0.5, 0.5, 0.0]])
+            .expect("a again");
+        let mut exported = Vec::new();
+        let total = store
+            .export(&mut |batch| {
+                exported.extend(batch);
+                Ok(())
+            })
+            .expect("export");
+        assert_eq!(total, 2);
+        exported.sort_by(|x, y| x.0.id.cmp(&y.0.id));
+        assert_eq!(exported[0].0, chunk("a", 0, "public"));
+        assert_eq!(exported[1].0, chunk("b", 0, "public"));
+        // Cosine vectors are stored normalised.
+        let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        assert!((norm(&exported[0].1) - 1.0).abs() < 1e-5);
+        assert!((exported[0].1[0] - exported[0].1[1]).abs() < 1e-6);
+        assert_eq!(store.chunk_ids().expect("ids"), ["a#0", "b#0"]);
+        assert!(store
+            .replace_document("c", &[chunk("c", 0, "public")], &[])
+            .is_err());
     }
 }

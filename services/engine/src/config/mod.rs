@@ -20,6 +20,8 @@ pub struct EngineConfig {
     pub models: ModelsConfig,
     /// Which model writes answers.
     pub generator: GeneratorConfig,
+    /// Where dense vectors live.
+    pub vectors: VectorsConfig,
     pub chunking: ChunkingConfig,
     pub retrieval: RetrievalConfig,
     pub lexical: LexicalConfig,
@@ -82,6 +84,18 @@ pub enum GeneratorConfig {
     Local,
     #[serde(rename = "openai")]
     OpenAi(Box<seogo_models::OpenAiConfig>),
+}
+
+/// `[vectors]`: the embedded Qdrant in each collection's directory (the
+/// default), or a Qdrant server or cluster (`backend = "qdrant"`, with
+/// `url`, shards, replication; see [`seogo_index::QdrantConfig`]). The
+/// BM25 index and the manifest stay in the data directory either way.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "backend", rename_all = "lowercase")]
+pub enum VectorsConfig {
+    #[default]
+    Embedded,
+    Qdrant(Box<seogo_index::QdrantConfig>),
 }
 
 /// Where indexes and manifests live.
