@@ -244,6 +244,16 @@ enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Passages/s of the embedder on passages given one per line (see
+    /// scripts/bench-embed.sh, which also runs the peers on the same file).
+    Embed {
+        passages: PathBuf,
+        /// Passes over all passages; the best time counts.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Parsing throughput per format (MB/s, pages/s, one core) over files
     /// and folders, with the files that failed and why.
     Parse {
@@ -567,6 +577,30 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let rows =
                 seogo_engine::bench_parse::bench_parse(&paths, rounds, &engine.config().parse)?;
             output::print_parse_bench(&rows, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            what:
+                BenchCommand::Embed {
+                    passages,
+                    rounds,
+                    json,
+                },
+        } => {
+            let report = engine.bench_embed(&passages, rounds)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!(
+                    "{} passages ({:.0} chars on average), {} threads: {:.2} passages/s (best of {}: {:.2} s)",
+                    report.passages,
+                    report.mean_chars,
+                    report.threads,
+                    report.passages_per_s,
+                    report.rounds,
+                    report.seconds
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {

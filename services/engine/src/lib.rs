@@ -5,6 +5,7 @@
 
 pub mod answer;
 pub mod bench;
+pub mod bench_embed;
 pub mod bench_generate;
 pub mod bench_parse;
 mod collection;
