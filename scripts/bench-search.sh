@@ -23,6 +23,6 @@ for _ in $(seq 1 120); do
   curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break
   sleep 1
 done
-SEOGO_KEY=$KEY MODE=$MODE wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency \
+SEOGO_KEY=$KEY MODE=$MODE UNIQUE=${UNIQUE:-0} wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency \
   -s scripts/wrk-search.lua "http://127.0.0.1:$PORT/v1/search"
 echo "audit lines written: $(wc -l < "$WORK/data/audit/audit.log")"

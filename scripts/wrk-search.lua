@@ -1,5 +1,7 @@
 -- wrk script for scripts/bench-search.sh: POST /v1/search with a rotating
 -- set of demo-corpus queries, authenticated with $SEOGO_KEY, in $MODE.
+-- UNIQUE=1 makes every query text new (a request number appended), so
+-- none is served from the query-vector cache.
 local key = os.getenv("SEOGO_KEY") or ""
 local mode = os.getenv("MODE") or "hybrid"
 local queries = {
@@ -12,7 +14,15 @@ local queries = {
   "설비 고장 이력",
   "공지 사항 일정",
 }
+local unique = os.getenv("UNIQUE") == "1"
 local n = 0
+-- Each wrk thread has its own Lua state: number them so that unique
+-- queries stay unique across threads.
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer " .. key
@@ -20,5 +30,8 @@ wrk.headers["Authorization"] = "Bearer " .. key
 request = function()
   n = n + 1
   local q = queries[(n % #queries) + 1]
+  if unique then
+    q = q .. " " .. tid .. "-" .. n
+  end
   return wrk.format(nil, nil, nil, '{"query":"' .. q .. '","mode":"' .. mode .. '","k":10}')
 end

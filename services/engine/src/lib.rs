@@ -17,6 +17,7 @@ pub mod eval;
 pub mod facts;
 pub mod ingest;
 pub mod migrate;
+mod query_cache;
 pub mod retrieve;
 pub mod sync;
 
@@ -43,6 +44,7 @@ pub struct Engine {
     generator: Mutex<Option<Arc<dyn Generator>>>,
     lexical: Mutex<Option<Arc<LexicalResources>>>,
     collections: Mutex<HashMap<String, SharedCollection>>,
+    query_vectors: Mutex<query_cache::QueryVectors>,
 }
 
 /// The collection used when none is named.
@@ -56,6 +58,7 @@ impl Engine {
             generator: Mutex::new(None),
             lexical: Mutex::new(None),
             collections: Mutex::new(HashMap::new()),
+            query_vectors: Mutex::new(query_cache::QueryVectors::default()),
         }
     }
 
@@ -92,6 +95,17 @@ impl Engine {
         )?);
         *slot = Some(e.clone());
         Ok(e)
+    }
+
+    /// The vector of `query`, from the recent-queries cache when it was
+    /// asked before.
+    pub(crate) fn query_vector(&self, query: &str) -> Result<Arc<Vec<f32>>, EngineError> {
+        if let Some(vector) = lock(&self.query_vectors).get(query) {
+            return Ok(vector);
+        }
+        let vector = Arc::new(self.embedder()?.embed_query(query)?);
+        lock(&self.query_vectors).insert(query, vector.clone());
+        Ok(vector)
     }
 
     /// The generator, loading it on first use.

@@ -171,9 +171,8 @@ impl Engine {
         // side too: a near code must not come back by embedding similarity.
         let required = col.lexical.required_identifiers(&req.query, &filter);
         let dense = |k: usize| -> Result<Vec<Hit>, EngineError> {
-            let embedder = self.embedder()?;
-            col.check_embedder(embedder.fingerprint())?;
-            let vector = embedder.embed_query(&req.query)?;
+            col.check_embedder(self.embedder()?.fingerprint())?;
+            let vector = self.query_vector(&req.query)?;
             let mut hits = col.vectors.search(&vector, &filter, k)?;
             hits.retain(|h| col.lexical.has_identifiers(&h.chunk, &required));
             Ok(hits)
@@ -182,14 +181,19 @@ impl Engine {
             SearchMode::Bm25 => ranked(col.lexical.search(&req.query, &filter, req.k)?, true),
             SearchMode::Dense => ranked(dense(req.k)?, false),
             SearchMode::Hybrid => {
-                let lists = [
-                    (
-                        cfg.lexical_weight,
-                        col.lexical
-                            .search(&req.query, &filter, cfg.lexical_k.max(req.k))?,
-                    ),
-                    (cfg.dense_weight, dense(cfg.dense_k.max(req.k))?),
-                ];
+                // The two engines run at once: BM25 finishes while the
+                // query is embedded.
+                let (lexical, dense) = std::thread::scope(|scope| {
+                    let dense = scope.spawn(|| dense(cfg.dense_k.max(req.k)));
+                    let lexical = col
+                        .lexical
+                        .search(&req.query, &filter, cfg.lexical_k.max(req.k));
+                    (lexical, dense.join())
+                });
+                let dense = dense.map_err(|_| {
+                    seogo_index::IndexError::Vector("the dense search failed (a panic)".into())
+                })??;
+                let lists = [(cfg.lexical_weight, lexical?), (cfg.dense_weight, dense)];
                 fuse(&lists, cfg.fusion, req.k)
                     .into_iter()
                     .enumerate()
