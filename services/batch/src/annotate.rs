@@ -501,7 +501,7 @@ fn edit_sheet(xml: &str, edit: &SheetEdit<'_>) -> Result<String, String> {
                     "sheetView" if !pane_done => {
                         pane_done = true;
                         writer.write_event(Event::Start(e.borrow())).map_err(io)?;
-                        write_raw(&mut writer, &pane(&p, edit.header_row))?;
+                        write_raw(&mut writer, &pane(&p, edit.header_row));
                         if empty {
                             writer
                                 .write_event(Event::End(BytesEnd::new(name_of(e))))
@@ -527,17 +527,17 @@ fn edit_sheet(xml: &str, edit: &SheetEdit<'_>) -> Result<String, String> {
                     }
                     "sheetData" => {
                         if !wrote_columns {
-                            write_raw(&mut writer, &format!("<{p}cols>"))?;
-                            write_raw(&mut writer, &added_columns(&p, new_first))?;
-                            write_raw(&mut writer, &format!("</{p}cols>"))?;
+                            write_raw(&mut writer, &format!("<{p}cols>"));
+                            write_raw(&mut writer, &added_columns(&p, new_first));
+                            write_raw(&mut writer, &format!("</{p}cols>"));
                             wrote_columns = true;
                         }
                         writer.write_event(Event::Start(e.borrow())).map_err(io)?;
                         if empty {
                             for r in pending.by_ref() {
-                                write_raw(&mut writer, &new_row(&p, r, edit))?;
+                                write_raw(&mut writer, &new_row(&p, r, edit));
                             }
-                            write_raw(&mut writer, &format!("</{p}sheetData>"))?;
+                            write_raw(&mut writer, &format!("</{p}sheetData>"));
                         }
                     }
                     "row" => {
@@ -545,7 +545,7 @@ fn edit_sheet(xml: &str, edit: &SheetEdit<'_>) -> Result<String, String> {
                         while let Some(r) = pending.clone().next().filter(|r| *r < row) {
                             pending.next();
                             if !edit.existing_rows.contains(&r) {
-                                write_raw(&mut writer, &new_row(&p, r, edit))?;
+                                write_raw(&mut writer, &new_row(&p, r, edit));
                             }
                         }
                         if pending.clone().next() == Some(row) {
@@ -561,7 +561,7 @@ fn edit_sheet(xml: &str, edit: &SheetEdit<'_>) -> Result<String, String> {
                         writer.write_event(Event::Start(tag)).map_err(io)?;
                         if empty {
                             if let Some(cells) = edit.cells(&p, row) {
-                                write_raw(&mut writer, &cells)?;
+                                write_raw(&mut writer, &cells);
                             }
                             writer
                                 .write_event(Event::End(BytesEnd::new(name_of(e))))
@@ -575,33 +575,33 @@ fn edit_sheet(xml: &str, edit: &SheetEdit<'_>) -> Result<String, String> {
                 "cols" => {
                     let mut list = columns.take().unwrap_or_default();
                     list.sort_by_key(|c| attr(c, "min").and_then(|m| m.parse::<u32>().ok()));
-                    write_raw(&mut writer, &format!("<{p}cols>"))?;
+                    write_raw(&mut writer, &format!("<{p}cols>"));
                     let mut added = false;
                     for c in list {
                         let min = attr(&c, "min").and_then(|m| m.parse::<u32>().ok());
                         if !added && min > Some(new_last) {
-                            write_raw(&mut writer, &added_columns(&p, new_first))?;
+                            write_raw(&mut writer, &added_columns(&p, new_first));
                             added = true;
                         }
                         writer.write_event(Event::Empty(c)).map_err(io)?;
                     }
                     if !added {
-                        write_raw(&mut writer, &added_columns(&p, new_first))?;
+                        write_raw(&mut writer, &added_columns(&p, new_first));
                     }
-                    write_raw(&mut writer, &format!("</{p}cols>"))?;
+                    write_raw(&mut writer, &format!("</{p}cols>"));
                     wrote_columns = true;
                 }
                 "col" if columns.is_some() => {}
                 "row" => {
                     if let Some(cells) = edit.cells(&p, row) {
-                        write_raw(&mut writer, &cells)?;
+                        write_raw(&mut writer, &cells);
                     }
                     writer.write_event(event.borrow()).map_err(io)?;
                 }
                 "sheetData" => {
                     for r in pending.by_ref() {
                         if !edit.existing_rows.contains(&r) {
-                            write_raw(&mut writer, &new_row(&p, r, edit))?;
+                            write_raw(&mut writer, &new_row(&p, r, edit));
                         }
                     }
                     writer.write_event(event.borrow()).map_err(io)?;
@@ -619,9 +619,8 @@ fn name_of(e: &BytesStart<'_>) -> String {
     e.name().as_ref().to_string()
 }
 
-fn write_raw(writer: &mut Writer<Vec<u8>>, xml: &str) -> Result<(), String> {
+fn write_raw(writer: &mut Writer<Vec<u8>>, xml: &str) {
     writer.get_mut().extend_from_slice(xml.as_bytes());
-    Ok(())
 }
 
 /// `col` with its span set to `min..=max` (1-based columns).

@@ -408,6 +408,29 @@ fn write_output(
                     ]
                 })
                 .collect();
+            if format == Format::Xlsx {
+                if let Some(origin) = &table.origin {
+                    let header = answer_columns(&table.columns);
+                    let first_row = origin.header_row as usize + 2;
+                    let sources =
+                        workbook::source_lines(&table.rows, question_column, results, first_row);
+                    let note = annotate::Annotation {
+                        origin,
+                        input_columns: table.columns.len(),
+                        header: &header,
+                        rows: &added,
+                        sources: &sources,
+                    };
+                    match annotate::annotate(&note) {
+                        Ok(bytes) => return table::write_atomic(output, &bytes).map_err(io),
+                        Err(e) => tracing::warn!(
+                            output = %output.display(),
+                            "the questions workbook could not be kept as it was ({e}); \
+                             writing a fresh one"
+                        ),
+                    }
+                }
+            }
             let rows: Vec<Vec<String>> = table
                 .rows
                 .iter()
@@ -416,26 +439,6 @@ fn write_output(
                 .collect();
             if format != Format::Xlsx {
                 return table::write_csv(output, &columns, &rows).map_err(io);
-            }
-            if let Some(origin) = &table.origin {
-                let header = answer_columns(&table.columns);
-                let first_row = origin.header_row as usize + 2;
-                let sources = workbook::source_lines(&rows, question_column, results, first_row);
-                let note = annotate::Annotation {
-                    origin,
-                    input_columns: table.columns.len(),
-                    header: &header,
-                    rows: &added,
-                    sources: &sources,
-                };
-                match annotate::annotate(&note) {
-                    Ok(bytes) => return table::write_atomic(output, &bytes).map_err(io),
-                    Err(e) => tracing::warn!(
-                        output = %output.display(),
-                        "the questions workbook could not be kept as it was ({e}); \
-                         writing a fresh one"
-                    ),
-                }
             }
             let sheet = workbook::Sheet {
                 name: table.sheet.as_deref().unwrap_or("Answers"),

@@ -105,12 +105,13 @@ pub fn read(path: &Path) -> Result<Table, BatchError> {
         )));
     }
     let bytes = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+    let sha256 = hex::encode(Sha256::digest(&bytes));
     let mut table = match Format::sniff(&bytes) {
-        Format::Xlsx => read_xlsx(&bytes).map_err(bad)?,
+        Format::Xlsx => read_xlsx(bytes).map_err(bad)?,
         Format::Jsonl => read_jsonl(&bytes).map_err(bad)?,
         Format::Csv => read_csv(&bytes).map_err(bad)?,
     };
-    table.sha256 = hex::encode(Sha256::digest(&bytes));
+    table.sha256 = sha256;
     if table.columns.is_empty() {
         return Err(bad("no header row".into()));
     }
@@ -173,8 +174,9 @@ fn read_csv(bytes: &[u8]) -> Result<Table, String> {
     })
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<Table, String> {
-    let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(bytes))
+/// Takes the bytes: the output keeps the package to edit it.
+fn read_xlsx(bytes: Vec<u8>) -> Result<Table, String> {
+    let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(&bytes[..]))
         .map_err(|e| format!("not a readable workbook: {e}"))?;
     let sheet = workbook
         .sheet_names()
@@ -204,7 +206,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, String> {
         rows,
         sha256: String::new(),
         origin: Some(XlsxOrigin {
-            bytes: bytes.to_vec(),
+            bytes,
             header_row,
             first_column,
         }),

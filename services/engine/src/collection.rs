@@ -95,17 +95,21 @@ pub fn open_vectors(
 
 /// The vector dimension collection `name` in `dir` was created for.
 pub fn stored_dimension(name: &str, dir: &Path) -> Result<usize, EngineError> {
+    read_meta(dir)?
+        .map(|meta| meta.embedder.dimension)
+        .ok_or_else(|| EngineError::NoSuchCollection(name.to_string()))
+}
+
+/// `collection.json` of the collection in `dir`, `None` when it has none.
+fn read_meta(dir: &Path) -> Result<Option<CollectionMeta>, EngineError> {
     let path = dir.join("collection.json");
-    let bytes = match std::fs::read(&path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(EngineError::NoSuchCollection(name.to_string()))
-        }
-        Err(e) => return Err(EngineError::io(&path, e)),
-    };
-    let meta: CollectionMeta = serde_json::from_slice(&bytes)
-        .map_err(|e| EngineError::Corrupt(format!("{}: {e}", path.display())))?;
-    Ok(meta.embedder.dimension)
+    match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| EngineError::Corrupt(format!("{}: {e}", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(EngineError::io(&path, e)),
+    }
 }
 
 /// Collection names become directory names: keep them tame.
@@ -149,11 +153,9 @@ impl Collection {
         lexical_resources: Arc<LexicalResources>,
         vectors: &VectorsConfig,
     ) -> Result<Self, EngineError> {
-        let meta_path = dir.join("collection.json");
-        let meta = match std::fs::read(&meta_path) {
-            Ok(bytes) => serde_json::from_slice::<CollectionMeta>(&bytes)
-                .map_err(|e| EngineError::Corrupt(format!("{}: {e}", meta_path.display())))?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        let meta = match read_meta(dir)? {
+            Some(meta) => meta,
+            None => {
                 let Some((embedder, analyzer)) = create_for else {
                     return Err(EngineError::NoSuchCollection(name.to_string()));
                 };
@@ -162,10 +164,9 @@ impl Collection {
                     embedder: embedder.clone(),
                     analyzer,
                 };
-                write_json_atomic(&meta_path, &meta)?;
+                write_json_atomic(&dir.join("collection.json"), &meta)?;
                 meta
             }
-            Err(e) => return Err(EngineError::io(&meta_path, e)),
         };
         let embedder = meta.embedder;
         let lexical = LexicalIndex::open(&dir.join("lexical"), meta.analyzer, lexical_resources)?;
