@@ -3,6 +3,7 @@
 
 mod api;
 mod batch;
+mod bench;
 mod connectors;
 mod deploy;
 mod fetch;

@@ -1,6 +1,7 @@
 //! `seogo`: the command line of the Seogo appliance.
 
 mod batch;
+mod bench;
 mod config;
 mod deploy;
 mod keys;
@@ -17,7 +18,6 @@ use clap::{Args, Parser, Subcommand};
 use seogo_docs::parse::{inspect_file, ParseOptions};
 use seogo_docs::Domain;
 use seogo_engine::answer::AskRequest;
-use seogo_engine::bench_generate::ServedModel;
 use seogo_engine::connectors::connector;
 use seogo_engine::eval::answers::AnswerEvalRequest;
 use seogo_engine::eval::EvalRequest;
@@ -74,7 +74,7 @@ enum Command {
     /// Measure speed (figures for docs/BENCHMARKS.md).
     Bench {
         #[command(subcommand)]
-        what: BenchCommand,
+        what: bench::BenchCommand,
     },
     /// Serve the HTTP API.
     Serve {
@@ -212,61 +212,6 @@ enum EvalCommand {
     },
 }
 
-#[derive(Debug, Subcommand)]
-enum BenchCommand {
-    /// Indexing throughput, index size and BM25 latency of each analyzer on
-    /// an evaluation set (BEIR folder or SQuAD file).
-    Lexical {
-        #[arg(long)]
-        dataset: PathBuf,
-        #[arg(long, value_delimiter = ',', default_values = ["whitespace", "bigram", "morph", "combined"])]
-        analyzers: Vec<AnalyzerKind>,
-        /// Fresh builds per analyzer; the best time counts.
-        #[arg(long, default_value_t = 3)]
-        rounds: usize,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Prefill and decode tokens/s of the local candle generator and,
-    /// with --server, of a model behind an OpenAI-compatible API (e.g.
-    /// llama-server on the same GGUF), on the same prompt.
-    Generate {
-        /// The served model's API root, e.g. http://127.0.0.1:8081/v1.
-        #[arg(long)]
-        server: Option<String>,
-        /// The served model's name.
-        #[arg(long, default_value = "local")]
-        model: String,
-        #[arg(long, default_value_t = 3)]
-        rounds: usize,
-        #[arg(long, default_value_t = 128)]
-        max_tokens: usize,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Passages/s of the embedder on passages given one per line (see
-    /// scripts/bench-embed.sh, which also runs the peers on the same file).
-    Embed {
-        passages: PathBuf,
-        /// Passes over all passages; the best time counts.
-        #[arg(long, default_value_t = 3)]
-        rounds: usize,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Parsing throughput per format (MB/s, pages/s, one core) over files
-    /// and folders, with the files that failed and why.
-    Parse {
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-        /// Parses per file; the best time counts.
-        #[arg(long, default_value_t = 3)]
-        rounds: usize,
-        #[arg(long)]
-        json: bool,
-    },
-}
-
 #[derive(Debug, Args)]
 struct IngestArgs {
     #[arg(required = true)]
@@ -363,10 +308,14 @@ const PARTIAL_FAILURE: u8 = 2;
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = config::load(&cli.global)?;
-    if config.models.threads > 0 {
-        // candle sizes its CPU pool from this on first use.
-        std::env::set_var("CANDLE_NUM_THREADS", config.models.threads.to_string());
-    }
+    // candle sizes its CPU pool from this variable and, without it, reads
+    // /proc/cpuinfo again on every matmul: set it once, to candle's own
+    // default (physical cores) when the config leaves the count open.
+    let threads = match config.models.threads {
+        0 => seogo_models::default_threads(),
+        n => n,
+    };
+    std::env::set_var("CANDLE_NUM_THREADS", threads.to_string());
     let engine = Engine::new(config.clone());
     match cli.command {
         Command::Models { action } => models(&config, action),
@@ -553,71 +502,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             output::print_answer_eval(&report, json)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Bench {
-            what:
-                BenchCommand::Lexical {
-                    dataset,
-                    analyzers,
-                    rounds,
-                    json,
-                },
-        } => {
-            let report = engine.bench_lexical(&dataset, &analyzers, rounds)?;
-            output::print_lexical_bench(&report, json)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Bench {
-            what:
-                BenchCommand::Parse {
-                    paths,
-                    rounds,
-                    json,
-                },
-        } => {
-            let rows =
-                seogo_engine::bench_parse::bench_parse(&paths, rounds, &engine.config().parse)?;
-            output::print_parse_bench(&rows, json)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Bench {
-            what:
-                BenchCommand::Embed {
-                    passages,
-                    rounds,
-                    json,
-                },
-        } => {
-            let report = engine.bench_embed(&passages, rounds)?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                println!(
-                    "{} passages ({:.0} chars on average), {} threads: {:.2} passages/s (best of {}: {:.2} s)",
-                    report.passages,
-                    report.mean_chars,
-                    report.threads,
-                    report.passages_per_s,
-                    report.rounds,
-                    report.seconds
-                );
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Bench {
-            what:
-                BenchCommand::Generate {
-                    server,
-                    model,
-                    rounds,
-                    max_tokens,
-                    json,
-                },
-        } => {
-            let served = server.map(|base_url| ServedModel { base_url, model });
-            let report = engine.bench_generate(served.as_ref(), rounds, max_tokens)?;
-            output::print_generate_bench(&report, json)?;
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Bench { what } => bench::run(&engine, what),
         Command::Keys { action } => keys::run(&engine, action),
         Command::Batch(args) => batch::run(&engine, args),
         Command::Serve { bind } => {

@@ -8,9 +8,6 @@ use indicatif::{ProgressBar, ProgressStyle};
 use seogo_docs::parse::Parsed;
 use seogo_docs::Fact;
 use seogo_engine::answer::Answer;
-use seogo_engine::bench::LexicalBench;
-use seogo_engine::bench_generate::GenerateBench;
-use seogo_engine::bench_parse::FormatBench;
 use seogo_engine::eval::answers::AnswerEvalReport;
 use seogo_engine::eval::EvalReport;
 use seogo_engine::ingest::{IngestReport, Progress};
@@ -299,25 +296,6 @@ pub fn print_parsed(parsed: &Parsed, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn print_lexical_bench(report: &LexicalBench, json: bool) -> anyhow::Result<()> {
-    if json {
-        println!("{}", serde_json::to_string(report)?);
-        return Ok(());
-    }
-    println!(
-        "{}: {} documents, {} chunks, {:.2} MB of text, {} queries",
-        report.dataset, report.documents, report.chunks, report.megabytes, report.queries
-    );
-    println!("analyzer    index s  MB/s    size×  p50 ms  p99 ms");
-    for r in &report.rows {
-        println!(
-            "{:<11} {:>7.3}  {:>6.2}  {:>5.2}  {:>6.2}  {:>6.2}",
-            r.analyzer, r.index_seconds, r.mb_per_s, r.size_ratio, r.query_p50_ms, r.query_p99_ms
-        );
-    }
-    Ok(())
-}
-
 /// One collection in `seogo status`.
 #[derive(Debug, serde::Serialize)]
 pub struct StatusRow {
@@ -394,59 +372,6 @@ pub fn print_answer_eval(report: &AnswerEvalReport, json: bool) -> anyhow::Resul
         report.total_ms_p50,
         report.total_ms_p90
     );
-    Ok(())
-}
-
-pub fn print_generate_bench(report: &GenerateBench, json: bool) -> anyhow::Result<()> {
-    if json {
-        println!("{}", serde_json::to_string_pretty(report)?);
-        return Ok(());
-    }
-    println!(
-        "median of {} rounds, up to {} new tokens, models.threads = {}",
-        report.rounds, report.max_tokens, report.threads
-    );
-    println!("generator           prompt  new   TTFT ms   prefill tok/s  decode tok/s  model");
-    for r in &report.rows {
-        println!(
-            "{:<19} {:>6}  {:>4}  {:>8.0}  {:>13.1}  {:>12.1}  {}",
-            r.generator,
-            r.prompt_tokens,
-            r.completion_tokens,
-            r.ttft_ms,
-            r.prefill_tokens_per_s,
-            r.decode_tokens_per_s,
-            r.model
-        );
-    }
-    Ok(())
-}
-
-pub fn print_parse_bench(rows: &[FormatBench], json: bool) -> anyhow::Result<()> {
-    if json {
-        println!("{}", serde_json::to_string_pretty(rows)?);
-        return Ok(());
-    }
-    println!("| format | files | parsed | failed | MB | pages | MB/s | pages/s |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
-    for r in rows {
-        println!(
-            "| {} | {} | {} | {} | {:.2} | {} | {:.1} | {:.0} |",
-            r.format,
-            r.files,
-            r.parsed,
-            r.failures.len(),
-            r.megabytes,
-            r.pages,
-            r.mb_per_s,
-            r.pages_per_s
-        );
-    }
-    for r in rows {
-        for f in &r.failures {
-            println!("failed: {f}");
-        }
-    }
     Ok(())
 }
 

@@ -27,6 +27,11 @@ impl QueryVectors {
         })
     }
 
+    /// Forgets every query (the search bench measures uncached searches).
+    pub(crate) fn clear(&mut self) {
+        self.entries.clear();
+    }
+
     pub(crate) fn insert(&mut self, query: &str, vector: Arc<Vec<f32>>) {
         if self.entries.len() >= CAPACITY && !self.entries.contains_key(query) {
             if let Some(oldest) = self

@@ -209,10 +209,11 @@ impl Engine {
             }
         };
         if req.snippets {
+            let terms = col.lexical.snippet_terms(&req.query);
             for r in &mut results {
                 r.snippet = Some(
                     col.lexical
-                        .snippet(&req.query, &r.chunk.text, SNIPPET_CHARS),
+                        .snippet_for(&terms, &r.chunk.text, SNIPPET_CHARS),
                 );
             }
         }

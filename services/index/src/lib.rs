@@ -15,7 +15,7 @@ pub use error::IndexError;
 pub use fusion::{fuse, FusedHit, FusionMethod};
 pub use lexical::{
     filter_terms, parse_query, AnalyzerKind, IdentifierRules, LexicalIndex, LexicalResources,
-    LexicalWeights, ParsedQuery, Snippet, SynonymSource,
+    LexicalWeights, ParsedQuery, Snippet, SnippetTerms, SynonymSource,
 };
 pub use remote::{QdrantConfig, QdrantVectorStore};
 pub use vector::{EdgeVectorStore, ExportSink, VectorStore};

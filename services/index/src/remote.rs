@@ -109,6 +109,42 @@ fn remote_error(e: QdrantError) -> IndexError {
 }
 
 impl QdrantVectorStore {
+    /// The nearest `k` allowed chunks under Qdrant's search `params`.
+    fn query_nearest(
+        &self,
+        vector: &[f32],
+        filter: &SearchFilter,
+        k: usize,
+        params: SearchParamsBuilder,
+    ) -> Result<Vec<Hit>, IndexError> {
+        if k == 0 {
+            return Ok(Vec::new());
+        }
+        let name = self.collection.clone();
+        let filter = remote_filter(filter);
+        let vector = vector.to_vec();
+        let response = self.call(move |c| {
+            let query = QueryPointsBuilder::new(name.clone())
+                .query(vector.clone())
+                .using(DENSE)
+                .filter(filter.clone())
+                .params(params.clone())
+                .limit(k as u64)
+                .with_payload(true);
+            async move { c.query(query).await }
+        })?;
+        response
+            .result
+            .into_iter()
+            .map(|p| {
+                Ok(Hit {
+                    chunk: chunk_of(p.payload)?,
+                    score: p.score,
+                })
+            })
+            .collect()
+    }
+
     /// Connects and opens Seogo collection `name`, creating it for
     /// `dimension`-d cosine vectors when it does not exist.
     pub fn open(config: &QdrantConfig, name: &str, dimension: usize) -> Result<Self, IndexError> {
@@ -333,33 +369,22 @@ impl VectorStore for QdrantVectorStore {
         filter: &SearchFilter,
         k: usize,
     ) -> Result<Vec<Hit>, IndexError> {
-        if k == 0 {
-            return Ok(Vec::new());
-        }
-        let name = self.collection.clone();
-        let filter = remote_filter(filter);
-        let vector = vector.to_vec();
-        let ef = self.config.hnsw_ef;
-        let response = self.call(move |c| {
-            let query = QueryPointsBuilder::new(name.clone())
-                .query(vector.clone())
-                .using(DENSE)
-                .filter(filter.clone())
-                .params(SearchParamsBuilder::default().hnsw_ef(ef))
-                .limit(k as u64)
-                .with_payload(true);
-            async move { c.query(query).await }
-        })?;
-        response
-            .result
-            .into_iter()
-            .map(|p| {
-                Ok(Hit {
-                    chunk: chunk_of(p.payload)?,
-                    score: p.score,
-                })
-            })
-            .collect()
+        let params = SearchParamsBuilder::default().hnsw_ef(self.config.hnsw_ef);
+        self.query_nearest(vector, filter, k, params)
+    }
+
+    fn search_exact(
+        &self,
+        vector: &[f32],
+        filter: &SearchFilter,
+        k: usize,
+    ) -> Result<Vec<Hit>, IndexError> {
+        self.query_nearest(
+            vector,
+            filter,
+            k,
+            SearchParamsBuilder::default().exact(true),
+        )
     }
 
     fn count(&self) -> Result<u64, IndexError> {

@@ -48,8 +48,17 @@ pub trait VectorStore: Send + Sync + std::fmt::Debug {
     fn delete_document(&self, doc_id: &str) -> Result<(), IndexError>;
     /// Makes the changes so far durable.
     fn flush(&self) -> Result<(), IndexError>;
-    /// Top-`k` chunks by cosine similarity among those `filter` allows.
+    /// Top-`k` chunks by cosine similarity among those `filter` allows,
+    /// through the store's index (HNSW where it has one).
     fn search(
+        &self,
+        vector: &[f32],
+        filter: &SearchFilter,
+        k: usize,
+    ) -> Result<Vec<Hit>, IndexError>;
+    /// The same by comparing against every allowed vector: the reference
+    /// the index's recall is measured against (`seogo bench search`).
+    fn search_exact(
         &self,
         vector: &[f32],
         filter: &SearchFilter,
@@ -69,6 +78,17 @@ pub trait VectorStore: Send + Sync + std::fmt::Debug {
 pub struct EdgeVectorStore {
     shard: EdgeShard,
 }
+
+/// HNSW graph degree and build beam (Qdrant's defaults), and the search
+/// beam: chosen by recall against exact search at 100k chunks
+/// (docs/BENCHMARKS.md, "Query latency at scale").
+const HNSW_M: usize = 16;
+const HNSW_EF_CONSTRUCT: usize = 100;
+const HNSW_EF: usize = 128;
+/// Below this many KB of allowed vectors (≈ 2,600 of 384 dimensions) a
+/// filtered search scans them exactly instead of walking the graph: a
+/// selective ACL filter would leave the graph walk too few neighbours.
+const FULL_SCAN_KB: usize = 4_000;
 
 /// Payload fields with a keyword index, so filters on them stay cheap.
 pub(crate) const INDEXED_FIELDS: [&str; 3] = ["doc_id", "acl", "meta"];
@@ -108,6 +128,14 @@ impl EdgeVectorStore {
                     "",
                     EdgeVectorParamsBuilder::new(dimension, qdrant_edge::Distance::Cosine).build(),
                 )
+                .hnsw_config(from_json(json!({
+                    "m": HNSW_M,
+                    "ef_construct": HNSW_EF_CONSTRUCT,
+                    "full_scan_threshold": FULL_SCAN_KB,
+                    // Links per ACL group and metadata value too, so a
+                    // filtered walk of the graph stays connected.
+                    "payload_m": HNSW_M,
+                }))?)
                 .build();
             let shard = EdgeShard::new(dir, config).map_err(edge_err)?;
             for field in INDEXED_FIELDS {
@@ -172,6 +200,9 @@ impl VectorStore for EdgeVectorStore {
 
     fn flush(&self) -> Result<(), IndexError> {
         self.shard.flush();
+        // Segments grown past the indexing threshold get their HNSW graph
+        // now, in this thread: an embedded store has no background workers.
+        self.shard.optimize().map_err(edge_err)?;
         Ok(())
     }
 
@@ -181,41 +212,17 @@ impl VectorStore for EdgeVectorStore {
         filter: &SearchFilter,
         k: usize,
     ) -> Result<Vec<Hit>, IndexError> {
-        if k == 0 {
-            return Ok(Vec::new());
-        }
-        // Filtered HNSW loses recall badly on selective ACL filters (measured:
-        // 0.32 recall@10 at 1/12 selectivity), so filtered searches are exact
-        // until the performance issue brings ACORN or per-group indexes.
-        let params: SearchParams = from_json(json!({"exact": true}))?;
-        let request = SearchRequest {
-            query: qdrant_edge::QueryEnum::Nearest(qdrant_edge::NamedQuery::default_dense(
-                vector.to_vec(),
-            )),
-            filter: Some(qdrant_filter(filter)?),
-            params: Some(params),
-            limit: k,
-            offset: 0,
-            with_payload: Some(qdrant_edge::WithPayloadInterface::Bool(true)),
-            with_vector: None,
-            score_threshold: None,
-        };
-        let points = self.shard.search(request).map_err(edge_err)?;
-        points
-            .into_iter()
-            .map(|p| {
-                let chunk = p
-                    .payload
-                    .and_then(|mut payload| payload.0.remove("chunk"))
-                    .ok_or_else(|| IndexError::Vector("point without chunk payload".into()))?;
-                Ok(Hit {
-                    chunk: serde_json::from_value(chunk)?,
-                    score: p.score,
-                })
-            })
-            .collect()
+        self.search_with(vector, filter, k, json!({"hnsw_ef": HNSW_EF.max(k)}))
     }
 
+    fn search_exact(
+        &self,
+        vector: &[f32],
+        filter: &SearchFilter,
+        k: usize,
+    ) -> Result<Vec<Hit>, IndexError> {
+        self.search_with(vector, filter, k, json!({"exact": true}))
+    }
     fn count(&self) -> Result<u64, IndexError> {
         let request: qdrant_edge::CountRequest = from_json(json!({"exact": true}))?;
         self.shard
@@ -269,6 +276,46 @@ impl VectorStore for EdgeVectorStore {
 }
 
 impl EdgeVectorStore {
+    /// A search with Qdrant's `params` (HNSW beam or exact).
+    fn search_with(
+        &self,
+        vector: &[f32],
+        filter: &SearchFilter,
+        k: usize,
+        params: serde_json::Value,
+    ) -> Result<Vec<Hit>, IndexError> {
+        if k == 0 {
+            return Ok(Vec::new());
+        }
+        let params: SearchParams = from_json(params)?;
+        let request = SearchRequest {
+            query: qdrant_edge::QueryEnum::Nearest(qdrant_edge::NamedQuery::default_dense(
+                vector.to_vec(),
+            )),
+            filter: Some(qdrant_filter(filter)?),
+            params: Some(params),
+            limit: k,
+            offset: 0,
+            with_payload: Some(qdrant_edge::WithPayloadInterface::Bool(true)),
+            with_vector: None,
+            score_threshold: None,
+        };
+        let points = self.shard.search(request).map_err(edge_err)?;
+        points
+            .into_iter()
+            .map(|p| {
+                let chunk = p
+                    .payload
+                    .and_then(|mut payload| payload.0.remove("chunk"))
+                    .ok_or_else(|| IndexError::Vector("point without chunk payload".into()))?;
+                Ok(Hit {
+                    chunk: serde_json::from_value(chunk)?,
+                    score: p.score,
+                })
+            })
+            .collect()
+    }
+
     /// Every point in pages of 1,000 (payload always, vectors on request).
     fn scroll(
         &self,

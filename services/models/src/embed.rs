@@ -5,7 +5,9 @@ use std::path::Path;
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config};
+use candle_transformers::models::bert::Config;
+
+use crate::bert::Bert;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokenizers::{Tokenizer, TruncationParams};
@@ -38,7 +40,7 @@ pub trait Embedder: Send + Sync + std::fmt::Debug {
 /// multilingual-e5 (BERT architecture) on candle: `query: ` / `passage: `
 /// prefixes, masked mean pooling, L2 normalisation.
 pub struct BertEmbedder {
-    model: BertModel,
+    model: Bert,
     tokenizer: Tokenizer,
     device: Device,
     fingerprint: EmbedderFingerprint,
@@ -76,7 +78,7 @@ impl BertEmbedder {
         // f32: candle's f16 matmuls are slow on the CPU, and one dtype on
         // every device keeps a collection's vectors comparable.
         let vb = VarBuilder::from_buffered_safetensors(weights, DType::F32, &device)?;
-        let model = BertModel::load(vb, &config)?;
+        let model = Bert::load(vb, &config)?;
         let tokenizer_path = dir.join("tokenizer.json");
         let mut tokenizer =
             Tokenizer::from_file(&tokenizer_path).map_err(|e| ModelError::Invalid {
@@ -142,7 +144,7 @@ impl BertEmbedder {
         let ids = Tensor::from_vec(ids, (n, len), &self.device)?;
         let mask = Tensor::from_vec(mask, (n, len), &self.device)?;
         let type_ids = ids.zeros_like()?;
-        let hidden = self.model.forward(&ids, &type_ids, Some(&mask))?;
+        let hidden = self.model.forward(&ids, &type_ids, &mask)?;
         // Masked sum per text; L2 normalising the sum equals normalising the
         // masked mean.
         let mask_f = mask.to_dtype(DType::F32)?.unsqueeze(2)?;

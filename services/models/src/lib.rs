@@ -3,6 +3,7 @@
 //! ([`Embedder`], [`Generator`]) so that a served model (vLLM/SGLang on a
 //! B200 node) is a configuration choice, not a code change.
 
+mod bert;
 mod chat_template;
 mod embed;
 mod generate;
@@ -19,6 +20,12 @@ pub use openai::{OpenAiConfig, OpenAiGenerator};
 use std::path::PathBuf;
 
 pub use candle_core::Device;
+
+/// The CPU threads candle uses when not told: its count of physical cores
+/// (or `CANDLE_NUM_THREADS`/`RAYON_NUM_THREADS` when set).
+pub fn default_threads() -> usize {
+    candle_core::utils::get_num_threads()
+}
 
 /// The device `spec` names: `cpu`, `cuda` (the first GPU) or `cuda:N`.
 /// A GPU needs a build with the `cuda` feature.

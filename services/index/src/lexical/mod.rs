@@ -10,7 +10,7 @@ pub use analysis::{
     AnalyzerKind, IdentifierRules, LexicalResources, LexicalWeights, SynonymSource,
 };
 pub use query::{parse as parse_query, ParsedQuery};
-pub use snippet::Snippet;
+pub use snippet::{Snippet, SnippetTerms};
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};

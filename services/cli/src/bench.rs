@@ -1,0 +1,297 @@
+//! `seogo bench …`: the speed figures of docs/BENCHMARKS.md, each printed
+//! as text (Markdown tables where they go into the docs) or `--json`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use seogo_engine::bench::LexicalBench;
+use seogo_engine::bench_generate::{GenerateBench, ServedModel};
+use seogo_engine::bench_parse::FormatBench;
+use seogo_engine::bench_search::{SearchBench, SearchBenchOptions};
+use seogo_engine::{AnalyzerKind, Engine};
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Indexing throughput, index size and BM25 latency of each analyzer on
+    /// an evaluation set (BEIR folder or SQuAD file).
+    Lexical {
+        #[arg(long)]
+        dataset: PathBuf,
+        #[arg(long, value_delimiter = ',', default_values = ["whitespace", "bigram", "morph", "combined"])]
+        analyzers: Vec<AnalyzerKind>,
+        /// Fresh builds per analyzer; the best time counts.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Prefill and decode tokens/s of the local candle generator and,
+    /// with --server, of a model behind an OpenAI-compatible API (e.g.
+    /// llama-server on the same GGUF), on the same prompt.
+    Generate {
+        /// The served model's API root, e.g. http://127.0.0.1:8081/v1.
+        #[arg(long)]
+        server: Option<String>,
+        /// The served model's name.
+        #[arg(long, default_value = "local")]
+        model: String,
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        #[arg(long, default_value_t = 128)]
+        max_tokens: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Passages/s of the embedder on passages given one per line (see
+    /// scripts/bench-embed.sh, which also runs the peers on the same file).
+    Embed {
+        passages: PathBuf,
+        /// Passes over all passages; the best time counts.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Parsing throughput per format (MB/s, pages/s, one core) over files
+    /// and folders, with the files that failed and why.
+    Parse {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Parses per file; the best time counts.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Query latency (one client) and throughput (many) of bm25, dense
+    /// and hybrid at each collection size, with disk, open time and memory:
+    /// synthetic chunks drawn from an evaluation corpus's real sentences,
+    /// queried with its real questions.
+    Search {
+        #[arg(long)]
+        dataset: PathBuf,
+        /// Collection sizes in chunks.
+        #[arg(long, value_delimiter = ',', default_values = ["10000", "100000"])]
+        chunks: Vec<usize>,
+        /// Real sentences embedded to make the synthetic vectors from.
+        #[arg(long, default_value_t = 2000)]
+        sentences: usize,
+        /// Queries per mode for the one-client figures.
+        #[arg(long, default_value_t = 200)]
+        queries: usize,
+        /// Concurrent clients for the throughput figures (0: skip).
+        #[arg(long, default_value_t = 4)]
+        clients: usize,
+        /// Seconds each mode's throughput phase runs.
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(engine: &Engine, what: BenchCommand) -> anyhow::Result<ExitCode> {
+    match what {
+        BenchCommand::Lexical {
+            dataset,
+            analyzers,
+            rounds,
+            json,
+        } => {
+            let report = engine.bench_lexical(&dataset, &analyzers, rounds)?;
+            print_lexical_bench(&report, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        BenchCommand::Parse {
+            paths,
+            rounds,
+            json,
+        } => {
+            let rows =
+                seogo_engine::bench_parse::bench_parse(&paths, rounds, &engine.config().parse)?;
+            print_parse_bench(&rows, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        BenchCommand::Embed {
+            passages,
+            rounds,
+            json,
+        } => {
+            let report = engine.bench_embed(&passages, rounds)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!(
+                    "{} passages ({:.0} chars on average), {} threads: {:.2} passages/s (best of {}: {:.2} s)",
+                    report.passages,
+                    report.mean_chars,
+                    report.threads,
+                    report.passages_per_s,
+                    report.rounds,
+                    report.seconds
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        BenchCommand::Generate {
+            server,
+            model,
+            rounds,
+            max_tokens,
+            json,
+        } => {
+            let served = server.map(|base_url| ServedModel { base_url, model });
+            let report = engine.bench_generate(served.as_ref(), rounds, max_tokens)?;
+            print_generate_bench(&report, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        BenchCommand::Search {
+            dataset,
+            chunks,
+            sentences,
+            queries,
+            clients,
+            seconds,
+            json,
+        } => {
+            let report = engine.bench_search(&SearchBenchOptions {
+                dataset,
+                sizes: chunks,
+                sentences,
+                queries,
+                clients,
+                seconds,
+            })?;
+            print_search_bench(&report, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn print_lexical_bench(report: &LexicalBench, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(report)?);
+        return Ok(());
+    }
+    println!(
+        "{}: {} documents, {} chunks, {:.2} MB of text, {} queries",
+        report.dataset, report.documents, report.chunks, report.megabytes, report.queries
+    );
+    println!("analyzer    index s  MB/s    size×  p50 ms  p99 ms");
+    for r in &report.rows {
+        println!(
+            "{:<11} {:>7.3}  {:>6.2}  {:>5.2}  {:>6.2}  {:>6.2}",
+            r.analyzer, r.index_seconds, r.mb_per_s, r.size_ratio, r.query_p50_ms, r.query_p99_ms
+        );
+    }
+    Ok(())
+}
+
+fn print_generate_bench(report: &GenerateBench, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(report)?);
+        return Ok(());
+    }
+    println!(
+        "median of {} rounds, up to {} new tokens, models.threads = {}",
+        report.rounds, report.max_tokens, report.threads
+    );
+    println!("generator           prompt  new   TTFT ms   prefill tok/s  decode tok/s  model");
+    for r in &report.rows {
+        println!(
+            "{:<19} {:>6}  {:>4}  {:>8.0}  {:>13.1}  {:>12.1}  {}",
+            r.generator,
+            r.prompt_tokens,
+            r.completion_tokens,
+            r.ttft_ms,
+            r.prefill_tokens_per_s,
+            r.decode_tokens_per_s,
+            r.model
+        );
+    }
+    Ok(())
+}
+
+fn print_parse_bench(rows: &[FormatBench], json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(rows)?);
+        return Ok(());
+    }
+    println!("| format | files | parsed | failed | MB | pages | MB/s | pages/s |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for r in rows {
+        println!(
+            "| {} | {} | {} | {} | {:.2} | {} | {:.1} | {:.0} |",
+            r.format,
+            r.files,
+            r.parsed,
+            r.failures.len(),
+            r.megabytes,
+            r.pages,
+            r.mb_per_s,
+            r.pages_per_s
+        );
+    }
+    for r in rows {
+        for f in &r.failures {
+            println!("failed: {f}");
+        }
+    }
+    Ok(())
+}
+
+fn print_search_bench(report: &SearchBench, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(report)?);
+        return Ok(());
+    }
+    println!(
+        "{}: {} sentences embedded in {:.1} s, {} queries (embedding one: p50 {:.1} ms, p99 {:.1} ms), {:.0} MB resident before building",
+        report.dataset,
+        report.sentences,
+        report.embed_sentences_seconds,
+        report.queries,
+        report.query_embed_p50_ms,
+        report.query_embed_p99_ms,
+        report.base_rss_mb
+    );
+    println!("| chunks | mode | p50 ms | p99 ms | q/s | clients | q/s | p50 ms | p99 ms |");
+    println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+    for size in &report.sizes {
+        for m in &size.modes {
+            println!(
+                "| {} | {} | {:.1} | {:.1} | {:.1} | {} | {:.1} | {:.1} | {:.1} |",
+                size.chunks,
+                m.mode,
+                m.p50_ms,
+                m.p99_ms,
+                m.qps,
+                m.clients,
+                m.concurrent_qps,
+                m.concurrent_p50_ms,
+                m.concurrent_p99_ms
+            );
+        }
+    }
+    println!();
+    println!(
+        "| chunks | build s | disk MB | open ms | RSS MB | recall@10 | filtered recall@10 | vector search p50 ms | exact p50 ms |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for s in &report.sizes {
+        println!(
+            "| {} | {:.1} | {:.1} | {:.1} | {:.0} | {:.3} | {:.3} | {:.2} | {:.2} |",
+            s.chunks,
+            s.build_seconds,
+            s.disk_mb,
+            s.open_ms,
+            s.rss_mb,
+            s.recall_at_10,
+            s.filtered_recall_at_10,
+            s.vector_search_p50_ms,
+            s.exact_search_p50_ms
+        );
+    }
+    Ok(())
+}
