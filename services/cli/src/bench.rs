@@ -4,10 +4,12 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Subcommand;
+use anyhow::Context;
+use clap::{Args, Subcommand};
 use seogo_engine::bench::LexicalBench;
 use seogo_engine::bench_generate::{GenerateBench, ServedModel};
 use seogo_engine::bench_parse::FormatBench;
+use seogo_engine::bench_quick::{QuickBench, QuickBenchOptions};
 use seogo_engine::bench_search::{SearchBench, SearchBenchOptions};
 use seogo_engine::{AnalyzerKind, Engine};
 
@@ -91,7 +93,42 @@ pub enum BenchCommand {
     },
 }
 
-pub fn run(engine: &Engine, what: BenchCommand) -> anyhow::Result<ExitCode> {
+/// `seogo bench --quick`, or one benchmark in full.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct BenchArgs {
+    /// Every figure at a small scale, in a few minutes: embedding at 128
+    /// and 384 tokens, an ingest by stage, search at 2,000 chunks, local
+    /// generation.
+    #[arg(long)]
+    quick: bool,
+    /// The quick run's evaluation set (passages, sentences, queries).
+    #[arg(long, default_value = "../shared/data/ko-autorag-retrieval")]
+    dataset: PathBuf,
+    /// The quick run's files to ingest.
+    #[arg(long, default_value = "demo/corpus")]
+    corpus: PathBuf,
+    #[arg(long)]
+    json: bool,
+    #[command(subcommand)]
+    what: Option<BenchCommand>,
+}
+
+pub fn run(engine: &Engine, args: BenchArgs) -> anyhow::Result<ExitCode> {
+    let Some(what) = args.what else {
+        anyhow::ensure!(
+            args.quick,
+            "name a benchmark, or pass --quick (see `seogo bench --help`)"
+        );
+        let report = engine
+            .bench_quick(&QuickBenchOptions {
+                dataset: args.dataset,
+                corpus: args.corpus,
+            })
+            .context("the quick benchmark")?;
+        print_quick_bench(&report, args.json)?;
+        return Ok(ExitCode::SUCCESS);
+    };
     match what {
         BenchCommand::Lexical {
             dataset,
@@ -293,5 +330,40 @@ fn print_search_bench(report: &SearchBench, json: bool) -> anyhow::Result<()> {
             s.exact_search_p50_ms
         );
     }
+    Ok(())
+}
+
+fn print_quick_bench(report: &QuickBench, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(report)?);
+        return Ok(());
+    }
+    println!("## Embedding (passages/s)");
+    for e in &report.embed {
+        println!(
+            "≈{} tokens: {} passages, {:.2} passages/s ({} threads)",
+            e.tokens, e.bench.passages, e.bench.passages_per_s, e.bench.threads
+        );
+    }
+    let i = &report.ingest;
+    let t = &i.report.timings;
+    println!("\n## Ingest");
+    println!(
+        "{} files, {:.2} MB, {} chunks in {:.1} s: {:.2} files/s, {:.4} MB/s, {:.2} chunks/s",
+        i.files, i.megabytes, i.chunks, i.seconds, i.files_per_s, i.mb_per_s, i.chunks_per_s
+    );
+    println!(
+        "read {:.2} s, chunk {:.2} s, embed {:.2} s, index {:.2} s, commit {:.2} s",
+        t.read_s, t.chunk_s, t.embed_s, t.index_s, t.commit_s
+    );
+    println!("\n## Search");
+    print_search_bench(&report.search, false)?;
+    println!("\n## Generation");
+    match (&report.generate, &report.generate_skipped) {
+        (Some(g), _) => print_generate_bench(g, false)?,
+        (None, Some(why)) => println!("not measured: {why}"),
+        (None, None) => println!("not measured"),
+    }
+    println!("\nquick run: {:.0} s", report.seconds);
     Ok(())
 }

@@ -72,10 +72,7 @@ enum Command {
         what: EvalCommand,
     },
     /// Measure speed (figures for docs/BENCHMARKS.md).
-    Bench {
-        #[command(subcommand)]
-        what: bench::BenchCommand,
-    },
+    Bench(bench::BenchArgs),
     /// Serve the HTTP API.
     Serve {
         #[arg(long, env = "SEOGO_BIND", default_value = "127.0.0.1:8080")]
@@ -502,7 +499,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             output::print_answer_eval(&report, json)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Bench { what } => bench::run(&engine, what),
+        Command::Bench(args) => bench::run(&engine, args),
         Command::Keys { action } => keys::run(&engine, action),
         Command::Batch(args) => batch::run(&engine, args),
         Command::Serve { bind } => {

@@ -35,12 +35,24 @@ impl Engine {
                 passages.display()
             )));
         }
+        self.bench_embed_lines(&lines, rounds)
+    }
+
+    /// [`bench_embed`](Self::bench_embed) on passages in memory.
+    pub fn bench_embed_lines(
+        &self,
+        lines: &[&str],
+        rounds: usize,
+    ) -> Result<EmbedBench, EngineError> {
+        if lines.is_empty() {
+            return Err(EngineError::BadRequest("no passages to embed".into()));
+        }
         let embedder = self.embedder()?;
         embedder.embed_passages(&lines[..lines.len().min(8)])?;
         let mut best = f64::INFINITY;
         for _ in 0..rounds.max(1) {
             let start = Instant::now();
-            let vectors = embedder.embed_passages(&lines)?;
+            let vectors = embedder.embed_passages(lines)?;
             best = best.min(start.elapsed().as_secs_f64());
             if vectors.len() != lines.len() {
                 return Err(EngineError::Corrupt(format!(

@@ -6,6 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Instant;
 
 use rayon::prelude::*;
 use seogo_docs::parse::{inspect_bytes, read_source, ParseOptions};
@@ -76,6 +77,23 @@ pub struct IngestReport {
     /// What was read but not all of it: a page that needs OCR, an
     /// attachment that failed.
     pub warnings: Vec<String>,
+    /// Where the time went.
+    #[serde(default)]
+    pub timings: IngestTimings,
+}
+
+/// Seconds spent in each stage of an ingest (reading runs on every core,
+/// so its wall time is shown; the rest is sequential).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct IngestTimings {
+    /// Listing, reading and parsing the files (and the connector's pass).
+    pub read_s: f64,
+    pub chunk_s: f64,
+    pub embed_s: f64,
+    /// Writing chunks into the lexical index and the vector store.
+    pub index_s: f64,
+    /// Making both durable and writing the manifest.
+    pub commit_s: f64,
 }
 
 /// Progress, for a bar on a terminal or log lines elsewhere.
@@ -146,10 +164,12 @@ impl Engine {
             acl: Acl::from_groups(&req.acl),
             limits: self.config().parse.clone(),
         };
+        let started = Instant::now();
         let parsed: Vec<(String, Result<Refined, DocError>, Vec<String>)> = files
             .par_iter()
             .map(|f| read_refined(f, &opts, req.connector.as_deref()))
             .collect();
+        report.timings.read_s = started.elapsed().as_secs_f64();
         let reading = reading_fingerprint(req, &self.config().chunking);
         let parsed: Vec<(String, Result<Refined, DocError>)> = parsed
             .into_iter()
@@ -267,7 +287,9 @@ impl Engine {
                     }
                     known => known.is_some(),
                 };
+                let started = Instant::now();
                 let chunks = chunk_document(&doc, &chunker);
+                report.timings.chunk_s += started.elapsed().as_secs_f64();
                 if chunks.is_empty() {
                     failed_sources.insert(doc.source.clone());
                     report.failures.push(IngestFailure {
@@ -306,7 +328,10 @@ impl Engine {
                     .flat_map(|(_, chunks)| chunks.iter().map(Chunk::indexed_text))
                     .collect();
                 let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+                let started = Instant::now();
                 let mut vectors = embedder.embed_passages(&refs)?.into_iter();
+                report.timings.embed_s += started.elapsed().as_secs_f64();
+                let started = Instant::now();
                 for (doc, chunks) in batch.drain(..) {
                     let doc_vectors: Vec<Vec<f32>> = vectors.by_ref().take(chunks.len()).collect();
                     let doc_facts = facts.remove(&doc.id).unwrap_or_default();
@@ -327,7 +352,10 @@ impl Engine {
                         },
                     );
                 }
+                report.timings.index_s += started.elapsed().as_secs_f64();
+                let started = Instant::now();
                 col.commit()?;
+                report.timings.commit_s += started.elapsed().as_secs_f64();
                 report.chunks_written += batch_chunks;
                 progress(Progress::Indexed {
                     chunks: batch_chunks,

@@ -8,6 +8,7 @@ pub mod bench;
 pub mod bench_embed;
 pub mod bench_generate;
 pub mod bench_parse;
+pub mod bench_quick;
 pub mod bench_search;
 mod collection;
 pub mod config;

@@ -1,0 +1,163 @@
+//! `seogo bench --quick`: every figure of docs/BENCHMARKS.md at a small
+//! scale in a few minutes — embedding throughput at 128 and 384 tokens,
+//! an ingest with its time per stage, search latency and recall, local
+//! generation — so a change's effect shows before the full runs.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use seogo_docs::chunk::approx_tokens;
+use serde::Serialize;
+
+use crate::bench_embed::EmbedBench;
+use crate::bench_generate::GenerateBench;
+use crate::bench_search::{SearchBench, SearchBenchOptions};
+use crate::eval::dataset::Dataset;
+use crate::ingest::{IngestReport, IngestRequest};
+use crate::{lock, Collection, Engine, EngineError};
+
+/// What the quick run reads.
+#[derive(Debug, Clone)]
+pub struct QuickBenchOptions {
+    /// An evaluation set: passages to embed, sentences and queries.
+    pub dataset: PathBuf,
+    /// Files to ingest end to end.
+    pub corpus: PathBuf,
+}
+
+/// One passage length's embedding throughput.
+#[derive(Debug, Clone, Serialize)]
+pub struct EmbedFigure {
+    /// Approximate tokens per passage.
+    pub tokens: usize,
+    #[serde(flatten)]
+    pub bench: EmbedBench,
+}
+
+/// An ingest of the corpus into a fresh collection.
+#[derive(Debug, Clone, Serialize)]
+pub struct IngestFigures {
+    pub files: usize,
+    pub megabytes: f64,
+    pub chunks: usize,
+    pub seconds: f64,
+    pub files_per_s: f64,
+    pub mb_per_s: f64,
+    pub chunks_per_s: f64,
+    pub report: IngestReport,
+}
+
+/// Everything the quick run measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuickBench {
+    pub embed: Vec<EmbedFigure>,
+    pub ingest: IngestFigures,
+    pub search: SearchBench,
+    pub generate: Option<GenerateBench>,
+    /// Why generation was not measured (no local generator installed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generate_skipped: Option<String>,
+    pub seconds: f64,
+}
+
+/// Passages of the corpus text cut to about `tokens` tokens each.
+fn passages(dataset: &Dataset, tokens: usize, count: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for section in dataset.corpus.iter().flat_map(|d| &d.sections) {
+        let mut passage = String::new();
+        for word in section.text.split_whitespace() {
+            if !passage.is_empty() {
+                passage.push(' ');
+            }
+            passage.push_str(word);
+            if approx_tokens(&passage) >= tokens {
+                out.push(std::mem::take(&mut passage));
+                if out.len() == count {
+                    return out;
+                }
+            }
+        }
+    }
+    out
+}
+
+fn file_bytes(path: &Path) -> u64 {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => m.len(),
+        Ok(m) if m.is_dir() => std::fs::read_dir(path)
+            .map(|entries| entries.flatten().map(|e| file_bytes(&e.path())).sum())
+            .unwrap_or(0),
+        _ => 0,
+    }
+}
+
+impl Engine {
+    /// Runs the quick suite; the collections it makes are removed.
+    pub fn bench_quick(&self, options: &QuickBenchOptions) -> Result<QuickBench, EngineError> {
+        let started = Instant::now();
+        let dataset = Dataset::load(&options.dataset, None, &self.config().parse, None)?;
+        let mut embed = Vec::new();
+        for tokens in [128, 384] {
+            let lines = passages(&dataset, tokens, 16);
+            let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+            embed.push(EmbedFigure {
+                tokens,
+                bench: self.bench_embed_lines(&refs, 2)?,
+            });
+        }
+        let ingest = self.bench_ingest(&options.corpus)?;
+        let search = self.bench_search(&SearchBenchOptions {
+            dataset: options.dataset.clone(),
+            sizes: vec![2_000],
+            sentences: 150,
+            queries: 40,
+            clients: 2,
+            seconds: 3.0,
+        })?;
+        let (generate, generate_skipped) = match self.local_generator() {
+            Ok(_) => (Some(self.bench_generate(None, 1, 32)?), None),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        Ok(QuickBench {
+            embed,
+            ingest,
+            search,
+            generate,
+            generate_skipped,
+            seconds: (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+        })
+    }
+
+    fn bench_ingest(&self, corpus: &Path) -> Result<IngestFigures, EngineError> {
+        let name = "bench-ingest";
+        let dir = Collection::dir_of(&self.config().data.dir, name);
+        lock(&self.collections).remove(name);
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(|e| EngineError::io(&dir, e))?;
+        }
+        let started = Instant::now();
+        let report = self.ingest(
+            &IngestRequest {
+                paths: vec![corpus.to_path_buf()],
+                collection: name.into(),
+                ..IngestRequest::default()
+            },
+            &mut |_| {},
+        )?;
+        let seconds = started.elapsed().as_secs_f64();
+        lock(&self.collections).remove(name);
+        std::fs::remove_dir_all(&dir).map_err(|e| EngineError::io(&dir, e))?;
+        let megabytes = file_bytes(corpus) as f64 / 1e6;
+        let round = |x: f64| (x * 100.0).round() / 100.0;
+        Ok(IngestFigures {
+            files: report.files,
+            megabytes: round(megabytes),
+            chunks: report.chunks_written,
+            seconds: round(seconds),
+            files_per_s: round(report.files as f64 / seconds),
+            mb_per_s: (megabytes / seconds * 10_000.0).round() / 10_000.0,
+            chunks_per_s: round(report.chunks_written as f64 / seconds),
+            report,
+        })
+    }
+}
