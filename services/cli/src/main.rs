@@ -305,14 +305,20 @@ const PARTIAL_FAILURE: u8 = 2;
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = config::load(&cli.global)?;
-    // candle sizes its CPU pool from this variable and, without it, reads
-    // /proc/cpuinfo again on every matmul: set it once, to candle's own
-    // default (physical cores) when the config leaves the count open.
+    // candle sizes its CPU pool from CANDLE_NUM_THREADS, but its matmuls
+    // ask `get_num_threads()`, which reads RAYON_NUM_THREADS and, without
+    // it, counts cores in /proc/cpuinfo again on every call (9,000 reads
+    // for 30 queries). Both are set once, to candle's own default
+    // (physical cores) when the config leaves the count open; rayon's
+    // pool (parsing) then has that many threads too.
     let threads = match config.models.threads {
         0 => seogo_models::default_threads(),
         n => n,
     };
     std::env::set_var("CANDLE_NUM_THREADS", threads.to_string());
+    if config.models.threads > 0 || std::env::var_os("RAYON_NUM_THREADS").is_none() {
+        std::env::set_var("RAYON_NUM_THREADS", threads.to_string());
+    }
     let engine = Engine::new(config.clone());
     match cli.command {
         Command::Models { action } => models(&config, action),

@@ -21,8 +21,8 @@ use std::path::PathBuf;
 
 pub use candle_core::Device;
 
-/// The CPU threads candle uses when not told: its count of physical cores
-/// (or `CANDLE_NUM_THREADS`/`RAYON_NUM_THREADS` when set).
+/// The CPU threads candle's matmuls use when not told: its count of
+/// physical cores (or `RAYON_NUM_THREADS` when set).
 pub fn default_threads() -> usize {
     candle_core::utils::get_num_threads()
 }
