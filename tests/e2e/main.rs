@@ -11,6 +11,7 @@ mod formats;
 mod generator;
 mod ingest_cli;
 mod qdrant_remote;
+mod reindex;
 mod retrieval_eval;
 mod served;
 mod server;

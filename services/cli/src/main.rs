@@ -118,6 +118,15 @@ enum Command {
         #[command(subcommand)]
         action: deploy::BundleCommand,
     },
+    /// Re-embed a collection with the configured embedder (after a model
+    /// change) into a shadow copy, then swap it in; the collection is
+    /// untouched until the copy is complete and verified.
+    Reindex {
+        #[arg(long, env = "SEOGO_COLLECTION", default_value = DEFAULT_COLLECTION)]
+        collection: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Copy a collection's vectors to a Qdrant server or cluster (`--to
     /// qdrant://host:6334`) or back (`--from …`), checking the counts.
     /// Shards, replication and the collection prefix come from
@@ -333,6 +342,29 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             from,
             json,
         } => deploy::migrate(&engine, &collection, to, from, json),
+        Command::Reindex { collection, json } => {
+            let mut reported = 0;
+            let report = engine
+                .reindex(&collection, &mut |done| {
+                    if done >= reported + 256 {
+                        eprintln!("re-embedded {done} chunks");
+                        reported = done;
+                    }
+                })
+                .context(
+                    "reindexing (a data directory serves one process at a time: \
+                     stop `seogo serve` first)",
+                )?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!(
+                    "{}: {} chunks re-embedded with {} (was {}) in {:.1} s",
+                    report.collection, report.chunks, report.to, report.from, report.seconds
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Ingest(args) => {
             let connector = args
                 .connector

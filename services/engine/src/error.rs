@@ -11,7 +11,7 @@ pub enum EngineError {
     #[error("collection `{0}` does not exist; ingest into it first")]
     NoSuchCollection(String),
     /// The collection was built with a different embedder.
-    #[error("collection `{collection}` was indexed with {indexed}, but {configured} is configured; re-index it or configure the original embedder")]
+    #[error("collection `{collection}` was indexed with {indexed}, but {configured} is configured: run `seogo reindex --collection {collection}` to re-embed it with the configured one (it keeps serving BM25 meanwhile), or configure the original embedder")]
     EmbedderMismatch {
         collection: String,
         indexed: String,

@@ -20,6 +20,7 @@ pub mod facts;
 pub mod ingest;
 pub mod migrate;
 mod query_cache;
+pub mod reindex;
 pub mod retrieve;
 pub mod sync;
 
@@ -210,6 +211,7 @@ impl Engine {
             return Ok(c.clone());
         }
         let dir = Collection::dir_of(&self.config.data.dir, name);
+        reindex::recover_swap(&dir)?;
         let creation = match create_with {
             Some(analyzer) if !dir.join("collection.json").exists() => {
                 Some((self.embedder()?.fingerprint().clone(), analyzer))
@@ -253,8 +255,10 @@ impl Engine {
         match std::fs::read_dir(&dir) {
             Ok(entries) => {
                 for e in entries.flatten() {
-                    if e.path().join("collection.json").exists() {
-                        names.push(e.file_name().to_string_lossy().into_owned());
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    // A reindex's shadow (`NAME.reindexing`) is no collection.
+                    if validate_name(&name).is_ok() && e.path().join("collection.json").exists() {
+                        names.push(name);
                     }
                 }
             }
