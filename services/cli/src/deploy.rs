@@ -267,34 +267,73 @@ fn grpc_url(address: &str) -> anyhow::Result<String> {
     }
 }
 
+/// `seogo backup OUT`: asks a running server for the snapshot (streamed to
+/// `OUT.partial`, renamed when complete), or takes it directly when no
+/// server holds the data directory.
+pub fn backup(
+    engine: &Engine,
+    out: &Path,
+    server: Option<&str>,
+    api_key: Option<&str>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let report = match server {
+        Some(server) => {
+            let url = format!("{}/v1/admin/backup", server.trim_end_matches('/'));
+            let mut request = ureq::post(&url);
+            if let Some(key) = api_key {
+                request = request.header("Authorization", &format!("Bearer {key}"));
+            }
+            let mut response = request
+                .send_empty()
+                .with_context(|| format!("POST {url}"))?;
+            let partial = out.with_extension("partial");
+            let mut file = std::fs::File::create(&partial)
+                .with_context(|| format!("creating {}", partial.display()))?;
+            let bytes = std::io::copy(&mut response.body_mut().as_reader(), &mut file)
+                .with_context(|| format!("receiving the backup from {url}"))?;
+            file.sync_all()?;
+            std::fs::rename(&partial, out)?;
+            serde_json::json!({ "out": out, "bytes": bytes, "server": server })
+        }
+        None => {
+            let report = engine.backup(out).context(
+                "taking the backup (with `seogo serve` running, pass --server and an admin key)",
+            )?;
+            serde_json::json!({ "out": out, "report": report })
+        }
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("backup written to {}", out.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `seogo restore IN`: unpacks into the configured data directory.
+pub fn restore(backup: &Path, data_dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    let report = seogo_engine::backup::restore(backup, data_dir)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "restored {} files ({} collections: {}) into {}",
+            report.files,
+            report.collections.len(),
+            report.collections.join(", "),
+            report.data_dir.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `seogo config`: the configuration in effect after every layer, as JSON
 /// (an unknown key in seogo.toml or `SEOGO__…` fails before this), with
 /// secrets masked: the output gets pasted into support tickets.
 pub fn print(config: &EngineConfig) -> anyhow::Result<ExitCode> {
-    let mut value = serde_json::to_value(config)?;
-    mask_secrets(&mut value);
-    println!("{}", serde_json::to_string_pretty(&value)?);
+    println!("{}", serde_json::to_string_pretty(&config.masked_json())?);
     Ok(ExitCode::SUCCESS)
-}
-
-fn mask_secrets(value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::Object(map) => {
-            for (key, inner) in map.iter_mut() {
-                let secret = ["api_key", "secret", "password", "token"]
-                    .iter()
-                    .any(|s| key.contains(s))
-                    && !key.ends_with("_env");
-                if secret && !inner.is_null() {
-                    *inner = "***".into();
-                } else {
-                    mask_secrets(inner);
-                }
-            }
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(mask_secrets),
-        _ => {}
-    }
 }
 
 #[cfg(test)]
@@ -310,21 +349,6 @@ mod tests {
         );
         assert_eq!(grpc_url("https://q1").expect("url"), "https://q1");
         assert!(grpc_url("q1:6334").is_err());
-    }
-
-    #[test]
-    fn secrets_are_masked_and_their_variable_names_kept() {
-        let mut value = serde_json::json!({
-            "generator": {"api_key": "sk-1", "api_key_env": "KEY", "model": "m"},
-            "sources": [{"fetch": {"client_secret": "s"}}],
-            "server": {"keys_file": null}
-        });
-        mask_secrets(&mut value);
-        assert_eq!(value["generator"]["api_key"], "***");
-        assert_eq!(value["generator"]["api_key_env"], "KEY");
-        assert_eq!(value["generator"]["model"], "m");
-        assert_eq!(value["sources"][0]["fetch"]["client_secret"], "***");
-        assert!(value["server"]["keys_file"].is_null());
     }
 
     #[test]

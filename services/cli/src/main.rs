@@ -118,6 +118,25 @@ enum Command {
         #[command(subcommand)]
         action: deploy::BundleCommand,
     },
+    /// A consistent snapshot of the data directory as one tar: from a
+    /// running server with `--server` (an admin key), else directly.
+    Backup {
+        out: PathBuf,
+        /// The running server's address, e.g. http://127.0.0.1:8080.
+        #[arg(long, env = "SEOGO_SERVER")]
+        server: Option<String>,
+        /// An admin API key for `--server`.
+        #[arg(long, env = "SEOGO_API_KEY", hide_env_values = true)]
+        api_key: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Unpack a backup into a new (missing or empty) data directory.
+    Restore {
+        backup: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Re-embed a collection with the configured embedder (after a model
     /// change) into a shadow copy, then swap it in; the collection is
     /// untouched until the copy is complete and verified.
@@ -342,6 +361,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             from,
             json,
         } => deploy::migrate(&engine, &collection, to, from, json),
+        Command::Backup {
+            out,
+            server,
+            api_key,
+            json,
+        } => deploy::backup(&engine, &out, server.as_deref(), api_key.as_deref(), json),
+        Command::Restore { backup, json } => deploy::restore(&backup, &config.data.dir, json),
         Command::Reindex { collection, json } => {
             let mut reported = 0;
             let report = engine

@@ -4,6 +4,7 @@
 //! file format or talks HTTP itself.
 
 pub mod answer;
+pub mod backup;
 pub mod bench;
 pub mod bench_embed;
 pub mod bench_generate;

@@ -133,11 +133,15 @@ impl Engine {
         // Verified: from here a crash is finished by `recover_swap`.
         let reindexed = sibling(&dir, ".reindexed");
         std::fs::rename(&shadow, &reindexed).map_err(|e| EngineError::io(&shadow, e))?;
-        lock(&self.collections).remove(name);
         drop(collection);
+        // No cached handle may outlive the swap: the open collections stay
+        // locked until the new one is in place.
+        let mut open = lock(&self.collections);
+        open.remove(name);
         let retired = sibling(&dir, ".retired");
         std::fs::rename(&dir, &retired).map_err(|e| EngineError::io(&dir, e))?;
         recover_swap(&dir)?;
+        drop(open);
         let fingerprint = embedder.fingerprint();
         Ok(ReindexReport {
             collection: name.to_string(),

@@ -6,6 +6,7 @@
 
 mod acl;
 mod auth;
+mod backup;
 mod batch;
 mod documents;
 mod endpoints;
@@ -45,6 +46,12 @@ impl Server {
     pub fn start(config: &Path) -> Server {
         let copy = tempfile::tempdir().expect("tempdir");
         copy_tree(&fixture().dir.join("data"), copy.path());
+        Self::serve(copy, config)
+    }
+
+    /// Serves the data directory in `copy` (removed when the server is
+    /// dropped) with `config`.
+    pub fn serve(copy: tempfile::TempDir, config: &Path) -> Server {
         let data_dir = copy.path();
         let mut child = seogo(data_dir)
             .arg("--config")

@@ -146,6 +146,37 @@ impl Default for ModelsConfig {
     }
 }
 
+impl EngineConfig {
+    /// The configuration as JSON with secrets (`*api_key*`, `*secret*`,
+    /// `*password*`, `*token*`, except the `*_env` names of variables)
+    /// masked: for `seogo config`, support tickets and backups.
+    pub fn masked_json(&self) -> serde_json::Value {
+        let mut value = serde_json::to_value(self).unwrap_or_default();
+        mask_secrets(&mut value);
+        value
+    }
+}
+
+fn mask_secrets(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, inner) in map.iter_mut() {
+                let secret = ["api_key", "secret", "password", "token"]
+                    .iter()
+                    .any(|s| key.contains(s))
+                    && !key.ends_with("_env");
+                if secret && !inner.is_null() {
+                    *inner = "***".into();
+                } else {
+                    mask_secrets(inner);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(mask_secrets),
+        _ => {}
+    }
+}
+
 impl ModelsConfig {
     pub fn embedder_dir(&self) -> PathBuf {
         self.embedder
@@ -309,5 +340,25 @@ impl Default for AnswerConfig {
             min_relative_score: 0.3,
             unsupported: UnsupportedPolicy::Drop,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_masked_and_their_variable_names_kept() {
+        let mut value = serde_json::json!({
+            "generator": {"api_key": "sk-1", "api_key_env": "KEY", "model": "m"},
+            "sources": [{"fetch": {"client_secret": "s"}}],
+            "server": {"keys_file": null}
+        });
+        mask_secrets(&mut value);
+        assert_eq!(value["generator"]["api_key"], "***");
+        assert_eq!(value["generator"]["api_key_env"], "KEY");
+        assert_eq!(value["generator"]["model"], "m");
+        assert_eq!(value["sources"][0]["fetch"]["client_secret"], "***");
+        assert!(value["server"]["keys_file"].is_null());
     }
 }

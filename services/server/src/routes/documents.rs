@@ -170,17 +170,6 @@ pub(crate) async fn document_file(
         Some(content_type) => (content_type, "inline"),
         None => ("application/octet-stream", "attachment"),
     };
-    let chunks = futures_util::stream::unfold(file, |mut file| async move {
-        let mut buffer = vec![0u8; 64 * 1024];
-        match file.read(&mut buffer).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buffer.truncate(n);
-                Some((Ok::<_, std::io::Error>(buffer), file))
-            }
-            Err(e) => Some((Err(e), file)),
-        }
-    });
     Ok((
         [
             (header::CONTENT_TYPE, content_type.to_string()),
@@ -195,7 +184,7 @@ pub(crate) async fn document_file(
                 "sandbox; default-src 'none'".into(),
             ),
         ],
-        Body::from_stream(chunks),
+        file_body(file),
     )
         .into_response())
 }
@@ -493,4 +482,19 @@ pub(crate) async fn job(
         .get(&id, &caller.id)
         .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("no job `{id}`")))
+}
+
+/// A response body that streams `file` in 64 KB reads.
+pub(crate) fn file_body(file: tokio::fs::File) -> Body {
+    Body::from_stream(futures_util::stream::unfold(file, |mut file| async move {
+        let mut buffer = vec![0u8; 64 * 1024];
+        match file.read(&mut buffer).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buffer.truncate(n);
+                Some((Ok::<_, std::io::Error>(buffer), file))
+            }
+            Err(e) => Some((Err(e), file)),
+        }
+    }))
 }

@@ -95,3 +95,51 @@ pub(crate) async fn sources(
     all.retain(|s| caller.sees_collection(&s.collection));
     Ok(Json(json!({ "sources": all })))
 }
+
+/// `POST /v1/admin/backup` (admin): a consistent snapshot of the data
+/// directory as a tar, taken while the server keeps serving (each
+/// collection is copied under its write lock). Built under `uploads/`,
+/// which a backup leaves out, and unlinked once open.
+pub(crate) async fn backup(
+    State(state): State<Shared>,
+    caller: Caller,
+) -> Result<axum::response::Response, ApiError> {
+    caller.require(crate::auth::Role::Admin)?;
+    let dir = state.engine.config().data.dir.join("uploads");
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(ApiError::internal)?;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let path = dir.join(format!("backup-{nanos}.tar"));
+    let engine = state.engine.clone();
+    let target = path.clone();
+    let report = blocking(move || engine.backup(&target)).await?;
+    let file = tokio::fs::File::open(&path)
+        .await
+        .map_err(ApiError::internal)?;
+    let length = file.metadata().await.map_err(ApiError::internal)?.len();
+    tokio::fs::remove_file(&path)
+        .await
+        .map_err(ApiError::internal)?;
+    state.audit.record(crate::audit::AuditEntry {
+        who: caller.id.clone(),
+        route: "/v1/admin/backup".into(),
+        detail: Some(json!({ "collections": report.collections, "files": report.files })),
+        status: 200,
+        ..Default::default()
+    });
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/x-tar".to_string()),
+            (header::CONTENT_LENGTH, length.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"seogo-backup.tar\"".to_string(),
+            ),
+        ],
+        crate::routes::documents::file_body(file),
+    )
+        .into_response())
+}

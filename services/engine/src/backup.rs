@@ -1,0 +1,244 @@
+//! `seogo backup` / `seogo restore`: the data directory as one tar, taken
+//! while the server keeps answering.
+//!
+//! Each collection is copied under its write lock (searches wait for the
+//! copy; an ingest in progress finishes its run first), after both indexes
+//! are flushed, so the manifest, BM25 and the vectors in the tar are one
+//! commit's state. The rest of the data directory (API keys, sync state,
+//! audit logs) is copied as it is; uploads in flight and batch jobs are
+//! not. The effective configuration, secrets masked, goes in as
+//! `config.json`, for reference: a restore does not apply it.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Component, Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::{write, Collection, Engine, EngineError};
+
+/// The archive's top folder.
+const ROOT: &str = "seogo-backup";
+/// Data-directory entries a backup leaves out: transient work.
+const TRANSIENT: [&str; 3] = ["uploads", "batch", "bench"];
+
+/// What a backup holds (its `BACKUP.json`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BackupReport {
+    pub format: u32,
+    pub seogo_version: String,
+    pub collections: Vec<String>,
+    pub files: u64,
+    pub bytes: u64,
+}
+
+/// What a restore put back.
+#[derive(Debug, Clone, Serialize)]
+pub struct RestoreReport {
+    pub data_dir: PathBuf,
+    pub collections: Vec<String>,
+    pub files: u64,
+}
+
+fn tar_err(path: &Path, e: std::io::Error) -> EngineError {
+    EngineError::io(path, e)
+}
+
+/// Appends the file at `path` as `name`. A file that may grow meanwhile
+/// (an audit log) is read whole first, so its header matches its bytes.
+fn append_file(
+    tar: &mut tar::Builder<BufWriter<File>>,
+    path: &Path,
+    name: &Path,
+    stable: bool,
+    report: &mut BackupReport,
+) -> Result<(), EngineError> {
+    if stable {
+        tar.append_path_with_name(path, name)
+            .map_err(|e| tar_err(path, e))?;
+        report.bytes += std::fs::metadata(path).map_or(0, |m| m.len());
+    } else {
+        let bytes = std::fs::read(path).map_err(|e| EngineError::io(path, e))?;
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o600);
+        header.set_cksum();
+        tar.append_data(&mut header, name, bytes.as_slice())
+            .map_err(|e| tar_err(path, e))?;
+        report.bytes += bytes.len() as u64;
+    }
+    report.files += 1;
+    Ok(())
+}
+
+/// Appends every file under `dir` as `prefix/…`, counting them.
+fn append_tree(
+    tar: &mut tar::Builder<BufWriter<File>>,
+    dir: &Path,
+    prefix: &Path,
+    stable: bool,
+    report: &mut BackupReport,
+) -> Result<(), EngineError> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| EngineError::io(dir, e))?
+        .flatten()
+        .collect();
+    entries.sort_by_key(std::fs::DirEntry::file_name);
+    for entry in entries {
+        let path = entry.path();
+        let name = prefix.join(entry.file_name());
+        let kind = entry.file_type().map_err(|e| EngineError::io(&path, e))?;
+        if kind.is_dir() {
+            append_tree(tar, &path, &name, stable, report)?;
+        } else if kind.is_file() {
+            append_file(tar, &path, &name, stable, report)?;
+        }
+    }
+    Ok(())
+}
+
+impl Engine {
+    /// Writes the backup to `out` (through `out.partial`, renamed when
+    /// complete).
+    pub fn backup(&self, out: &Path) -> Result<BackupReport, EngineError> {
+        let data = self.config().data.dir.clone();
+        let partial = out.with_extension("partial");
+        let file = File::create(&partial).map_err(|e| EngineError::io(&partial, e))?;
+        let mut tar = tar::Builder::new(BufWriter::new(file));
+        tar.mode(tar::HeaderMode::Deterministic);
+        let mut report = BackupReport {
+            format: 1,
+            seogo_version: env!("CARGO_PKG_VERSION").into(),
+            collections: self.collection_names()?,
+            files: 0,
+            bytes: 0,
+        };
+        let root = PathBuf::from(ROOT);
+        for name in report.collections.clone() {
+            let collection = self.collection(&name, false)?;
+            let mut col = write(&collection);
+            col.commit()?;
+            let dir = Collection::dir_of(&data, &name);
+            let name = root.join("data/collections").join(&name);
+            append_tree(&mut tar, &dir, &name, true, &mut report)?;
+        }
+        let mut others: Vec<_> = std::fs::read_dir(&data)
+            .map_err(|e| EngineError::io(&data, e))?
+            .flatten()
+            .filter(|e| {
+                let name = e.file_name();
+                name != "collections" && !TRANSIENT.iter().any(|t| name == *t)
+            })
+            .collect();
+        others.sort_by_key(std::fs::DirEntry::file_name);
+        for entry in others {
+            let path = entry.path();
+            let name = root.join("data").join(entry.file_name());
+            if path.is_dir() {
+                append_tree(&mut tar, &path, &name, false, &mut report)?;
+            } else if path.is_file() && path != partial {
+                append_file(&mut tar, &path, &name, false, &mut report)?;
+            }
+        }
+        let mut append_json = |name: &str, value: &serde_json::Value| -> Result<(), EngineError> {
+            let bytes = serde_json::to_vec_pretty(value)
+                .map_err(|e| EngineError::Corrupt(e.to_string()))?;
+            let mut header = tar::Header::new_gnu();
+            header.set_size(bytes.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            tar.append_data(&mut header, root.join(name), bytes.as_slice())
+                .map_err(|e| tar_err(out, e))
+        };
+        append_json("config.json", &self.config().masked_json())?;
+        let manifest =
+            serde_json::to_value(&report).map_err(|e| EngineError::Corrupt(e.to_string()))?;
+        append_json("BACKUP.json", &manifest)?;
+        let mut writer = tar.into_inner().map_err(|e| tar_err(out, e))?;
+        writer.flush().map_err(|e| tar_err(out, e))?;
+        writer
+            .into_inner()
+            .map_err(|e| tar_err(out, e.into_error()))?
+            .sync_all()
+            .map_err(|e| tar_err(out, e))?;
+        std::fs::rename(&partial, out).map_err(|e| EngineError::io(out, e))?;
+        Ok(report)
+    }
+}
+
+/// Unpacks `archive` into `data_dir`, which must be missing or empty:
+/// into `data_dir.restoring` first, renamed when every entry is out. Links,
+/// absolute paths and `..` are refused.
+pub fn restore(archive: &Path, data_dir: &Path) -> Result<RestoreReport, EngineError> {
+    if std::fs::read_dir(data_dir).is_ok_and(|mut d| d.next().is_some()) {
+        return Err(EngineError::BadRequest(format!(
+            "{}: not empty; restore into a new data directory",
+            data_dir.display()
+        )));
+    }
+    let staging = data_dir.with_extension("restoring");
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).map_err(|e| EngineError::io(&staging, e))?;
+    }
+    let file = File::open(archive).map_err(|e| EngineError::io(archive, e))?;
+    let mut tar = tar::Archive::new(std::io::BufReader::new(file));
+    let mut files = 0;
+    let mut manifest: Option<BackupReport> = None;
+    let refuse = |why: &str| {
+        EngineError::BadRequest(format!("{}: not a Seogo backup ({why})", archive.display()))
+    };
+    for entry in tar.entries().map_err(|e| EngineError::io(archive, e))? {
+        let mut entry = entry.map_err(|e| EngineError::io(archive, e))?;
+        let path = entry
+            .path()
+            .map_err(|e| EngineError::io(archive, e))?
+            .into_owned();
+        if !path.components().all(|c| matches!(c, Component::Normal(_))) {
+            return Err(refuse(&format!(
+                "entry `{}` leaves the archive",
+                path.display()
+            )));
+        }
+        let Ok(inside) = path.strip_prefix(ROOT) else {
+            return Err(refuse(&format!(
+                "entry `{}` outside {ROOT}/",
+                path.display()
+            )));
+        };
+        if !entry.header().entry_type().is_file() {
+            return Err(refuse(&format!("entry `{}` is not a file", path.display())));
+        }
+        if inside == Path::new("BACKUP.json") {
+            manifest =
+                Some(serde_json::from_reader(&mut entry).map_err(|e| refuse(&e.to_string()))?);
+            continue;
+        }
+        let Ok(relative) = inside.strip_prefix("data") else {
+            continue; // config.json: for reference only.
+        };
+        let target = staging.join(relative);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| EngineError::io(parent, e))?;
+        }
+        entry
+            .unpack(&target)
+            .map_err(|e| EngineError::io(&target, e))?;
+        files += 1;
+    }
+    let manifest = manifest.ok_or_else(|| refuse("no BACKUP.json: incomplete"))?;
+    if files != manifest.files {
+        return Err(refuse(&format!(
+            "{files} files, the manifest lists {}",
+            manifest.files
+        )));
+    }
+    if data_dir.exists() {
+        std::fs::remove_dir(data_dir).map_err(|e| EngineError::io(data_dir, e))?;
+    }
+    std::fs::rename(&staging, data_dir).map_err(|e| EngineError::io(&staging, e))?;
+    Ok(RestoreReport {
+        data_dir: data_dir.to_path_buf(),
+        collections: manifest.collections,
+        files,
+    })
+}
