@@ -223,6 +223,7 @@ impl VectorStore for EdgeVectorStore {
     ) -> Result<Vec<Hit>, IndexError> {
         self.search_with(vector, filter, k, json!({"exact": true}))
     }
+
     fn count(&self) -> Result<u64, IndexError> {
         let request: qdrant_edge::CountRequest = from_json(json!({"exact": true}))?;
         self.shard
