@@ -40,8 +40,20 @@ pub struct RestoreReport {
     pub files: u64,
 }
 
-fn tar_err(path: &Path, e: std::io::Error) -> EngineError {
-    EngineError::io(path, e)
+/// Appends `bytes` as a regular file `name` (errors name `source`).
+fn append_bytes(
+    tar: &mut tar::Builder<BufWriter<File>>,
+    name: &Path,
+    bytes: &[u8],
+    mode: u32,
+    source: &Path,
+) -> Result<(), EngineError> {
+    let mut header = tar::Header::new_gnu();
+    header.set_size(bytes.len() as u64);
+    header.set_mode(mode);
+    header.set_cksum();
+    tar.append_data(&mut header, name, bytes)
+        .map_err(|e| EngineError::io(source, e))
 }
 
 /// Appends the file at `path` as `name`. A file that may grow meanwhile
@@ -55,16 +67,11 @@ fn append_file(
 ) -> Result<(), EngineError> {
     if stable {
         tar.append_path_with_name(path, name)
-            .map_err(|e| tar_err(path, e))?;
+            .map_err(|e| EngineError::io(path, e))?;
         report.bytes += std::fs::metadata(path).map_or(0, |m| m.len());
     } else {
         let bytes = std::fs::read(path).map_err(|e| EngineError::io(path, e))?;
-        let mut header = tar::Header::new_gnu();
-        header.set_size(bytes.len() as u64);
-        header.set_mode(0o600);
-        header.set_cksum();
-        tar.append_data(&mut header, name, bytes.as_slice())
-            .map_err(|e| tar_err(path, e))?;
+        append_bytes(tar, name, &bytes, 0o600, path)?;
         report.bytes += bytes.len() as u64;
     }
     report.files += 1;
@@ -143,24 +150,19 @@ impl Engine {
         let mut append_json = |name: &str, value: &serde_json::Value| -> Result<(), EngineError> {
             let bytes = serde_json::to_vec_pretty(value)
                 .map_err(|e| EngineError::Corrupt(e.to_string()))?;
-            let mut header = tar::Header::new_gnu();
-            header.set_size(bytes.len() as u64);
-            header.set_mode(0o644);
-            header.set_cksum();
-            tar.append_data(&mut header, root.join(name), bytes.as_slice())
-                .map_err(|e| tar_err(out, e))
+            append_bytes(&mut tar, &root.join(name), &bytes, 0o644, out)
         };
         append_json("config.json", &self.config().masked_json())?;
         let manifest =
             serde_json::to_value(&report).map_err(|e| EngineError::Corrupt(e.to_string()))?;
         append_json("BACKUP.json", &manifest)?;
-        let mut writer = tar.into_inner().map_err(|e| tar_err(out, e))?;
-        writer.flush().map_err(|e| tar_err(out, e))?;
+        let mut writer = tar.into_inner().map_err(|e| EngineError::io(out, e))?;
+        writer.flush().map_err(|e| EngineError::io(out, e))?;
         writer
             .into_inner()
-            .map_err(|e| tar_err(out, e.into_error()))?
+            .map_err(|e| EngineError::io(out, e.into_error()))?
             .sync_all()
-            .map_err(|e| tar_err(out, e))?;
+            .map_err(|e| EngineError::io(out, e))?;
         std::fs::rename(&partial, out).map_err(|e| EngineError::io(out, e))?;
         Ok(report)
     }

@@ -39,20 +39,20 @@ pub struct LexicalBench {
     pub rows: Vec<LexicalBenchRow>,
 }
 
-fn dir_size(dir: &Path) -> u64 {
-    std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .flatten()
-                .filter_map(|e| e.metadata().ok())
-                .filter(|m| m.is_file())
-                .map(|m| m.len())
-                .sum()
-        })
-        .unwrap_or(0)
+/// Bytes of the file at `path`, or of every file under it (for the
+/// benches' disk and input sizes).
+pub(crate) fn tree_bytes(path: &Path) -> u64 {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => m.len(),
+        Ok(m) if m.is_dir() => std::fs::read_dir(path)
+            .map(|entries| entries.flatten().map(|e| tree_bytes(&e.path())).sum())
+            .unwrap_or(0),
+        _ => 0,
+    }
 }
 
-fn round2(x: f64) -> f64 {
+/// Rounded to two decimals, as every bench reports.
+pub(crate) fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
@@ -96,7 +96,7 @@ impl Engine {
                 index.commit()?;
                 best = best.min(started.elapsed().as_secs_f64());
                 if round + 1 == rounds.max(1) {
-                    size = dir_size(&dir);
+                    size = tree_bytes(&dir);
                     for q in &dataset.queries {
                         let started = Instant::now();
                         index.search(&q.text, &public, 10)?;

@@ -9,12 +9,13 @@ use std::time::Instant;
 use seogo_docs::chunk::approx_tokens;
 use serde::Serialize;
 
+use crate::bench::{round2, tree_bytes};
 use crate::bench_embed::EmbedBench;
 use crate::bench_generate::GenerateBench;
 use crate::bench_search::{SearchBench, SearchBenchOptions};
 use crate::eval::dataset::Dataset;
 use crate::ingest::{IngestReport, IngestRequest};
-use crate::{lock, Collection, Engine, EngineError};
+use crate::{Engine, EngineError};
 
 /// What the quick run reads.
 #[derive(Debug, Clone)]
@@ -81,16 +82,6 @@ fn passages(dataset: &Dataset, tokens: usize, count: usize) -> Vec<String> {
     out
 }
 
-fn file_bytes(path: &Path) -> u64 {
-    match std::fs::metadata(path) {
-        Ok(m) if m.is_file() => m.len(),
-        Ok(m) if m.is_dir() => std::fs::read_dir(path)
-            .map(|entries| entries.flatten().map(|e| file_bytes(&e.path())).sum())
-            .unwrap_or(0),
-        _ => 0,
-    }
-}
-
 impl Engine {
     /// Runs the quick suite; the collections it makes are removed.
     pub fn bench_quick(&self, options: &QuickBenchOptions) -> Result<QuickBench, EngineError> {
@@ -130,11 +121,7 @@ impl Engine {
 
     fn bench_ingest(&self, corpus: &Path) -> Result<IngestFigures, EngineError> {
         let name = "bench-ingest";
-        let dir = Collection::dir_of(&self.config().data.dir, name);
-        lock(&self.collections).remove(name);
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir).map_err(|e| EngineError::io(&dir, e))?;
-        }
+        self.delete_collection(name)?;
         let started = Instant::now();
         let report = self.ingest(
             &IngestRequest {
@@ -145,18 +132,16 @@ impl Engine {
             &mut |_| {},
         )?;
         let seconds = started.elapsed().as_secs_f64();
-        lock(&self.collections).remove(name);
-        std::fs::remove_dir_all(&dir).map_err(|e| EngineError::io(&dir, e))?;
-        let megabytes = file_bytes(corpus) as f64 / 1e6;
-        let round = |x: f64| (x * 100.0).round() / 100.0;
+        self.delete_collection(name)?;
+        let megabytes = tree_bytes(corpus) as f64 / 1e6;
         Ok(IngestFigures {
             files: report.files,
-            megabytes: round(megabytes),
+            megabytes: round2(megabytes),
             chunks: report.chunks_written,
-            seconds: round(seconds),
-            files_per_s: round(report.files as f64 / seconds),
+            seconds: round2(seconds),
+            files_per_s: round2(report.files as f64 / seconds),
             mb_per_s: (megabytes / seconds * 10_000.0).round() / 10_000.0,
-            chunks_per_s: round(report.chunks_written as f64 / seconds),
+            chunks_per_s: round2(report.chunks_written as f64 / seconds),
             report,
         })
     }

@@ -11,12 +11,13 @@
 //! cache is emptied before every search) because that is most of a
 //! search's cost. Speed lives here, never in tests.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use seogo_docs::{Chunk, Domain, PUBLIC_GROUP};
 use serde::Serialize;
 
+use crate::bench::{round2, tree_bytes};
 use crate::collection::{Collection, DocEntry};
 use crate::eval::dataset::Dataset;
 use crate::eval::percentile;
@@ -172,25 +173,6 @@ fn rss_mb() -> f64 {
         .map_or(0.0, |kb| round2(kb / 1024.0))
 }
 
-fn tree_size(dir: &Path) -> u64 {
-    std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .flatten()
-                .map(|e| match e.file_type() {
-                    Ok(t) if t.is_dir() => tree_size(&e.path()),
-                    Ok(_) => e.metadata().map_or(0, |m| m.len()),
-                    Err(_) => 0,
-                })
-                .sum()
-        })
-        .unwrap_or(0)
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
-}
-
 /// Synthetic document `doc` of the collection: its chunks and vectors.
 fn synthetic_document(
     doc: usize,
@@ -322,10 +304,7 @@ impl Engine {
     ) -> Result<SizeFigures, EngineError> {
         let name = format!("bench-search-{size}");
         let dir = Collection::dir_of(&self.config().data.dir, &name);
-        lock(&self.collections).remove(&name);
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir).map_err(|e| EngineError::io(&dir, e))?;
-        }
+        self.delete_collection(&name)?;
         let started = Instant::now();
         {
             let collection = self.collection(&name, true)?;
@@ -362,7 +341,7 @@ impl Engine {
         }
         let build_seconds = round2(started.elapsed().as_secs_f64());
         lock(&self.collections).remove(&name);
-        let disk_mb = round2(tree_size(&dir) as f64 / 1e6);
+        let disk_mb = round2(tree_bytes(&dir) as f64 / 1e6);
         let started = Instant::now();
         self.collection(&name, false)?;
         let open_ms = round2(started.elapsed().as_secs_f64() * 1000.0);
@@ -377,8 +356,7 @@ impl Engine {
             modes.push(self.bench_search_mode(&name, mode, queries, options)?);
         }
         let rss_mb = rss_mb();
-        lock(&self.collections).remove(&name);
-        std::fs::remove_dir_all(&dir).map_err(|e| EngineError::io(&dir, e))?;
+        self.delete_collection(&name)?;
         Ok(SizeFigures {
             chunks: size.div_ceil(CHUNKS_PER_DOC) * CHUNKS_PER_DOC,
             build_seconds,
