@@ -1,7 +1,9 @@
-//! `seogo bench search` at a toy size: the figures are speed (they live in
-//! docs/BENCHMARKS.md), but the run's shape and its recall are checked.
+//! `seogo bench search` and `seogo bench soak` at a toy size: the figures
+//! are speed and stability (they live in docs/BENCHMARKS.md and
+//! docs/RELIABILITY.md), but each run's shape, its recall and the soak's
+//! error count are checked.
 
-use seogo_tests::{run, seogo, shared_data, stderr, stdout};
+use seogo_tests::{demo_corpus, run, seogo, shared_data, stderr, stdout};
 
 #[test]
 fn search_bench_reports_every_mode_and_exact_recall_below_the_index_threshold() {
@@ -42,4 +44,55 @@ fn search_bench_reports_every_mode_and_exact_recall_below_the_index_threshold() 
     // The bench's collection is removed afterwards.
     let status = run(seogo(tmp.path()).args(["status", "--json"]));
     assert_eq!(stdout(&status).trim(), "[]", "{}", stdout(&status));
+}
+
+#[test]
+fn soak_serves_search_ask_and_writes_without_errors_and_charts_the_server() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let chart = tmp.path().join("soak.svg");
+    let out = run(seogo(tmp.path())
+        .args(["bench", "soak", "--json", "--corpus"])
+        .arg(demo_corpus())
+        .args([
+            "--minutes",
+            "0.5",
+            "--clients",
+            "2",
+            "--sample-seconds",
+            "5",
+        ])
+        .arg("--chart")
+        .arg(&chart));
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+    let requests = &report["requests"];
+    for kind in ["search", "upload", "delete", "visibility"] {
+        assert!(
+            requests[kind]["ok"].as_u64().is_some_and(|n| n > 0),
+            "no successful {kind}: {report}"
+        );
+        assert_eq!(requests[kind]["errors"], 0, "{report}");
+    }
+    // An uploaded document was found by its code and was gone after delete.
+    assert!(
+        report["write_cycles"].as_u64().is_some_and(|n| n >= 1),
+        "{report}"
+    );
+    let samples = report["samples"].as_array().expect("samples");
+    assert_eq!(samples.len(), 6, "{report}");
+    for s in samples {
+        assert!(s["rss_mb"].as_f64().is_some_and(|mb| mb > 50.0), "{s}");
+        assert!(s["open_files"].as_u64().is_some_and(|n| n > 3), "{s}");
+    }
+    let svg = std::fs::read_to_string(&chart).expect("chart");
+    assert!(svg.starts_with("<svg"), "{svg}");
+    assert_eq!(svg.matches("<polyline").count(), 2, "{svg}");
+    // The scratch data directory is gone.
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .expect("ls")
+        .flatten()
+        .map(|e| e.file_name())
+        .filter(|n| n.to_string_lossy().starts_with("soak-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 }

@@ -8,7 +8,7 @@ use seogo_tests::{copy_dir, demo_corpus, models_dir, run, seogo, stderr, stdout}
 
 /// An embedder folder with the installed model's files under another name:
 /// the same weights, so the same vectors, but another fingerprint.
-fn renamed_embedder(root: &Path) -> std::path::PathBuf {
+pub(crate) fn renamed_embedder(root: &Path) -> std::path::PathBuf {
     let dir = root.join("e5-site-build");
     std::fs::create_dir_all(&dir).expect("dir");
     let installed = models_dir().join("multilingual-e5-small");

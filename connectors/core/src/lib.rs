@@ -12,6 +12,8 @@ mod delimited;
 pub mod detect;
 mod error;
 mod formats;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod limits;
 mod outline;
 pub mod parse;

@@ -134,7 +134,7 @@ pub fn inspect_bytes(
 }
 
 /// One file, or an attachment `depth` containers down.
-fn inspect_nested(
+pub(crate) fn inspect_nested(
     path: &Path,
     doc_id: &str,
     bytes: &[u8],
@@ -229,7 +229,7 @@ fn inspect_nested(
 }
 
 /// The format's parser; `text` is the decoded content of a text format.
-fn extract(
+pub(crate) fn extract(
     kind: Kind,
     bytes: &[u8],
     text: &str,
@@ -320,7 +320,10 @@ fn failure(path: &Path, kind: Kind, failure: Failure, limits: &Limits) -> DocErr
 /// else the charset the file declares (`<meta charset>`, `encoding=`);
 /// else CP949/EUC-KR, which older Korean files use, if that decodes
 /// cleanly; else the UTF-8 error.
-fn decode<'b>(path: &Path, bytes: &'b [u8]) -> Result<(Cow<'b, str>, &'static str), DocError> {
+pub(crate) fn decode<'b>(
+    path: &Path,
+    bytes: &'b [u8],
+) -> Result<(Cow<'b, str>, &'static str), DocError> {
     if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(bytes) {
         let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom..]);
         if !had_errors {

@@ -13,6 +13,8 @@ use seogo_engine::bench_quick::{QuickBench, QuickBenchOptions};
 use seogo_engine::bench_search::{SearchBench, SearchBenchOptions};
 use seogo_engine::{AnalyzerKind, Engine};
 
+use crate::soak::{self, SoakOptions, SoakReport};
+
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
     /// Indexing throughput, index size and BM25 latency of each analyzer on
@@ -88,6 +90,28 @@ pub enum BenchCommand {
         /// Seconds each mode's throughput phase runs.
         #[arg(long, default_value_t = 10.0)]
         seconds: f64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The server under load for a while: search and ask clients while a
+    /// writer uploads, finds and deletes documents; error responses,
+    /// memory, open files and search p99 over time (docs/RELIABILITY.md).
+    /// Exits non-zero on any error response.
+    Soak {
+        /// Ingested before the server starts.
+        #[arg(long, default_value = "demo/corpus")]
+        corpus: PathBuf,
+        #[arg(long, default_value_t = 30.0)]
+        minutes: f64,
+        /// Concurrent search clients (one ask client and one writer besides).
+        #[arg(long, default_value_t = 3)]
+        clients: usize,
+        /// Seconds between samples of memory, open files and latency.
+        #[arg(long, default_value_t = 30.0)]
+        sample_seconds: f64,
+        /// Writes the memory and latency chart here (SVG).
+        #[arg(long)]
+        chart: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -203,7 +227,63 @@ pub fn run(engine: &Engine, args: BenchArgs) -> anyhow::Result<ExitCode> {
             print_search_bench(&report, json)?;
             Ok(ExitCode::SUCCESS)
         }
+        BenchCommand::Soak {
+            corpus,
+            minutes,
+            clients,
+            sample_seconds,
+            chart,
+            json,
+        } => {
+            let report = soak::soak(&SoakOptions {
+                corpus,
+                data_dir: engine.config().data.dir.clone(),
+                models_dir: engine.config().models.dir.clone(),
+                minutes,
+                clients,
+                sample_seconds,
+            })?;
+            if let Some(path) = chart {
+                std::fs::write(&path, soak::chart_svg(&report))
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+            print_soak(&report, json)?;
+            Ok(if report.errors() == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
     }
+}
+
+fn print_soak(report: &SoakReport, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(report)?);
+        return Ok(());
+    }
+    println!(
+        "{:.1} min, {} search clients + ask + writer; {} write cycles",
+        report.minutes, report.clients, report.write_cycles
+    );
+    println!("request      ok  rate-limited  errors");
+    for (kind, o) in &report.requests {
+        println!(
+            "{kind:<10} {:>5}  {:>12}  {:>6}",
+            o.ok, o.rate_limited, o.errors
+        );
+    }
+    println!("   t s  RSS MB  files  searches  p50 ms  p99 ms");
+    for s in &report.samples {
+        println!(
+            "{:>6.0}  {:>6.1}  {:>5}  {:>8}  {:>6.1}  {:>6.1}",
+            s.t_s, s.rss_mb, s.open_files, s.searches, s.search_p50_ms, s.search_p99_ms
+        );
+    }
+    for failure in &report.failures {
+        println!("failure: {failure}");
+    }
+    Ok(())
 }
 
 fn print_lexical_bench(report: &LexicalBench, json: bool) -> anyhow::Result<()> {

@@ -311,6 +311,107 @@ pub fn backup(
     Ok(ExitCode::SUCCESS)
 }
 
+/// `seogo reindex`: asks a running server to do it as a job and follows
+/// the job to its end, or does it directly when no server holds the data
+/// directory.
+pub fn reindex(
+    engine: &Engine,
+    collection: &str,
+    server: Option<&str>,
+    api_key: Option<&str>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let report = match server {
+        Some(server) => {
+            let job = server_call(
+                server,
+                api_key,
+                "/v1/admin/reindex",
+                Some(serde_json::json!({ "collection": collection })),
+            )?;
+            let id = job["job_id"].as_str().context("no job_id in the reply")?;
+            loop {
+                let state = server_call(server, api_key, &format!("/v1/jobs/{id}"), None)?;
+                match state["state"].as_str() {
+                    Some("running") => std::thread::sleep(Duration::from_secs(1)),
+                    Some("done") => break serde_json::from_value(state["report"].clone())?,
+                    _ => anyhow::bail!(
+                        "the reindex failed: {}",
+                        state["error"].as_str().unwrap_or("no reason given")
+                    ),
+                }
+            }
+        }
+        None => {
+            let mut reported = 0;
+            engine
+                .reindex(collection, &mut |done| {
+                    if done >= reported + 256 {
+                        eprintln!("re-embedded {done} chunks");
+                        reported = done;
+                    }
+                })
+                .context(
+                    "reindexing (with `seogo serve` running, pass --server and an admin key)",
+                )?
+        }
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "{}: {} chunks re-embedded with {} (was {}) in {:.1} s",
+            report.collection, report.chunks, report.to, report.from, report.seconds
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A JSON call to the server's API (POST with a body, GET without); an
+/// error status becomes an error carrying the server's message.
+fn server_call(
+    server: &str,
+    api_key: Option<&str>,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> anyhow::Result<serde_json::Value> {
+    let url = format!("{}{path}", server.trim_end_matches('/'));
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let auth = api_key.map(|key| format!("Bearer {key}"));
+    let result = match body {
+        Some(body) => {
+            let mut request = agent.post(&url);
+            if let Some(auth) = &auth {
+                request = request.header("Authorization", auth);
+            }
+            request.send_json(&body)
+        }
+        None => {
+            let mut request = agent.get(&url);
+            if let Some(auth) = &auth {
+                request = request.header("Authorization", auth);
+            }
+            request.call()
+        }
+    };
+    let mut response = result.with_context(|| url.clone())?;
+    let status = response.status().as_u16();
+    let reply: serde_json::Value = response
+        .body_mut()
+        .read_json()
+        .with_context(|| format!("{url}: not JSON"))?;
+    if status >= 400 {
+        anyhow::bail!(
+            "{url}: {status} {}",
+            reply["error"]["message"].as_str().unwrap_or_default()
+        );
+    }
+    Ok(reply)
+}
+
 /// `seogo restore IN`: unpacks into the configured data directory.
 pub fn restore(backup: &Path, data_dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
     let report = seogo_engine::backup::restore(backup, data_dir)?;

@@ -6,6 +6,7 @@ mod config;
 mod deploy;
 mod keys;
 mod output;
+mod soak;
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
@@ -139,10 +140,17 @@ enum Command {
     },
     /// Re-embed a collection with the configured embedder (after a model
     /// change) into a shadow copy, then swap it in; the collection is
-    /// untouched until the copy is complete and verified.
+    /// untouched until the copy is complete and verified. With --server,
+    /// the running server does it and keeps answering searches meanwhile.
     Reindex {
         #[arg(long, env = "SEOGO_COLLECTION", default_value = DEFAULT_COLLECTION)]
         collection: String,
+        /// The running server's address, e.g. http://127.0.0.1:8080.
+        #[arg(long, env = "SEOGO_SERVER")]
+        server: Option<String>,
+        /// An admin API key for `--server`.
+        #[arg(long, env = "SEOGO_API_KEY", hide_env_values = true)]
+        api_key: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -368,29 +376,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
         } => deploy::backup(&engine, &out, server.as_deref(), api_key.as_deref(), json),
         Command::Restore { backup, json } => deploy::restore(&backup, &config.data.dir, json),
-        Command::Reindex { collection, json } => {
-            let mut reported = 0;
-            let report = engine
-                .reindex(&collection, &mut |done| {
-                    if done >= reported + 256 {
-                        eprintln!("re-embedded {done} chunks");
-                        reported = done;
-                    }
-                })
-                .context(
-                    "reindexing (a data directory serves one process at a time: \
-                     stop `seogo serve` first)",
-                )?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                println!(
-                    "{}: {} chunks re-embedded with {} (was {}) in {:.1} s",
-                    report.collection, report.chunks, report.to, report.from, report.seconds
-                );
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Reindex {
+            collection,
+            server,
+            api_key,
+            json,
+        } => deploy::reindex(
+            &engine,
+            &collection,
+            server.as_deref(),
+            api_key.as_deref(),
+            json,
+        ),
         Command::Ingest(args) => {
             let connector = args
                 .connector

@@ -15,7 +15,7 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::{write, Collection, Engine, EngineError};
+use crate::{write_current, Collection, Engine, EngineError};
 
 /// The archive's top folder.
 const ROOT: &str = "seogo-backup";
@@ -122,8 +122,8 @@ impl Engine {
         };
         let root = PathBuf::from(ROOT);
         for name in report.collections.clone() {
-            let collection = self.collection(&name, false)?;
-            let mut col = write(&collection);
+            let collection = self.collection_for_change(&name, false)?;
+            let mut col = write_current(&collection)?;
             col.commit()?;
             let dir = Collection::dir_of(&data, &name);
             let name = root.join("data/collections").join(&name);

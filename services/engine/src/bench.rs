@@ -52,7 +52,7 @@ pub(crate) fn tree_bytes(path: &Path) -> u64 {
 }
 
 /// Rounded to two decimals, as every bench reports.
-pub(crate) fn round2(x: f64) -> f64 {
+pub fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 

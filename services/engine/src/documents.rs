@@ -142,6 +142,7 @@ impl Engine {
     /// Deletes a collection and everything in it; false when there was none.
     pub fn delete_collection(&self, name: &str) -> Result<bool, EngineError> {
         validate_name(name)?;
+        self.ensure_not_reindexing(name)?;
         let dir = Collection::dir_of(&self.config().data.dir, name);
         // Close it first: later requests reopen from disk and find nothing.
         let open = lock(&self.collections).remove(name);

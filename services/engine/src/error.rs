@@ -24,6 +24,17 @@ pub enum EngineError {
         #[source]
         source: std::io::Error,
     },
+    /// The collection is busy with a change that excludes this one (a
+    /// reindex); the caller retries later.
+    #[error("{0}")]
+    Busy(String),
+    /// The data directory's disk is below `data.min_free_mb`.
+    #[error("{path}: {free_mb} MB free, under data.min_free_mb = {min_mb}: the write was refused before it began, nothing changed; free space (or lower the setting) and run it again")]
+    DiskFull {
+        path: PathBuf,
+        free_mb: u64,
+        min_mb: u64,
+    },
     /// On-disk state is unreadable.
     #[error("corrupt data: {0}")]
     Corrupt(String),
@@ -53,6 +64,7 @@ impl EngineError {
             EngineError::BadRequest(_)
                 | EngineError::NoSuchCollection(_)
                 | EngineError::EmbedderMismatch { .. }
+                | EngineError::Busy(_)
                 | EngineError::Document(_)
         ) || matches!(
             self,

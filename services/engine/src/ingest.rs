@@ -21,7 +21,7 @@ use seogo_models::Embedder;
 use crate::collection::DocEntry;
 use crate::config::ChunkingConfig;
 use crate::connectors::FileFilter;
-use crate::{write, Collection, Engine, EngineError, DEFAULT_COLLECTION};
+use crate::{write_current, Collection, Engine, EngineError, DEFAULT_COLLECTION};
 
 /// What to ingest and how to label it.
 #[derive(Debug, Clone)]
@@ -105,10 +105,6 @@ pub enum Progress {
     Indexed { chunks: usize },
 }
 
-/// Chunks embedded and committed together: bounds memory and the work a
-/// crash can lose.
-const BATCH_CHUNKS: usize = 64;
-
 impl Engine {
     /// Runs an ingest. Per-file failures land in the report; an `Err` means
     /// the collection itself could not be written.
@@ -117,9 +113,9 @@ impl Engine {
         req: &IngestRequest,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<IngestReport, EngineError> {
-        let collection = self.collection(&req.collection, true)?;
+        let collection = self.collection_for_change(&req.collection, true)?;
         let embedder = self.embedder()?;
-        let mut col = write(&collection);
+        let mut col = write_current(&collection)?;
         col.check_embedder(embedder.fingerprint())?;
 
         let mut report = IngestReport::default();
@@ -199,11 +195,13 @@ impl Engine {
                 })
                 .map(|(id, _)| id.clone())
                 .collect();
-            for id in &vanished {
-                col.delete_document(id)?;
-            }
             if !vanished.is_empty() {
-                col.commit()?;
+                undo_on_error(&mut col, |col| {
+                    for id in &vanished {
+                        col.delete_document(id)?;
+                    }
+                    col.commit()
+                })?;
             }
             report.removed = vanished.len();
         }
@@ -219,9 +217,9 @@ impl Engine {
         docs: Vec<Document>,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<IngestReport, EngineError> {
-        let collection = self.collection(collection, true)?;
+        let collection = self.collection_for_change(collection, true)?;
         let embedder = self.embedder()?;
-        let mut col = write(&collection);
+        let mut col = write_current(&collection)?;
         col.check_embedder(embedder.fingerprint())?;
         let mut report = IngestReport {
             files: 1,
@@ -322,7 +320,8 @@ impl Engine {
         while let Some(item) = docs.next() {
             batch_chunks += item.1.len();
             batch.push(item);
-            if batch_chunks >= BATCH_CHUNKS || docs.peek().is_none() {
+            if batch_chunks >= self.config().data.commit_chunks || docs.peek().is_none() {
+                col.ensure_free_space(self.config().data.min_free_mb)?;
                 let texts: Vec<String> = batch
                     .iter()
                     .flat_map(|(_, chunks)| chunks.iter().map(Chunk::indexed_text))
@@ -332,16 +331,14 @@ impl Engine {
                 let mut vectors = embedder.embed_passages(&refs)?.into_iter();
                 report.timings.embed_s += started.elapsed().as_secs_f64();
                 let started = Instant::now();
-                for (doc, chunks) in batch.drain(..) {
-                    let doc_vectors: Vec<Vec<f32>> = vectors.by_ref().take(chunks.len()).collect();
-                    let doc_facts = facts.remove(&doc.id).unwrap_or_default();
-                    report.facts += doc_facts.len();
-                    col.lexical.replace_document(&doc.id, &chunks)?;
-                    col.vectors
-                        .replace_document(&doc.id, &chunks, &doc_vectors)?;
-                    col.manifest.docs.insert(
-                        doc.id.clone(),
-                        DocEntry {
+                undo_on_error(col, |col| {
+                    col.begin_write(batch.iter().map(|(doc, _)| doc.id.as_str()))?;
+                    for (doc, chunks) in batch.drain(..) {
+                        let doc_vectors: Vec<Vec<f32>> =
+                            vectors.by_ref().take(chunks.len()).collect();
+                        let doc_facts = facts.remove(&doc.id).unwrap_or_default();
+                        report.facts += doc_facts.len();
+                        let entry = DocEntry {
                             content_hash: doc.content_hash.clone(),
                             source: doc.source.clone(),
                             title: doc.title.clone(),
@@ -349,13 +346,15 @@ impl Engine {
                             facts: doc_facts,
                             acl: Some(doc.acl.groups.clone()),
                             domain: Some(doc.domain),
-                        },
-                    );
-                }
-                report.timings.index_s += started.elapsed().as_secs_f64();
-                let started = Instant::now();
-                col.commit()?;
-                report.timings.commit_s += started.elapsed().as_secs_f64();
+                        };
+                        col.replace_document(&doc.id, &chunks, &doc_vectors, entry)?;
+                    }
+                    report.timings.index_s += started.elapsed().as_secs_f64();
+                    let started = Instant::now();
+                    col.commit()?;
+                    report.timings.commit_s += started.elapsed().as_secs_f64();
+                    Ok(())
+                })?;
                 report.chunks_written += batch_chunks;
                 progress(Progress::Indexed {
                     chunks: batch_chunks,
@@ -369,8 +368,8 @@ impl Engine {
     /// Deletes a document from a collection (both indexes and the manifest).
     /// `doc_id` may be the id or the path it was ingested from.
     pub fn delete_document(&self, collection: &str, doc_id: &str) -> Result<bool, EngineError> {
-        let collection = self.collection(collection, false)?;
-        let mut col = write(&collection);
+        let collection = self.collection_for_change(collection, false)?;
+        let mut col = write_current(&collection)?;
         let id = if col.manifest.docs.contains_key(doc_id) {
             doc_id.to_string()
         } else {
@@ -378,10 +377,29 @@ impl Engine {
                 .map(|p| p.to_string_lossy().into_owned())
                 .unwrap_or_else(|_| doc_id.to_string())
         };
-        let known = col.delete_document(&id)?;
-        col.commit()?;
-        Ok(known)
+        undo_on_error(&mut col, |col| {
+            let known = col.delete_document(&id)?;
+            col.commit()?;
+            Ok(known)
+        })
     }
+}
+
+/// Runs one write on `col`; if it fails part-way (a full disk, a dead
+/// vector server), the documents it touched are undone as after a crash,
+/// so the collection never serves them half-written.
+fn undo_on_error<T>(
+    col: &mut Collection,
+    write: impl FnOnce(&mut Collection) -> Result<T, EngineError>,
+) -> Result<T, EngineError> {
+    write(col).inspect_err(|_| {
+        if let Err(undo) = col.abandon_write() {
+            tracing::error!(
+                collection = %col.name,
+                "undoing a failed write failed too ({undo}); the next start repairs it"
+            );
+        }
+    })
 }
 
 /// One file read, parsed and refined by the connector (if any), with the

@@ -30,7 +30,7 @@ pub use config::{EngineConfig, GeneratorConfig, VectorsConfig};
 pub use error::EngineError;
 pub use seogo_index::AnalyzerKind;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 
 use seogo_index::{IdentifierRules, LexicalResources, SynonymSource};
@@ -48,6 +48,9 @@ pub struct Engine {
     generator: Mutex<Option<Arc<dyn Generator>>>,
     lexical: Mutex<Option<Arc<LexicalResources>>>,
     collections: Mutex<HashMap<String, SharedCollection>>,
+    /// Collections a reindex is rebuilding: changes to them are refused
+    /// until it swaps the new copy in.
+    reindexing: Mutex<HashSet<String>>,
     query_vectors: Mutex<query_cache::QueryVectors>,
 }
 
@@ -62,6 +65,7 @@ impl Engine {
             generator: Mutex::new(None),
             lexical: Mutex::new(None),
             collections: Mutex::new(HashMap::new()),
+            reindexing: Mutex::new(HashSet::new()),
             query_vectors: Mutex::new(query_cache::QueryVectors::default()),
         }
     }
@@ -200,6 +204,38 @@ impl Engine {
         self.open_collection(name, analyzer)
     }
 
+    /// Collection `name` for a search: fetched again when a reindex swapped
+    /// it out between the fetch and the read lock.
+    pub(crate) fn current_collection(&self, name: &str) -> Result<SharedCollection, EngineError> {
+        loop {
+            let collection = self.collection(name, false)?;
+            if !read(&collection).retired {
+                return Ok(collection);
+            }
+        }
+    }
+
+    /// Collection `name` for a change. Refused while a reindex rebuilds it:
+    /// a writer queued on its lock for the whole rebuild would hold back
+    /// every search queued behind it.
+    pub(crate) fn collection_for_change(
+        &self,
+        name: &str,
+        create: bool,
+    ) -> Result<SharedCollection, EngineError> {
+        self.ensure_not_reindexing(name)?;
+        self.collection(name, create)
+    }
+
+    pub(crate) fn ensure_not_reindexing(&self, name: &str) -> Result<(), EngineError> {
+        if lock(&self.reindexing).contains(name) {
+            return Err(EngineError::Busy(format!(
+                "collection `{name}` is being reindexed; retry when that finishes"
+            )));
+        }
+        Ok(())
+    }
+
     /// An open collection; with `create_with`, makes it (for the configured
     /// embedder and that analyzer) when missing.
     pub(crate) fn open_collection(
@@ -317,6 +353,21 @@ pub(crate) fn read(c: &SharedCollection) -> std::sync::RwLockReadGuard<'_, Colle
 /// Write access to a collection, recovering from poisoning.
 pub(crate) fn write(c: &SharedCollection) -> std::sync::RwLockWriteGuard<'_, Collection> {
     c.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Write access for a change, refused when a reindex replaced the
+/// collection after it was fetched (its files are gone).
+pub(crate) fn write_current(
+    c: &SharedCollection,
+) -> Result<std::sync::RwLockWriteGuard<'_, Collection>, EngineError> {
+    let col = write(c);
+    if col.retired {
+        return Err(EngineError::Busy(format!(
+            "collection `{}` was just replaced by a reindex; retry",
+            col.name
+        )));
+    }
+    Ok(col)
 }
 
 #[cfg(test)]

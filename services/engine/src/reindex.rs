@@ -4,7 +4,8 @@
 //!
 //! The old collection is only read until the shadow is complete and its
 //! counts match, so a failure or a crash before the swap leaves it as it
-//! was. The shadow is built in `NAME.reindexing` (removed by the next
+//! was, and a server keeps answering searches from it throughout (changes
+//! to it are refused meanwhile with a "busy" error). The shadow is built in `NAME.reindexing` (removed by the next
 //! attempt), renamed `NAME.reindexed` once verified, then swapped in by
 //! two renames; [`recover_swap`] finishes a swap a crash interrupted. The
 //! lexical index does not depend on the embedder and is copied as is.
@@ -12,14 +13,14 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::collection::write_json_atomic;
 use crate::config::VectorsConfig;
-use crate::{lock, read, Collection, Engine, EngineError};
+use crate::{lock, read, write, Collection, Engine, EngineError};
 
 /// What a reindex did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ReindexReport {
     pub collection: String,
     /// `model rev revision` before and after.
@@ -67,9 +68,38 @@ fn copy_tree(from: &Path, to: &Path) -> Result<(), EngineError> {
     Ok(())
 }
 
+/// Marks a collection as being rebuilt for as long as it lives, so changes
+/// to it are refused rather than queued (see `collection_for_change`).
+struct Rebuilding<'e> {
+    engine: &'e Engine,
+    name: String,
+}
+
+impl<'e> Rebuilding<'e> {
+    fn start(engine: &'e Engine, name: &str) -> Result<Self, EngineError> {
+        if !lock(&engine.reindexing).insert(name.to_string()) {
+            return Err(EngineError::Busy(format!(
+                "collection `{name}` is already being reindexed"
+            )));
+        }
+        Ok(Self {
+            engine,
+            name: name.to_string(),
+        })
+    }
+}
+
+impl Drop for Rebuilding<'_> {
+    fn drop(&mut self) {
+        lock(&self.engine.reindexing).remove(&self.name);
+    }
+}
+
 impl Engine {
     /// Re-embeds every chunk of `name` with the configured embedder and
-    /// swaps the result in. `progress` gets the chunks done so far.
+    /// swaps the result in; the old collection keeps answering searches
+    /// until the swap, and changes to it are refused meanwhile. `progress`
+    /// gets the chunks done so far.
     pub fn reindex(
         &self,
         name: &str,
@@ -85,6 +115,7 @@ impl Engine {
         let started = Instant::now();
         let embedder = self.embedder()?;
         let collection = self.collection(name, false)?;
+        let _rebuilding = Rebuilding::start(self, name)?;
         let dir = Collection::dir_of(&self.config().data.dir, name);
         let shadow = sibling(&dir, ".reindexing");
         // Leftovers of an attempt that stopped before the swap began; the
@@ -133,15 +164,23 @@ impl Engine {
         // Verified: from here a crash is finished by `recover_swap`.
         let reindexed = sibling(&dir, ".reindexed");
         std::fs::rename(&shadow, &reindexed).map_err(|e| EngineError::io(&shadow, e))?;
-        drop(collection);
-        // No cached handle may outlive the swap: the open collections stay
-        // locked until the new one is in place.
+        // The swap waits for the searches in flight, marks the old handle
+        // retired (a holder fetches the collection again) and keeps the
+        // open collections locked until the new one is in place.
+        let mut old = write(&collection);
+        old.retired = true;
+        // The old store flushes as it drops: while its directory exists.
+        drop(std::mem::replace(
+            &mut old.vectors,
+            Box::new(seogo_index::ClosedVectorStore),
+        ));
         let mut open = lock(&self.collections);
         open.remove(name);
         let retired = sibling(&dir, ".retired");
         std::fs::rename(&dir, &retired).map_err(|e| EngineError::io(&dir, e))?;
         recover_swap(&dir)?;
         drop(open);
+        drop(old);
         let fingerprint = embedder.fingerprint();
         Ok(ReindexReport {
             collection: name.to_string(),

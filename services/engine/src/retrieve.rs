@@ -164,7 +164,7 @@ impl Engine {
     pub fn search(&self, req: &SearchRequest) -> Result<Vec<SearchResult>, EngineError> {
         req.validate()?;
         let filter = req.scope.filter()?;
-        let collection = self.collection(&req.scope.collection, false)?;
+        let collection = self.current_collection(&req.scope.collection)?;
         let cfg = &self.config().retrieval;
         let col = read(&collection);
         // Identifiers the query requires (PN-4471-A, 제3조) bind the dense

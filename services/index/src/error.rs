@@ -14,6 +14,9 @@ pub enum IndexError {
     /// tantivy reported an error.
     #[error("lexical index: {0}")]
     Lexical(String),
+    /// Another process holds the lexical index's writer.
+    #[error("lexical index: another process is writing it")]
+    LockBusy,
     /// The vector store (Qdrant) reported an error.
     #[error("vector store: {0}")]
     Vector(String),

@@ -18,9 +18,32 @@ pub use lexical::{
     LexicalWeights, ParsedQuery, Snippet, SnippetTerms, SynonymSource,
 };
 pub use remote::{QdrantConfig, QdrantVectorStore};
-pub use vector::{EdgeVectorStore, ExportSink, VectorStore};
+pub use vector::{ClosedVectorStore, EdgeVectorStore, ExportSink, VectorStore};
 
 use seogo_docs::Chunk;
+use sha2::{Digest, Sha256};
+
+/// A chunk as one store holds it: its id and a digest of its stored content.
+/// Comparing these across the lexical index and the vector store shows not
+/// only orphans but a chunk held at two versions (one store rewritten, the
+/// other not), which ids alone cannot.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct StoredChunk {
+    pub id: String,
+    /// First 8 bytes of the SHA-256 of the chunk's JSON, in hex.
+    pub digest: String,
+}
+
+impl StoredChunk {
+    pub fn of(chunk: &Chunk) -> Result<Self, IndexError> {
+        let json = serde_json::to_vec(chunk)?;
+        let digest = Sha256::digest(&json);
+        Ok(Self {
+            id: chunk.id.clone(),
+            digest: digest[..8].iter().map(|b| format!("{b:02x}")).collect(),
+        })
+    }
+}
 
 /// One scored chunk from one engine.
 #[derive(Debug, Clone)]

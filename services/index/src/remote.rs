@@ -30,7 +30,7 @@ use serde_json::json;
 
 use crate::lexical::filter_terms;
 use crate::vector::{point_number, ExportSink, VectorStore, INDEXED_FIELDS};
-use crate::{Hit, IndexError, SearchFilter};
+use crate::{Hit, IndexError, SearchFilter, StoredChunk};
 
 /// The named dense vector in every collection.
 const DENSE: &str = "dense";
@@ -396,14 +396,16 @@ impl VectorStore for QdrantVectorStore {
         Ok(response.result.map_or(0, |r| r.count))
     }
 
-    fn chunk_ids(&self) -> Result<Vec<String>, IndexError> {
-        let mut ids = Vec::new();
+    fn stored_chunks(&self) -> Result<Vec<StoredChunk>, IndexError> {
+        let mut stored = Vec::new();
         self.export(&mut |batch| {
-            ids.extend(batch.into_iter().map(|(chunk, _)| chunk.id));
+            for (chunk, _) in batch {
+                stored.push(StoredChunk::of(&chunk)?);
+            }
             Ok(())
         })?;
-        ids.sort();
-        Ok(ids)
+        stored.sort();
+        Ok(stored)
     }
 
     fn export(&self, each: &mut ExportSink<'_>) -> Result<u64, IndexError> {

@@ -13,7 +13,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::lexical::filter_terms;
-use crate::{Hit, IndexError, SearchFilter};
+use crate::{Hit, IndexError, SearchFilter, StoredChunk};
 
 /// Receives one batch of exported chunks with their vectors.
 pub type ExportSink<'a> = dyn FnMut(Vec<(Chunk, Vec<f32>)>) -> Result<(), IndexError> + 'a;
@@ -66,11 +66,51 @@ pub trait VectorStore: Send + Sync + std::fmt::Debug {
     ) -> Result<Vec<Hit>, IndexError>;
     /// Number of stored vectors.
     fn count(&self) -> Result<u64, IndexError>;
-    /// Every stored chunk id, sorted (for consistency checks).
-    fn chunk_ids(&self) -> Result<Vec<String>, IndexError>;
+    /// Every stored chunk, sorted by id (for consistency checks).
+    fn stored_chunks(&self) -> Result<Vec<StoredChunk>, IndexError>;
     /// Every stored chunk with its vector, in batches (`seogo migrate`);
     /// returns how many.
     fn export(&self, each: &mut ExportSink<'_>) -> Result<u64, IndexError>;
+}
+
+/// The store of a collection that was closed for good (swapped out by a
+/// reindex): every call fails. The real store is dropped, and so flushed,
+/// while its directory still exists; a late holder of the old handle gets
+/// an error instead of writing into a directory that is gone.
+#[derive(Debug)]
+pub struct ClosedVectorStore;
+
+fn closed<T>() -> Result<T, IndexError> {
+    Err(IndexError::Vector(
+        "this collection was closed (replaced by a reindex); fetch it again".into(),
+    ))
+}
+
+impl VectorStore for ClosedVectorStore {
+    fn upsert(&self, _: &[Chunk], _: &[Vec<f32>]) -> Result<(), IndexError> {
+        closed()
+    }
+    fn delete_document(&self, _: &str) -> Result<(), IndexError> {
+        closed()
+    }
+    fn flush(&self) -> Result<(), IndexError> {
+        closed()
+    }
+    fn search(&self, _: &[f32], _: &SearchFilter, _: usize) -> Result<Vec<Hit>, IndexError> {
+        closed()
+    }
+    fn search_exact(&self, _: &[f32], _: &SearchFilter, _: usize) -> Result<Vec<Hit>, IndexError> {
+        closed()
+    }
+    fn count(&self) -> Result<u64, IndexError> {
+        closed()
+    }
+    fn stored_chunks(&self) -> Result<Vec<StoredChunk>, IndexError> {
+        closed()
+    }
+    fn export(&self, _: &mut ExportSink<'_>) -> Result<u64, IndexError> {
+        closed()
+    }
 }
 
 /// Embedded Qdrant in the collection's directory: no server to run.
@@ -232,23 +272,20 @@ impl VectorStore for EdgeVectorStore {
             .map_err(edge_err)
     }
 
-    fn chunk_ids(&self) -> Result<Vec<String>, IndexError> {
-        let mut ids = Vec::new();
+    fn stored_chunks(&self) -> Result<Vec<StoredChunk>, IndexError> {
+        let mut stored = Vec::new();
         self.scroll(false, &mut |records| {
             for r in records {
-                let id = r
+                let chunk = r
                     .payload
-                    .as_ref()
-                    .and_then(|p| p.0.get("chunk"))
-                    .and_then(|c| c.get("id"))
-                    .and_then(|id| id.as_str())
-                    .ok_or_else(|| IndexError::Vector("point without chunk id".into()))?;
-                ids.push(id.to_string());
+                    .and_then(|mut p| p.0.remove("chunk"))
+                    .ok_or_else(|| IndexError::Vector("point without chunk payload".into()))?;
+                stored.push(StoredChunk::of(&serde_json::from_value(chunk)?)?);
             }
             Ok(())
         })?;
-        ids.sort();
-        Ok(ids)
+        stored.sort();
+        Ok(stored)
     }
 
     fn export(&self, each: &mut ExportSink<'_>) -> Result<u64, IndexError> {
@@ -392,7 +429,13 @@ mod tests {
         let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
         assert!((norm(&exported[0].1) - 1.0).abs() < 1e-5);
         assert!((exported[0].1[0] - exported[0].1[1]).abs() < 1e-6);
-        assert_eq!(store.chunk_ids().expect("ids"), ["a#0", "b#0"]);
+        let ids: Vec<String> = store
+            .stored_chunks()
+            .expect("stored")
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(ids, ["a#0", "b#0"]);
         assert!(store
             .replace_document("c", &[chunk("c", 0, "public")], &[])
             .is_err());

@@ -58,6 +58,16 @@ impl From<EngineError> for ApiError {
             EngineError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             EngineError::NoSuchCollection(_) => (StatusCode::NOT_FOUND, "no_such_collection"),
             EngineError::EmbedderMismatch { .. } => (StatusCode::CONFLICT, "embedder_mismatch"),
+            EngineError::Busy(_) => (StatusCode::CONFLICT, "busy"),
+            EngineError::DiskFull { .. } => {
+                // The message names the server's data path: logged, not sent.
+                tracing::error!(error = %e, "the data disk is full");
+                return ApiError::new(
+                    StatusCode::INSUFFICIENT_STORAGE,
+                    "disk_full",
+                    "the server's data disk is full; an administrator frees space",
+                );
+            }
             EngineError::Model(seogo_models::ModelError::ContextOverflow { .. }) => {
                 (StatusCode::BAD_REQUEST, "too_long")
             }

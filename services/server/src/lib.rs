@@ -182,6 +182,7 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/jobs/{id}", get(routes::documents::job))
         .route("/v1/sources", get(routes::ops::sources))
         .route("/v1/admin/backup", post(routes::ops::backup))
+        .route("/v1/admin/reindex", post(routes::ops::reindex))
         .route("/v1/search", post(routes::query::search))
         .route("/v1/ask", post(routes::query::ask))
         .route(

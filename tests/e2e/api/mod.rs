@@ -11,6 +11,7 @@ mod batch;
 mod documents;
 mod endpoints;
 mod hostile;
+mod reindex;
 mod shutdown;
 
 use std::io::{BufRead, BufReader};

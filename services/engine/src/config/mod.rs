@@ -103,12 +103,23 @@ pub enum VectorsConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct DataConfig {
     pub dir: PathBuf,
+    /// Chunks an ingest embeds and commits together: bounds its memory and
+    /// the work a crash can undo; each commit costs a few fsyncs.
+    pub commit_chunks: usize,
+    /// Free space (MB) the data directory's disk must keep: an ingest
+    /// stops, with a clear error and nothing changed, before writing a
+    /// batch below it. Index merges and HNSW builds need headroom, and
+    /// memory-mapped writes into a full disk kill the process (SIGBUS)
+    /// rather than fail.
+    pub min_free_mb: u64,
 }
 
 impl Default for DataConfig {
     fn default() -> Self {
         Self {
             dir: PathBuf::from("data"),
+            commit_chunks: 64,
+            min_free_mb: 256,
         }
     }
 }

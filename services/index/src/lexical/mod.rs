@@ -27,7 +27,7 @@ use tantivy::schema::{
 use tantivy::tokenizer::{TextAnalyzer, Token};
 use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
-use crate::{Hit, IndexError, SearchFilter};
+use crate::{Hit, IndexError, SearchFilter, StoredChunk};
 
 /// Indexing memory budget: tantivy splits it across its threads.
 const WRITER_MEMORY: usize = 100_000_000;
@@ -110,6 +110,8 @@ impl Analyzers {
 
 /// A tantivy index of chunks.
 pub struct LexicalIndex {
+    /// Where it lives, for errors that name it.
+    dir: std::path::PathBuf,
     index: Index,
     reader: IndexReader,
     writer: Mutex<Option<IndexWriter>>,
@@ -159,6 +161,20 @@ pub fn filter_terms(chunk: &Chunk) -> Vec<String> {
     terms
 }
 
+/// tantivy's error, with the index's directory and the operating system's
+/// reason where the storage failed (a read-only or full disk), so the
+/// operator reads "…/lexical: Read-only file system" rather than a lock.
+fn storage_error(dir: &Path, e: tantivy::TantivyError) -> IndexError {
+    use tantivy::directory::error::LockError;
+    let io = match &e {
+        tantivy::TantivyError::LockFailure(LockError::LockBusy, _) => return IndexError::LockBusy,
+        tantivy::TantivyError::LockFailure(LockError::IoError(io), _) => io,
+        tantivy::TantivyError::IoError(io) => io,
+        _ => return e.into(),
+    };
+    IndexError::io(dir, std::io::Error::new(io.kind(), io.to_string()))
+}
+
 /// The domain a filter narrows the search to, if any.
 fn filter_domain(filter: &SearchFilter) -> Option<&str> {
     filter
@@ -185,7 +201,7 @@ impl LexicalIndex {
                 "{}: built by an older Seogo ({m}); delete the collection and ingest again",
                 dir.display()
             )),
-            e => e.into(),
+            e => storage_error(dir, e),
         })?;
         let analyzers = Analyzers::new(kind, &resources)?;
         let text_analyzer = match kind {
@@ -203,8 +219,10 @@ impl LexicalIndex {
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
-            .try_into()?;
+            .try_into()
+            .map_err(|e| storage_error(dir, e))?;
         Ok(Self {
+            dir: dir.to_path_buf(),
             index,
             reader,
             writer: Mutex::new(None),
@@ -223,12 +241,23 @@ impl LexicalIndex {
             .lock()
             .map_err(|_| IndexError::Lexical("writer lock poisoned".into()))?;
         if guard.is_none() {
-            *guard = Some(self.index.writer(WRITER_MEMORY)?);
+            *guard = Some(
+                self.index
+                    .writer(WRITER_MEMORY)
+                    .map_err(|e| storage_error(&self.dir, e))?,
+            );
         }
-        match guard.as_mut() {
+        let result = match guard.as_mut() {
             Some(writer) => f(writer),
             None => Err(IndexError::Lexical("index writer unavailable".into())),
+        };
+        if result.is_err() {
+            // A writer that failed (a full disk mid-commit) may be unusable
+            // for good; dropping it discards what it staged, and the next
+            // write starts from the last commit with a fresh one.
+            *guard = None;
         }
+        result
     }
 
     /// Stages the replacement of `doc_id`'s chunks; visible after [`commit`](Self::commit).
@@ -274,32 +303,53 @@ impl LexicalIndex {
         })
     }
 
+    /// Takes the index's writer lock if no other process holds it: `false`
+    /// means a live process is writing this index (tantivy's lock is an OS
+    /// file lock, released when its holder dies).
+    pub fn try_claim_writer(&self) -> Result<bool, IndexError> {
+        match self.with_writer(|_| Ok(())) {
+            Ok(()) => Ok(true),
+            Err(IndexError::LockBusy) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Drops every change staged since the last commit.
+    pub fn rollback(&self) -> Result<(), IndexError> {
+        self.with_writer(|w| {
+            w.rollback()?;
+            Ok(())
+        })
+    }
+
     /// Makes staged changes durable and visible to searches.
     pub fn commit(&self) -> Result<(), IndexError> {
         self.with_writer(|w| {
-            w.commit()?;
+            w.commit().map_err(|e| storage_error(&self.dir, e))?;
             Ok(())
         })?;
         self.reader.reload()?;
         Ok(())
     }
 
-    /// Every chunk id in the index (for consistency checks).
-    pub fn chunk_ids(&self) -> Result<Vec<String>, IndexError> {
+    /// Every chunk in the index, sorted by id (for consistency checks).
+    pub fn stored_chunks(&self) -> Result<Vec<StoredChunk>, IndexError> {
         let searcher = self.reader.searcher();
         let addresses = searcher.search(
             &tantivy::query::AllQuery,
             &tantivy::collector::DocSetCollector,
         )?;
-        let mut ids = Vec::with_capacity(addresses.len());
+        let mut stored = Vec::with_capacity(addresses.len());
         for addr in addresses {
             let d: TantivyDocument = searcher.doc(addr)?;
-            if let Some(id) = d.get_first(self.fields.chunk_id).and_then(|v| v.as_str()) {
-                ids.push(id.to_string());
-            }
+            let json = d
+                .get_first(self.fields.chunk)
+                .and_then(|v| v.as_str())
+                .ok_or_else(|| IndexError::Lexical("stored chunk missing".into()))?;
+            stored.push(StoredChunk::of(&serde_json::from_str::<Chunk>(json)?)?);
         }
-        ids.sort();
-        Ok(ids)
+        stored.sort();
+        Ok(stored)
     }
 
     pub fn num_chunks(&self) -> u64 {

@@ -247,18 +247,21 @@ pub(crate) enum JobState {
     Failed,
 }
 
+/// A background job: an upload's ingest or a reindex.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Job {
     #[serde(skip)]
-    owner: String,
-    id: String,
-    collection: String,
-    state: JobState,
-    files: Vec<String>,
+    pub(crate) owner: String,
+    pub(crate) id: String,
+    pub(crate) collection: String,
+    pub(crate) state: JobState,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) files: Vec<String>,
+    /// The ingest or reindex report.
     #[serde(skip_serializing_if = "Option::is_none")]
-    report: Option<IngestReport>,
+    pub(crate) report: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
+    pub(crate) error: Option<String>,
 }
 
 /// Ingest jobs by id (the latest ones; a restart forgets them).
@@ -271,7 +274,7 @@ pub(crate) struct Jobs {
 const JOBS_KEPT: usize = 1000;
 
 impl Jobs {
-    fn put(&self, job: Job) {
+    pub(crate) fn put(&self, job: Job) {
         if let Ok(mut jobs) = self.by_id.lock() {
             if jobs.len() >= JOBS_KEPT {
                 let finished: Vec<String> = jobs
@@ -445,7 +448,7 @@ pub(crate) async fn upload(
                     .metrics
                     .ingested(report.added + report.updated, report.failures.len());
                 done.state = JobState::Done;
-                done.report = Some(report);
+                done.report = serde_json::to_value(report).ok();
             }
             Err(e) => {
                 done.state = JobState::Failed;

@@ -1,14 +1,17 @@
 //! Probes, metrics and the caller's view of the collections.
 
+use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
+use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::auth::Caller;
+use crate::auth::{Caller, Role};
 use crate::error::ApiError;
 use crate::metrics::IndexSize;
+use crate::routes::documents::{Job, JobState};
 use crate::{blocking, Shared};
 
 /// The API described for client generators and people (kept in
@@ -104,7 +107,7 @@ pub(crate) async fn backup(
     State(state): State<Shared>,
     caller: Caller,
 ) -> Result<axum::response::Response, ApiError> {
-    caller.require(crate::auth::Role::Admin)?;
+    caller.require(Role::Admin)?;
     let dir = state.engine.config().data.dir.join("uploads");
     tokio::fs::create_dir_all(&dir)
         .await
@@ -142,4 +145,70 @@ pub(crate) async fn backup(
         crate::routes::documents::file_body(file),
     )
         .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReindexBody {
+    collection: Option<String>,
+}
+
+/// `POST /v1/admin/reindex` (admin): re-embeds a collection with the
+/// configured embedder into a shadow copy and swaps it in, as a background
+/// job (`GET /v1/jobs/{id}`). The collection keeps answering searches until
+/// the swap; changes to it are refused (409 `busy`) meanwhile.
+pub(crate) async fn reindex(
+    State(state): State<Shared>,
+    caller: Caller,
+    body: Result<Json<ReindexBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    caller.require(Role::Admin)?;
+    let Json(body) = body?;
+    let name = body
+        .collection
+        .unwrap_or_else(|| seogo_engine::DEFAULT_COLLECTION.to_string());
+    if !caller.sees_collection(&name) {
+        return Err(seogo_engine::EngineError::NoSuchCollection(name).into());
+    }
+    let engine = state.engine.clone();
+    let checked = name.clone();
+    blocking(move || engine.collection(&checked, false).map(drop)).await?;
+    let job = Job {
+        owner: caller.id.clone(),
+        id: crate::random_id("job_", 12)?,
+        collection: name.clone(),
+        state: JobState::Running,
+        files: Vec::new(),
+        report: None,
+        error: None,
+    };
+    state.jobs.put(job.clone());
+    let id = job.id.clone();
+    let shared = state.clone();
+    tokio::spawn(async move {
+        let engine = shared.engine.clone();
+        let outcome = blocking(move || engine.reindex(&name, &mut |_| {})).await;
+        let mut done = job;
+        let status = match outcome {
+            Ok(report) => {
+                done.state = JobState::Done;
+                done.report = serde_json::to_value(report).ok();
+                200
+            }
+            Err(e) => {
+                done.state = JobState::Failed;
+                done.error = Some(e.message);
+                e.status.as_u16()
+            }
+        };
+        shared.audit.record(crate::audit::AuditEntry {
+            who: done.owner.clone(),
+            route: "/v1/admin/reindex".into(),
+            detail: Some(json!({ "collection": done.collection, "job": done.id })),
+            status,
+            ..Default::default()
+        });
+        shared.jobs.put(done);
+    });
+    Ok((StatusCode::ACCEPTED, Json(json!({ "job_id": id }))))
 }
