@@ -47,7 +47,7 @@ fn upload(
     (status, response.body_mut().read_to_string().expect("body"))
 }
 
-fn delete(server: &Server, key: &str, path: &str) -> (u16, String) {
+pub(super) fn delete(server: &Server, key: &str, path: &str) -> (u16, String) {
     let mut response = Server::agent()
         .delete(&format!("{}{path}", server.base))
         .header("authorization", &format!("Bearer {key}"))

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use super::documents::encode;
+use super::documents::{delete, encode};
 use super::{config, fixture, Server};
 use crate::ingest_cli::write_korquad_files;
 use crate::reindex::renamed_embedder;
@@ -16,16 +16,6 @@ use seogo_tests::{copy_tree, run, seogo, stderr, stdout};
 
 fn parse(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
-}
-
-fn delete(server: &Server, key: &str, path: &str) -> (u16, String) {
-    let mut response = Server::agent()
-        .delete(&format!("{}{path}", server.base))
-        .header("authorization", &format!("Bearer {key}"))
-        .call()
-        .expect("delete");
-    let status = response.status().as_u16();
-    (status, response.body_mut().read_to_string().expect("body"))
 }
 
 #[test]
