@@ -25,7 +25,19 @@ trap cleanup EXIT
 s() { "$SEOGO" --data-dir "$WORK/data" "$@"; }
 s ingest demo/corpus >/dev/null
 KEY=$(s keys create --name fuzz --role admin)
-s serve --bind "127.0.0.1:$PORT" 2>"$WORK/serve.log" &
+if curl -s "http://127.0.0.1:$PORT/healthz" >/dev/null; then
+  echo "port $PORT already answers: stop that server or set SEOGO_FUZZ_PORT" >&2
+  exit 1
+fi
+# Asks are kept short (one source of at most 200 tokens, 4 tokens out):
+# the fuzzer tests request decoding, not generation, and every valid ask
+# still runs the local model. The per-caller rate limit is off so that the
+# requests reach the handlers rather than stop at 429.
+# The binary itself, not the `s` function, runs in the background, so that
+# $PID is the server's and the cleanup stops it.
+SEOGO__ANSWER__MAX_TOKENS=4 SEOGO__ANSWER__MAX_SOURCES=1 SEOGO__ANSWER__MAX_CONTEXT_TOKENS=200 \
+SEOGO__SERVER__REQUESTS_PER_MINUTE=0 \
+  "$SEOGO" --data-dir "$WORK/data" serve --bind "127.0.0.1:$PORT" 2>"$WORK/serve.log" &
 PID=$!
 until curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null; do
   kill -0 "$PID" || { cat "$WORK/serve.log"; exit 1; }
@@ -36,6 +48,7 @@ status=0
   --url "http://127.0.0.1:$PORT" \
   -H "Authorization: Bearer $KEY" \
   --max-examples "$EXAMPLES" \
+  --request-timeout 300 \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --exclude-path /v1/admin/backup \
   --no-color || status=$?

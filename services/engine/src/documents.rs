@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::collection::validate_name;
 use crate::retrieve::Scope;
-use crate::{lock, read, Collection, Engine, EngineError};
+use crate::{Collection, Engine, EngineError};
 
 /// One document in a listing.
 #[derive(Debug, Clone, Serialize)]
@@ -58,43 +58,43 @@ impl Engine {
         query: &DocumentQuery,
     ) -> Result<DocumentPage, EngineError> {
         let filter = scope.filter()?;
-        let collection = self.collection(&scope.collection, false)?;
-        let col = read(&collection);
-        let needle = query.contains.to_lowercase();
-        let mut readable = Vec::new();
-        for (id, entry) in &col.manifest.docs {
-            if !needle.is_empty()
-                && !entry.title.to_lowercase().contains(&needle)
-                && !entry.source.to_lowercase().contains(&needle)
-            {
-                continue;
+        self.read_current(&scope.collection, |col| {
+            let needle = query.contains.to_lowercase();
+            let mut readable = Vec::new();
+            for (id, entry) in &col.manifest.docs {
+                if !needle.is_empty()
+                    && !entry.title.to_lowercase().contains(&needle)
+                    && !entry.source.to_lowercase().contains(&needle)
+                {
+                    continue;
+                }
+                let acl = match &entry.acl {
+                    Some(acl) if acl.iter().any(|g| filter.principals.contains(g)) => acl.clone(),
+                    Some(_) => continue,
+                    // Recorded before ACLs were kept in the manifest: the
+                    // index's chunks carry them.
+                    None => match col.lexical.document_chunks(id, &filter)?.first() {
+                        Some(chunk) => chunk.acl.clone(),
+                        None => continue,
+                    },
+                };
+                readable.push(DocumentSummary {
+                    id: id.clone(),
+                    title: entry.title.clone(),
+                    source: entry.source.clone(),
+                    chunks: entry.chunks,
+                    acl,
+                    domain: entry.domain,
+                });
             }
-            let acl = match &entry.acl {
-                Some(acl) if acl.iter().any(|g| filter.principals.contains(g)) => acl.clone(),
-                Some(_) => continue,
-                // Recorded before ACLs were kept in the manifest: the
-                // index's chunks carry them.
-                None => match col.lexical.document_chunks(id, &filter)?.first() {
-                    Some(chunk) => chunk.acl.clone(),
-                    None => continue,
-                },
-            };
-            readable.push(DocumentSummary {
-                id: id.clone(),
-                title: entry.title.clone(),
-                source: entry.source.clone(),
-                chunks: entry.chunks,
-                acl,
-                domain: entry.domain,
-            });
-        }
-        let total = readable.len();
-        let documents = readable
-            .into_iter()
-            .skip(query.offset)
-            .take(query.limit.max(1))
-            .collect();
-        Ok(DocumentPage { total, documents })
+            let total = readable.len();
+            let documents = readable
+                .into_iter()
+                .skip(query.offset)
+                .take(query.limit.max(1))
+                .collect();
+            Ok(DocumentPage { total, documents })
+        })
     }
 
     /// `doc_id` with the chunks `scope`'s principals may read; `None` when
@@ -106,26 +106,26 @@ impl Engine {
         doc_id: &str,
     ) -> Result<Option<DocumentView>, EngineError> {
         let filter = scope.filter()?;
-        let collection = self.collection(&scope.collection, false)?;
-        let col = read(&collection);
-        let Some(entry) = col.manifest.docs.get(doc_id) else {
-            return Ok(None);
-        };
-        let chunks = col.lexical.document_chunks(doc_id, &filter)?;
-        let Some(first) = chunks.first() else {
-            return Ok(None);
-        };
-        Ok(Some(DocumentView {
-            summary: DocumentSummary {
-                id: doc_id.to_string(),
-                title: entry.title.clone(),
-                source: entry.source.clone(),
-                chunks: entry.chunks,
-                acl: entry.acl.clone().unwrap_or_else(|| first.acl.clone()),
-                domain: entry.domain.or(Some(first.domain)),
-            },
-            chunks,
-        }))
+        self.read_current(&scope.collection, |col| {
+            let Some(entry) = col.manifest.docs.get(doc_id) else {
+                return Ok(None);
+            };
+            let chunks = col.lexical.document_chunks(doc_id, &filter)?;
+            let Some(first) = chunks.first() else {
+                return Ok(None);
+            };
+            Ok(Some(DocumentView {
+                summary: DocumentSummary {
+                    id: doc_id.to_string(),
+                    title: entry.title.clone(),
+                    source: entry.source.clone(),
+                    chunks: entry.chunks,
+                    acl: entry.acl.clone().unwrap_or_else(|| first.acl.clone()),
+                    domain: entry.domain.or(Some(first.domain)),
+                },
+                chunks,
+            }))
+        })
     }
 
     /// Creates an empty collection (for the configured embedder and
@@ -144,16 +144,13 @@ impl Engine {
         validate_name(name)?;
         self.ensure_not_reindexing(name)?;
         let dir = Collection::dir_of(&self.config().data.dir, name);
-        // Close it first: later requests reopen from disk and find nothing.
-        let open = lock(&self.collections).remove(name);
-        if let Some(collection) = open {
-            // Wait for readers and writers in flight.
-            drop(crate::write(&collection));
-        }
-        if !dir.join("collection.json").exists() {
-            return Ok(false);
-        }
-        std::fs::remove_dir_all(&dir).map_err(|e| EngineError::io(&dir, e))?;
-        Ok(true)
+        // Closed first: later requests reopen from disk and find nothing.
+        self.retire_collection(name, || {
+            if !dir.join("collection.json").exists() {
+                return Ok(false);
+            }
+            std::fs::remove_dir_all(&dir).map_err(|e| EngineError::io(&dir, e))?;
+            Ok(true)
+        })
     }
 }

@@ -4,7 +4,7 @@
 
 use seogo_docs::Fact;
 
-use crate::{read, Engine, EngineError};
+use crate::{Engine, EngineError};
 
 /// Substrings a fact must contain (case-insensitive); empty = any.
 #[derive(Debug, Clone, Default)]
@@ -34,15 +34,15 @@ impl FactQuery {
 impl Engine {
     /// The facts of `collection` that match `query`, in document order.
     pub fn facts(&self, collection: &str, query: &FactQuery) -> Result<Vec<Fact>, EngineError> {
-        let collection = self.collection(collection, false)?;
-        let col = read(&collection);
-        Ok(col
-            .manifest
-            .docs
-            .values()
-            .flat_map(|entry| entry.facts.iter())
-            .filter(|f| query.matches(f))
-            .cloned()
-            .collect())
+        self.read_current(collection, |col| {
+            Ok(col
+                .manifest
+                .docs
+                .values()
+                .flat_map(|entry| entry.facts.iter())
+                .filter(|f| query.matches(f))
+                .cloned()
+                .collect())
+        })
     }
 }

@@ -204,13 +204,20 @@ impl Engine {
         self.open_collection(name, analyzer)
     }
 
-    /// Collection `name` for a search: fetched again when a reindex swapped
-    /// it out between the fetch and the read lock.
-    pub(crate) fn current_collection(&self, name: &str) -> Result<SharedCollection, EngineError> {
+    /// Runs `read_with` on collection `name` under its read lock. The
+    /// handle is fetched again when a reindex swap or a delete retired it
+    /// between the fetch and the lock; by then it has left the open
+    /// collections, so the next fetch finds the new one or none.
+    pub(crate) fn read_current<T>(
+        &self,
+        name: &str,
+        read_with: impl FnOnce(&Collection) -> Result<T, EngineError>,
+    ) -> Result<T, EngineError> {
         loop {
             let collection = self.collection(name, false)?;
-            if !read(&collection).retired {
-                return Ok(collection);
+            let col = read(&collection);
+            if !col.retired {
+                return read_with(&col);
             }
         }
     }
@@ -248,10 +255,22 @@ impl Engine {
             return Ok(c.clone());
         }
         let dir = Collection::dir_of(&self.config.data.dir, name);
+        let fingerprint = match create_with {
+            Some(_) => Some(self.embedder()?.fingerprint().clone()),
+            None => None,
+        };
+        let resources = self.lexical_resources()?;
+        // Opening holds the open collections: two requests must not open
+        // the same directory twice (two vector stores on one folder), and
+        // none may open one that a delete or a reindex swap is moving.
+        let mut open = lock(&self.collections);
+        if let Some(c) = open.get(name) {
+            return Ok(c.clone());
+        }
         reindex::recover_swap(&dir)?;
-        let creation = match create_with {
-            Some(analyzer) if !dir.join("collection.json").exists() => {
-                Some((self.embedder()?.fingerprint().clone(), analyzer))
+        let creation = match (fingerprint, create_with) {
+            (Some(fingerprint), Some(analyzer)) if !dir.join("collection.json").exists() => {
+                Some((fingerprint, analyzer))
             }
             _ => None,
         };
@@ -259,28 +278,64 @@ impl Engine {
             name,
             &dir,
             creation.as_ref().map(|(e, a)| (e, *a)),
-            self.lexical_resources()?,
+            resources,
             &self.config.vectors,
         )?));
-        lock(&self.collections).insert(name.to_string(), collection.clone());
+        open.insert(name.to_string(), collection.clone());
         Ok(collection)
+    }
+
+    /// Takes collection `name` out of service and runs `move_files` (which
+    /// renames or removes its directory) with no request able to reopen it
+    /// half-way. The swap waits for the requests in flight, marks the old
+    /// handle retired (a holder fetches the collection again and finds the
+    /// new one, or none) and closes its vector store while its directory
+    /// still exists: Qdrant's store flushes as it drops, and a drop after
+    /// the removal would fail inside whichever request held the last
+    /// handle.
+    pub(crate) fn retire_collection<T>(
+        &self,
+        name: &str,
+        move_files: impl FnOnce() -> Result<T, EngineError>,
+    ) -> Result<T, EngineError> {
+        let handle = lock(&self.collections).get(name).cloned();
+        let old = handle.as_ref().map(|handle| {
+            let mut old = write(handle);
+            old.retired = true;
+            drop(std::mem::replace(
+                &mut old.vectors,
+                Box::new(seogo_index::ClosedVectorStore),
+            ));
+            old
+        });
+        let mut open = lock(&self.collections);
+        open.remove(name);
+        let moved = move_files();
+        drop(open);
+        drop(old);
+        moved
     }
 
     /// Every collection's size and embedder (for the API and metrics).
     pub fn collection_summaries(&self) -> Result<Vec<CollectionSummary>, EngineError> {
         let mut out = Vec::new();
         for name in self.collection_names()? {
-            let collection = self.collection(&name, false)?;
-            let col = read(&collection);
-            let counts = col.counts()?;
-            out.push(CollectionSummary {
-                name,
-                documents: counts.documents,
-                chunks: counts.lexical_chunks,
-                embedder: col.embedder.clone(),
-                analyzer: col.lexical.analyzer(),
-                domains: col.domain_counts(),
+            let summary = self.read_current(&name, |col| {
+                let counts = col.counts()?;
+                Ok(CollectionSummary {
+                    name: name.clone(),
+                    documents: counts.documents,
+                    chunks: counts.lexical_chunks,
+                    embedder: col.embedder.clone(),
+                    analyzer: col.lexical.analyzer(),
+                    domains: col.domain_counts(),
+                })
             });
+            match summary {
+                // Deleted since it was listed: not a collection any more.
+                Err(EngineError::NoSuchCollection(_)) => {}
+                summary => out.push(summary?),
+            }
         }
         Ok(out)
     }
@@ -363,7 +418,7 @@ pub(crate) fn write_current(
     let col = write(c);
     if col.retired {
         return Err(EngineError::Busy(format!(
-            "collection `{}` was just replaced by a reindex; retry",
+            "collection `{}` was just replaced by a reindex or deleted; retry",
             col.name
         )));
     }

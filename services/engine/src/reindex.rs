@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::collection::write_json_atomic;
 use crate::config::VectorsConfig;
-use crate::{lock, read, write, Collection, Engine, EngineError};
+use crate::{lock, read, Collection, Engine, EngineError};
 
 /// What a reindex did.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -164,23 +164,12 @@ impl Engine {
         // Verified: from here a crash is finished by `recover_swap`.
         let reindexed = sibling(&dir, ".reindexed");
         std::fs::rename(&shadow, &reindexed).map_err(|e| EngineError::io(&shadow, e))?;
-        // The swap waits for the searches in flight, marks the old handle
-        // retired (a holder fetches the collection again) and keeps the
-        // open collections locked until the new one is in place.
-        let mut old = write(&collection);
-        old.retired = true;
-        // The old store flushes as it drops: while its directory exists.
-        drop(std::mem::replace(
-            &mut old.vectors,
-            Box::new(seogo_index::ClosedVectorStore),
-        ));
-        let mut open = lock(&self.collections);
-        open.remove(name);
-        let retired = sibling(&dir, ".retired");
-        std::fs::rename(&dir, &retired).map_err(|e| EngineError::io(&dir, e))?;
-        recover_swap(&dir)?;
-        drop(open);
-        drop(old);
+        drop(collection);
+        self.retire_collection(name, || {
+            let retired = sibling(&dir, ".retired");
+            std::fs::rename(&dir, &retired).map_err(|e| EngineError::io(&dir, e))?;
+            recover_swap(&dir)
+        })?;
         let fingerprint = embedder.fingerprint();
         Ok(ReindexReport {
             collection: name.to_string(),

@@ -6,7 +6,7 @@ use seogo_docs::{Chunk, PUBLIC_GROUP};
 use seogo_index::{fuse, Hit, SearchFilter, Snippet};
 use serde::{Deserialize, Serialize};
 
-use crate::{read, Engine, EngineError};
+use crate::{Engine, EngineError};
 
 /// Which engines answer a search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -164,60 +164,60 @@ impl Engine {
     pub fn search(&self, req: &SearchRequest) -> Result<Vec<SearchResult>, EngineError> {
         req.validate()?;
         let filter = req.scope.filter()?;
-        let collection = self.current_collection(&req.scope.collection)?;
         let cfg = &self.config().retrieval;
-        let col = read(&collection);
-        // Identifiers the query requires (PN-4471-A, 제3조) bind the dense
-        // side too: a near code must not come back by embedding similarity.
-        let required = col.lexical.required_identifiers(&req.query, &filter);
-        let dense = |k: usize| -> Result<Vec<Hit>, EngineError> {
-            col.check_embedder(self.embedder()?.fingerprint())?;
-            let vector = self.query_vector(&req.query)?;
-            let mut hits = col.vectors.search(&vector, &filter, k)?;
-            hits.retain(|h| col.lexical.has_identifiers(&h.chunk, &required));
-            Ok(hits)
-        };
-        let mut results = match req.mode {
-            SearchMode::Bm25 => ranked(col.lexical.search(&req.query, &filter, req.k)?, true),
-            SearchMode::Dense => ranked(dense(req.k)?, false),
-            SearchMode::Hybrid => {
-                // The two engines run at once: BM25 finishes while the
-                // query is embedded.
-                let (lexical, dense) = std::thread::scope(|scope| {
-                    let dense = scope.spawn(|| dense(cfg.dense_k.max(req.k)));
-                    let lexical = col
-                        .lexical
-                        .search(&req.query, &filter, cfg.lexical_k.max(req.k));
-                    (lexical, dense.join())
-                });
-                let dense = dense.map_err(|_| {
-                    seogo_index::IndexError::Vector("the dense search failed (a panic)".into())
-                })??;
-                let lists = [(cfg.lexical_weight, lexical?), (cfg.dense_weight, dense)];
-                fuse(&lists, cfg.fusion, req.k)
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, f)| SearchResult {
-                        rank: i + 1,
-                        score: f.score,
-                        bm25_rank: f.ranks[0],
-                        dense_rank: f.ranks[1],
-                        snippet: None,
-                        chunk: f.hit.chunk,
-                    })
-                    .collect()
+        self.read_current(&req.scope.collection, |col| {
+            // Identifiers the query requires (PN-4471-A, 제3조) bind the dense
+            // side too: a near code must not come back by embedding similarity.
+            let required = col.lexical.required_identifiers(&req.query, &filter);
+            let dense = |k: usize| -> Result<Vec<Hit>, EngineError> {
+                col.check_embedder(self.embedder()?.fingerprint())?;
+                let vector = self.query_vector(&req.query)?;
+                let mut hits = col.vectors.search(&vector, &filter, k)?;
+                hits.retain(|h| col.lexical.has_identifiers(&h.chunk, &required));
+                Ok(hits)
+            };
+            let mut results = match req.mode {
+                SearchMode::Bm25 => ranked(col.lexical.search(&req.query, &filter, req.k)?, true),
+                SearchMode::Dense => ranked(dense(req.k)?, false),
+                SearchMode::Hybrid => {
+                    // The two engines run at once: BM25 finishes while the
+                    // query is embedded.
+                    let (lexical, dense) = std::thread::scope(|scope| {
+                        let dense = scope.spawn(|| dense(cfg.dense_k.max(req.k)));
+                        let lexical =
+                            col.lexical
+                                .search(&req.query, &filter, cfg.lexical_k.max(req.k));
+                        (lexical, dense.join())
+                    });
+                    let dense = dense.map_err(|_| {
+                        seogo_index::IndexError::Vector("the dense search failed (a panic)".into())
+                    })??;
+                    let lists = [(cfg.lexical_weight, lexical?), (cfg.dense_weight, dense)];
+                    fuse(&lists, cfg.fusion, req.k)
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, f)| SearchResult {
+                            rank: i + 1,
+                            score: f.score,
+                            bm25_rank: f.ranks[0],
+                            dense_rank: f.ranks[1],
+                            snippet: None,
+                            chunk: f.hit.chunk,
+                        })
+                        .collect()
+                }
+            };
+            if req.snippets {
+                let terms = col.lexical.snippet_terms(&req.query);
+                for r in &mut results {
+                    r.snippet = Some(
+                        col.lexical
+                            .snippet_for(&terms, &r.chunk.text, SNIPPET_CHARS),
+                    );
+                }
             }
-        };
-        if req.snippets {
-            let terms = col.lexical.snippet_terms(&req.query);
-            for r in &mut results {
-                r.snippet = Some(
-                    col.lexical
-                        .snippet_for(&terms, &r.chunk.text, SNIPPET_CHARS),
-                );
-            }
-        }
-        Ok(results)
+            Ok(results)
+        })
     }
 }
 

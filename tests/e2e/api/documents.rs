@@ -27,7 +27,7 @@ pub(super) fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-fn upload(
+pub(super) fn upload(
     server: &Server,
     key: &str,
     collection: &str,
@@ -64,6 +64,21 @@ pub(super) fn encode(id: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// Job `job_id` once it stopped running (five minutes at most).
+pub(super) fn finished_job(server: &Server, key: &str, job_id: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let (status, body) = server.get(&format!("/v1/jobs/{job_id}"), Some(key));
+        assert_eq!(status, 200, "{body}");
+        let job = json(&body);
+        if job["state"] != json!("running") {
+            return job;
+        }
+        assert!(Instant::now() < deadline, "the job never finished: {body}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
 
 fn json(text: &str) -> Value {
@@ -208,17 +223,7 @@ fn documents_are_listed_read_uploaded_and_deleted_through_the_acl() {
     let job_id = json(&body)["job_id"].as_str().expect("job id").to_string();
     let (status, body) = server.get(&format!("/v1/jobs/{job_id}"), Some(&f.public_key));
     assert_eq!(status, 404, "another caller's job: {body}");
-    let deadline = Instant::now() + Duration::from_secs(300);
-    let job = loop {
-        let (status, body) = server.get(&format!("/v1/jobs/{job_id}"), Some(&f.ingest_key));
-        assert_eq!(status, 200, "{body}");
-        let job = json(&body);
-        if job["state"] != json!("running") {
-            break job;
-        }
-        assert!(Instant::now() < deadline, "the job never finished: {body}");
-        std::thread::sleep(Duration::from_millis(500));
-    };
+    let job = finished_job(&server, &f.ingest_key, &job_id);
     assert_eq!(job["state"], json!("done"), "{job}");
     assert_eq!(job["report"]["added"], json!(1), "{job}");
     let failures = job["report"]["failures"].as_array().expect("failures");

@@ -11,6 +11,7 @@ mod batch;
 mod documents;
 mod endpoints;
 mod hostile;
+mod races;
 mod reindex;
 mod shutdown;
 
