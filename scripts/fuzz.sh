@@ -21,7 +21,8 @@ cargo install --list | grep -q '^cargo-fuzz ' || cargo install cargo-fuzz --lock
 # The fuzz crate resolves the workspace's own versions.
 [ -f fuzz/Cargo.lock ] || cp Cargo.lock fuzz/Cargo.lock
 
-# Seeds: up to 40 files under 1 MB per format (links, nothing copied).
+# Seeds: up to 40 files under 1 MB per format (links, nothing copied;
+# `-size -1M` would round up to whole MiB and match only empty files).
 seed() {
   local target=$1; shift
   mkdir -p "$WORK/seeds/$target" "$WORK/corpus/$target"
@@ -30,7 +31,7 @@ seed() {
     while IFS= read -r -d '' f; do
       ln -sf "$f" "$WORK/seeds/$target/$n.$ext"
       n=$((n + 1))
-    done < <(find "$DATA" -iname "*.$ext" -size -1M -print0 | sort -z | head -z -n 40)
+    done < <(find "$DATA" -iname "*.$ext" -size -1024k -print0 | sort -z | head -z -n 40)
   done
 }
 seed pdf pdf; seed docx docx; seed xlsx xlsx; seed hwp hwp; seed hwpx hwpx

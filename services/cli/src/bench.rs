@@ -56,6 +56,10 @@ pub enum BenchCommand {
         rounds: usize,
         #[arg(long)]
         json: bool,
+        /// Writes the first passage's vector here as a JSON array, to
+        /// compare with a peer's (scripts/bench-embed.sh).
+        #[arg(long)]
+        first_vector: Option<PathBuf>,
     },
     /// Parsing throughput per format (MB/s, pages/s, one core) over files
     /// and folders, with the files that failed and why.
@@ -178,8 +182,13 @@ pub fn run(engine: &Engine, args: BenchArgs) -> anyhow::Result<ExitCode> {
             passages,
             rounds,
             json,
+            first_vector,
         } => {
             let report = engine.bench_embed(&passages, rounds)?;
+            if let Some(path) = first_vector {
+                std::fs::write(&path, serde_json::to_vec(&report.first_vector)?)
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {

@@ -21,6 +21,10 @@ pub struct EmbedBench {
     pub seconds: f64,
     pub passages_per_s: f64,
     pub rounds: usize,
+    /// The first passage's embedding, so a script can check that a peer
+    /// on the same weights computes the same vector.
+    #[serde(skip)]
+    pub first_vector: Vec<f32>,
 }
 
 impl Engine {
@@ -50,6 +54,7 @@ impl Engine {
         let embedder = self.embedder()?;
         embedder.embed_passages(&lines[..lines.len().min(8)])?;
         let mut best = f64::INFINITY;
+        let mut first_vector = Vec::new();
         for _ in 0..rounds.max(1) {
             let start = Instant::now();
             let vectors = embedder.embed_passages(lines)?;
@@ -61,6 +66,7 @@ impl Engine {
                     lines.len()
                 )));
             }
+            first_vector.clone_from(&vectors[0]);
         }
         let chars: usize = lines.iter().map(|l| l.chars().count()).sum();
         Ok(EmbedBench {
@@ -75,6 +81,7 @@ impl Engine {
             seconds: best,
             passages_per_s: lines.len() as f64 / best,
             rounds: rounds.max(1),
+            first_vector,
         })
     }
 }

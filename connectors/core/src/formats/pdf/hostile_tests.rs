@@ -267,3 +267,65 @@ fn many_pages_read_in_time() {
     assert_eq!(last.page, Some(n));
     assert!(last.text.contains(&format!("Page {n} text")));
 }
+
+/// Two pages: the first drawn with `font` by `first`, which makes
+/// pdf-extract panic; the second plain. Found by the `pdf` fuzz target.
+fn one_bad_page_of_two(first: &str, font: &str, extra: &[String]) -> Vec<u8> {
+    let page = |contents: u32| {
+        format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {contents} 0 R /Resources << /Font << /F1 7 0 R /F2 8 0 R >> >> >>").into_bytes()
+    };
+    let mut objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>".to_vec(),
+        page(5),
+        page(6),
+        stream(first, "").into_bytes(),
+        stream(
+            "BT /F2 12 Tf 72 700 Td (Coolant pump P-7 checked) Tj ET",
+            "",
+        )
+        .into_bytes(),
+        font.as_bytes().to_vec(),
+        FONT.as_bytes().to_vec(),
+    ];
+    objects.extend(extra.iter().map(|o| o.as_bytes().to_vec()));
+    pdf_of(&objects)
+}
+
+/// pdf-extract unwraps what a page gives it; its panics stay on the page:
+/// the page is named in a warning and the rest of the file is read.
+fn the_other_page_reads(name: &str, pdf: &[u8]) {
+    let budget = crate::limits::Budget::new(&Limits::default());
+    let extracted = super::extract(pdf, &budget).expect("the file reads");
+    assert_eq!(extracted.pages, Some(2), "{name}");
+    assert!(
+        extracted
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("page 1: not read") && w.contains("interpreter failed")),
+        "{name}: {:?}",
+        extracted.warnings
+    );
+    let docs = bytes(name, pdf, &ParseOptions::default()).expect("parses");
+    let text: String = docs[0].sections.iter().map(|s| s.text.as_str()).collect();
+    assert!(text.contains("Coolant pump P-7 checked"), "{name}: {text}");
+}
+
+#[test]
+fn a_font_operand_that_is_no_name_costs_its_page_only() {
+    // `Tf` takes a font name; pdf-extract unwraps `as_name()` on it.
+    let pdf = one_bad_page_of_two("BT 1 12 Tf 72 700 Td (Broken) Tj ET", FONT, &[]);
+    the_other_page_reads("tf-operand.pdf", &pdf);
+}
+
+#[test]
+fn an_unparsable_embedded_cff_font_costs_its_page_only() {
+    // A Type1C font program that is not CFF; pdf-extract unwraps the parse.
+    let font = "<< /Type /Font /Subtype /Type1 /BaseFont /Broken /FontDescriptor 9 0 R >>";
+    let extra = [
+        "<< /Type /FontDescriptor /FontName /Broken /Flags 32 /FontFile3 10 0 R >>".to_string(),
+        stream("not a CFF font program", "/Subtype /Type1C"),
+    ];
+    let pdf = one_bad_page_of_two("BT /F1 12 Tf 72 700 Td (Broken) Tj ET", font, &extra);
+    the_other_page_reads("cff.pdf", &pdf);
+}
