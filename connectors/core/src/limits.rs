@@ -177,3 +177,13 @@ mod tests {
         assert_eq!(ok, b"abc");
     }
 }
+
+/// The message of a panic caught from a third-party parser, for the error
+/// that names the file.
+pub(crate) fn panic_reason(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown".into())
+}

@@ -114,18 +114,14 @@ pub fn inspect_bytes(
     let seconds = opts.limits.max_seconds;
     match rx.recv_timeout(Duration::from_secs(seconds.saturating_add(1))) {
         Ok(Ok(result)) => result,
-        Ok(Err(panic)) => {
-            let reason = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown".into());
-            Err(DocError::Malformed {
-                path: path.into(),
-                format: "file",
-                reason: format!("the parser failed ({reason})"),
-            })
-        }
+        Ok(Err(panic)) => Err(DocError::Malformed {
+            path: path.into(),
+            format: "file",
+            reason: format!(
+                "the parser failed ({})",
+                crate::limits::panic_reason(&*panic)
+            ),
+        }),
         Err(_) => Err(DocError::Timeout {
             path: path.into(),
             seconds,

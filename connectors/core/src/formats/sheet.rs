@@ -19,7 +19,22 @@ use crate::zipped::Zipped;
 
 type Workbook<'a> = Sheets<Cursor<&'a [u8]>>;
 
+/// calamine indexes past the end of some malformed compound files (a
+/// sector cut short, found by the `xlsx` fuzz target) and panics: that is a
+/// malformed workbook, and it is named as one.
 pub(crate) fn extract(bytes: &[u8], budget: &Budget) -> Result<Extracted, Failure> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_workbook(bytes, budget)
+    }))
+    .unwrap_or_else(|panic| {
+        Err(Failure::malformed(format!(
+            "the workbook reader failed: {}",
+            crate::limits::panic_reason(&*panic)
+        )))
+    })
+}
+
+fn read_workbook(bytes: &[u8], budget: &Budget) -> Result<Extracted, Failure> {
     if bytes.starts_with(b"PK") {
         Zipped::open(bytes, budget)?.check_declared()?;
     }

@@ -423,3 +423,28 @@ fn every_fixture_parses_or_fails_by_name() {
         files.len()
     );
 }
+
+/// A compound file (an encrypted workbook's container) whose sector is cut
+/// short: calamine slices past the end and panics. The input is the `xlsx`
+/// fuzz target's finding, kept in `fuzz/regressions/`.
+#[test]
+fn a_workbook_that_makes_calamine_panic_is_named_damaged() {
+    let bytes = include_bytes!("../../../../fuzz/regressions/xlsx-cfb-sector-cut-short.bin");
+    let budget = crate::limits::Budget::new(&crate::limits::Limits::default());
+    match super::sheet::extract(bytes, &budget) {
+        Err(crate::limits::Failure::Malformed(why)) => {
+            assert!(why.starts_with("the workbook reader failed"), "{why}");
+        }
+        other => panic!("expected a damaged workbook, got {other:?}"),
+    }
+    let err = crate::parse::parse_bytes(
+        Path::new("cut.xlsx"),
+        "cut.xlsx",
+        bytes,
+        &ParseOptions::default(),
+    )
+    .expect_err("damaged");
+    let message = err.to_string();
+    assert!(message.contains("cut.xlsx"), "{message}");
+    assert!(!message.contains("the parser failed"), "{message}");
+}

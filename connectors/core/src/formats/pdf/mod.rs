@@ -196,16 +196,10 @@ fn interpret_page(
     stopped(&dev)?;
     let glyphs = dev.done.remove(&n).unwrap_or(dev.glyphs);
     Ok(match run {
-        Err(panic) => {
-            let why = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown".into());
-            Err(Failure::malformed(format!(
-                "the content interpreter failed: {why}"
-            )))
-        }
+        Err(panic) => Err(Failure::malformed(format!(
+            "the content interpreter failed: {}",
+            crate::limits::panic_reason(&*panic)
+        ))),
         Ok(Err(e)) if glyphs.is_empty() => Err(Failure::malformed(format!(
             "content could not be read: {e:?}"
         ))),
