@@ -156,6 +156,16 @@ impl Budget {
     }
 }
 
+/// The message of a panic caught from a third-party parser, for the error
+/// that names the file.
+pub(crate) fn panic_reason(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown".into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,14 +186,4 @@ mod tests {
         let ok = budget.inflate(&b"abc"[..], 3, "y").expect("small");
         assert_eq!(ok, b"abc");
     }
-}
-
-/// The message of a panic caught from a third-party parser, for the error
-/// that names the file.
-pub(crate) fn panic_reason(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown".into())
 }
