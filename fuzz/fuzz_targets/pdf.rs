@@ -4,7 +4,4 @@
 use libfuzzer_sys::fuzz_target;
 use seogo_docs::detect::Kind;
 
-// libFuzzer's hook aborts on every panic, even one the code catches on
-// purpose (pdf-extract's, page by page); the default hook lets those be,
-// and a panic that escapes still aborts as a crash.
-fuzz_target!(init: { let _ = std::panic::take_hook(); }, |data: &[u8]| seogo_docs::fuzzing::parser(Kind::Pdf, data));
+fuzz_target!(init: seogo_docs::fuzzing::keep_caught_panics(), |data: &[u8]| seogo_docs::fuzzing::parser(Kind::Pdf, data));

@@ -58,10 +58,7 @@ fn index() -> &'static LexicalIndex {
     })
 }
 
-// libFuzzer's hook aborts on every panic, even one the code catches on
-// purpose (pdf-extract's, page by page); the default hook lets those be,
-// and a panic that escapes still aborts as a crash.
-fuzz_target!(init: { let _ = std::panic::take_hook(); }, |data: &[u8]| {
+fuzz_target!(init: seogo_docs::fuzzing::keep_caught_panics(), |data: &[u8]| {
     let Ok(query) = std::str::from_utf8(data) else {
         return;
     };

@@ -32,3 +32,11 @@ pub fn file(bytes: &[u8]) {
         }
     }
 }
+
+/// Puts back Rust's default panic hook, for every target's `init`.
+/// libFuzzer's hook aborts on every panic, even one the code catches on
+/// purpose (pdf-extract's, page by page); with the default hook those pass,
+/// and a panic that escapes the parser still aborts as a crash.
+pub fn keep_caught_panics() {
+    let _ = std::panic::take_hook();
+}
