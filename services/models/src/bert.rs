@@ -1,148 +1,140 @@
-//! The BERT encoder behind the embedder, shaped for short inputs on a CPU.
+//! The BERT encoder behind the embedder on the CPU, written out over plain
+//! `f32` buffers ([`crate::kernels`]).
 //!
-//! candle-transformers' `BertModel` computes the same thing; this one
-//! exists for speed (docs/BENCHMARKS.md, "Query latency"). A query is
-//! 15-30 tokens, so each layer's matmuls are small and their fixed costs
-//! (packing, thread wake-ups) weigh as much as the arithmetic. Here the
-//! query, key and value projections are one matmul instead of three, and
-//! GELU's erf is a branch-free polynomial over the whole buffer instead of
-//! a libm call per element (|error| ≤ 3e-7, about f32's own rounding of the
-//! activations). 8-bit (Q8_0) weights were measured too and were slower
-//! in candle 0.11 on this CPU: half the passages/s, no faster per query.
-//! Follows Hugging Face's `modeling_bert.py` layer for layer.
+//! candle-transformers' `BertModel` computes the same thing (and still runs
+//! the embedder on a GPU); this one exists for speed (docs/BENCHMARKS.md,
+//! "Embedding"). The sequences of a batch are packed back to back with no
+//! padding: every linear layer is one matrix product over all their tokens,
+//! and attention runs per sequence and head, so no token is computed for
+//! nothing and no mask is needed. The query, key and value projections are
+//! one product instead of three, the bias is added inside the product, and
+//! GELU's erf is a branch-free polynomial. 8-bit (Q8_0) weights were
+//! measured in candle 0.11 and were slower on this CPU. Follows Hugging
+//! Face's `modeling_bert.py` layer for layer.
 
-use candle_core::{CpuStorage, CustomOp1, DType, Layout, Module, Result, Shape, Tensor, D};
-use candle_nn::{embedding, layer_norm, linear, Embedding, LayerNorm, Linear, VarBuilder};
+use candle_core::{bail, Result, Tensor};
+use candle_nn::VarBuilder;
 use candle_transformers::models::bert::Config;
 
-/// erf(x) by Abramowitz & Stegun 7.1.28 (|error| ≤ 3e-7): only
-/// multiplications, so the loop over a buffer vectorises.
-fn erf(x: f32) -> f32 {
-    let z = x.abs();
-    let p = 1.0
-        + z * (0.070_523_08
-            + z * (0.042_282_01
-                + z * (0.009_270_527
-                    + z * (0.000_152_014_3 + z * (0.000_276_567_2 + z * 0.000_043_063_8)))));
-    let p2 = p * p;
-    let p4 = p2 * p2;
-    let p8 = p4 * p4;
-    (1.0 - 1.0 / (p8 * p8)).copysign(x)
+use crate::kernels::{attention, dense, gelu, Norm, Span};
+
+/// A linear layer: weight `[outputs × inputs]` row-major, bias `[outputs]`.
+struct Linear {
+    weight: Vec<f32>,
+    bias: Vec<f32>,
+    inputs: usize,
 }
 
-/// GELU with the exact erf form BERT was trained with.
-struct GeluErf;
-
-impl CustomOp1 for GeluErf {
-    fn name(&self) -> &'static str {
-        "seogo-gelu-erf"
+impl Linear {
+    fn load(vb: &VarBuilder, inputs: usize, outputs: usize) -> Result<Self> {
+        Ok(Self {
+            weight: flat(&vb.get((outputs, inputs), "weight")?)?,
+            bias: flat(&vb.get(outputs, "bias")?)?,
+            inputs,
+        })
     }
 
-    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
-        let CpuStorage::F32(data) = storage else {
-            candle_core::bail!("gelu: f32 expected");
-        };
-        let Some((start, end)) = layout.contiguous_offsets() else {
-            candle_core::bail!("gelu: contiguous input expected");
-        };
-        let out = data[start..end]
-            .iter()
-            .map(|&x| 0.5 * x * (1.0 + erf(x * std::f32::consts::FRAC_1_SQRT_2)))
-            .collect();
-        Ok((CpuStorage::F32(out), layout.shape().clone()))
+    fn forward(&self, x: &[f32], out: &mut Vec<f32>) {
+        dense(x, self.inputs, &self.weight, &self.bias, out);
     }
 }
 
-fn gelu(xs: &Tensor) -> Result<Tensor> {
-    if xs.device().is_cpu() {
-        xs.contiguous()?.apply_op1_no_bwd(&GeluErf)
-    } else {
-        xs.gelu_erf()
-    }
+fn flat(tensor: &Tensor) -> Result<Vec<f32>> {
+    tensor.flatten_all()?.to_vec1()
+}
+
+fn norm(vb: &VarBuilder, width: usize, eps: f64) -> Result<Norm> {
+    Ok(Norm {
+        gamma: flat(&vb.get(width, "weight")?)?,
+        beta: flat(&vb.get(width, "bias")?)?,
+        eps: eps as f32,
+    })
 }
 
 struct Layer {
-    /// Query, key and value projections stacked: [3 × hidden, hidden].
+    /// Query, key and value projections stacked: `[3 × hidden, hidden]`.
     qkv: Linear,
     attention_out: Linear,
-    attention_norm: LayerNorm,
+    attention_norm: Norm,
     intermediate: Linear,
     output: Linear,
-    output_norm: LayerNorm,
-    heads: usize,
-    head_size: usize,
+    output_norm: Norm,
+}
+
+/// One forward pass's scratch buffers, reused from layer to layer.
+#[derive(Default)]
+struct Scratch {
+    qkv: Vec<f32>,
+    context: Vec<f32>,
+    projected: Vec<f32>,
+    inner: Vec<f32>,
 }
 
 impl Layer {
     fn load(vb: VarBuilder, config: &Config) -> Result<Self> {
         let hidden = config.hidden_size;
+        let eps = config.layer_norm_eps;
         let attention = vb.pp("attention");
         let projection = attention.pp("self");
-        let mut weights = Vec::with_capacity(3);
-        let mut biases = Vec::with_capacity(3);
+        let mut qkv = Linear {
+            weight: Vec::with_capacity(3 * hidden * hidden),
+            bias: Vec::with_capacity(3 * hidden),
+            inputs: hidden,
+        };
         for name in ["query", "key", "value"] {
-            weights.push(projection.pp(name).get((hidden, hidden), "weight")?);
-            biases.push(projection.pp(name).get(hidden, "bias")?);
+            let part = Linear::load(&projection.pp(name), hidden, hidden)?;
+            qkv.weight.extend(part.weight);
+            qkv.bias.extend(part.bias);
         }
         let out = attention.pp("output");
+        let output = vb.pp("output");
         Ok(Self {
-            qkv: Linear::new(Tensor::cat(&weights, 0)?, Some(Tensor::cat(&biases, 0)?)),
-            attention_out: linear(hidden, hidden, out.pp("dense"))?,
-            attention_norm: layer_norm(hidden, config.layer_norm_eps, out.pp("LayerNorm"))?,
-            intermediate: linear(
+            qkv,
+            attention_out: Linear::load(&out.pp("dense"), hidden, hidden)?,
+            attention_norm: norm(&out.pp("LayerNorm"), hidden, eps)?,
+            intermediate: Linear::load(
+                &vb.pp("intermediate").pp("dense"),
                 hidden,
                 config.intermediate_size,
-                vb.pp("intermediate").pp("dense"),
             )?,
-            output: linear(
-                config.intermediate_size,
-                hidden,
-                vb.pp("output").pp("dense"),
-            )?,
-            output_norm: layer_norm(
-                hidden,
-                config.layer_norm_eps,
-                vb.pp("output").pp("LayerNorm"),
-            )?,
-            heads: config.num_attention_heads,
-            head_size: hidden / config.num_attention_heads,
+            output: Linear::load(&output.pp("dense"), config.intermediate_size, hidden)?,
+            output_norm: norm(&output.pp("LayerNorm"), hidden, eps)?,
         })
     }
 
-    /// `xs`: [batch, seq, hidden]; `mask`: [batch, 1, 1, seq], additive.
-    fn forward(&self, xs: &Tensor, mask: &Tensor) -> Result<Tensor> {
-        let (batch, seq, hidden) = xs.dims3()?;
-        let qkv = self.qkv.forward(xs)?;
-        let heads = |i: usize| -> Result<Tensor> {
-            qkv.narrow(D::Minus1, i * hidden, hidden)?
-                .reshape((batch, seq, self.heads, self.head_size))?
-                .transpose(1, 2)?
-                .contiguous()
-        };
-        let (q, k, v) = (heads(0)?, heads(1)?, heads(2)?);
-        let scores = (q.matmul(&k.t()?)? / (self.head_size as f64).sqrt())?;
-        let probs = candle_nn::ops::softmax_last_dim(&scores.broadcast_add(mask)?)?;
-        let context = probs
-            .matmul(&v)?
-            .transpose(1, 2)?
-            .contiguous()?
-            .reshape((batch, seq, hidden))?;
-        let attended = self
-            .attention_norm
-            .forward(&(self.attention_out.forward(&context)? + xs)?)?;
-        let inner = gelu(&self.intermediate.forward(&attended)?)?;
-        self.output_norm
-            .forward(&(self.output.forward(&inner)? + attended)?)
+    /// `x`: `[tokens × hidden]`, updated in place.
+    fn forward(&self, x: &mut [f32], spans: &[Span], shape: &Shape, s: &mut Scratch) {
+        self.qkv.forward(x, &mut s.qkv);
+        s.context.clear();
+        s.context.resize(x.len(), 0.0);
+        attention(&s.qkv, spans, shape.heads, shape.head_size, &mut s.context);
+        self.attention_out.forward(&s.context, &mut s.projected);
+        self.attention_norm.add_and_apply(&mut s.projected, x);
+        self.intermediate.forward(&s.projected, &mut s.inner);
+        gelu(&mut s.inner);
+        self.output.forward(&s.inner, &mut s.context);
+        self.output_norm.add_and_apply(&mut s.context, &s.projected);
+        x.copy_from_slice(&s.context);
     }
 }
 
-/// A BERT encoder: token ids in, the last hidden state out.
+struct Shape {
+    hidden: usize,
+    heads: usize,
+    head_size: usize,
+    positions: usize,
+    vocab: usize,
+}
+
+/// A BERT encoder: token ids in, pooled vectors out.
 pub(crate) struct Bert {
-    words: Embedding,
-    positions: Embedding,
-    token_types: Embedding,
-    norm: LayerNorm,
+    words: Vec<f32>,
+    positions: Vec<f32>,
+    /// The token-type embedding of type 0, the only type the embedder uses.
+    token_type: Vec<f32>,
+    norm: Norm,
     layers: Vec<Layer>,
+    shape: Shape,
 }
 
 impl Bert {
@@ -155,66 +147,105 @@ impl Bert {
         };
         let emb = vb.pp("embeddings");
         let hidden = config.hidden_size;
+        let table = |name: &str, rows: usize| -> Result<Vec<f32>> {
+            flat(&emb.pp(name).get((rows, hidden), "weight")?)
+        };
+        let token_types = table("token_type_embeddings", config.type_vocab_size)?;
+        if config.num_attention_heads == 0 || !hidden.is_multiple_of(config.num_attention_heads) {
+            bail!(
+                "{hidden} hidden units do not split into {} heads",
+                config.num_attention_heads
+            );
+        }
         Ok(Self {
-            words: embedding(config.vocab_size, hidden, emb.pp("word_embeddings"))?,
-            positions: embedding(
-                config.max_position_embeddings,
-                hidden,
-                emb.pp("position_embeddings"),
-            )?,
-            token_types: embedding(
-                config.type_vocab_size,
-                hidden,
-                emb.pp("token_type_embeddings"),
-            )?,
-            norm: layer_norm(hidden, config.layer_norm_eps, emb.pp("LayerNorm"))?,
+            words: table("word_embeddings", config.vocab_size)?,
+            positions: table("position_embeddings", config.max_position_embeddings)?,
+            token_type: token_types[..hidden].to_vec(),
+            norm: norm(&emb.pp("LayerNorm"), hidden, config.layer_norm_eps)?,
             layers: (0..config.num_hidden_layers)
                 .map(|i| Layer::load(vb.pp(format!("encoder.layer.{i}")), config))
                 .collect::<Result<_>>()?,
+            shape: Shape {
+                hidden,
+                heads: config.num_attention_heads,
+                head_size: hidden / config.num_attention_heads,
+                positions: config.max_position_embeddings,
+                vocab: config.vocab_size,
+            },
         })
     }
 
-    /// `ids`, `type_ids`, `mask`: [batch, seq] u32 (mask 1 on real tokens).
-    pub(crate) fn forward(&self, ids: &Tensor, type_ids: &Tensor, mask: &Tensor) -> Result<Tensor> {
-        let (_, seq) = ids.dims2()?;
-        let positions = Tensor::arange(0u32, seq as u32, ids.device())?;
-        let embedded = (self.words.forward(ids)? + self.token_types.forward(type_ids)?)?
-            .broadcast_add(&self.positions.forward(&positions)?)?;
-        let mut xs = self.norm.forward(&embedded)?;
-        // 0 where attended, f32::MIN where padded (as modeling_bert.py).
-        let mask = ((1.0 - mask.to_dtype(DType::F32)?)? * f64::from(f32::MIN))?
-            .unsqueeze(1)?
-            .unsqueeze(1)?;
-        for layer in &self.layers {
-            xs = layer.forward(&xs, &mask)?;
+    /// The last hidden state of each token, `[tokens × hidden]` with the
+    /// sequences back to back, and each sequence's (first token, length).
+    fn hidden_states(&self, sequences: &[&[u32]]) -> Result<(Vec<f32>, Vec<Span>)> {
+        let hidden = self.shape.hidden;
+        let mut spans = Vec::with_capacity(sequences.len());
+        let tokens: usize = sequences.iter().map(|s| s.len()).sum();
+        let mut x = Vec::with_capacity(tokens * hidden);
+        for ids in sequences {
+            if ids.len() > self.shape.positions {
+                bail!(
+                    "{} tokens, the model reads {}",
+                    ids.len(),
+                    self.shape.positions
+                );
+            }
+            spans.push((x.len() / hidden, ids.len()));
+            for (position, &id) in ids.iter().enumerate() {
+                let id = id as usize;
+                if id >= self.shape.vocab {
+                    bail!(
+                        "token id {id} outside the vocabulary of {}",
+                        self.shape.vocab
+                    );
+                }
+                let word = &self.words[id * hidden..(id + 1) * hidden];
+                let place = &self.positions[position * hidden..(position + 1) * hidden];
+                x.extend(
+                    word.iter()
+                        .zip(place)
+                        .zip(&self.token_type)
+                        .map(|((w, p), t)| w + p + t),
+                );
+            }
         }
-        Ok(xs)
+        self.norm.add_and_apply(&mut x, &[]);
+        let mut scratch = Scratch::default();
+        for layer in &self.layers {
+            layer.forward(&mut x, &spans, &self.shape, &mut scratch);
+        }
+        Ok((x, spans))
+    }
+
+    /// Each sequence's masked mean of its last hidden state, L2-normalised
+    /// (normalising the sum equals normalising the mean).
+    pub(crate) fn embed(&self, sequences: &[&[u32]]) -> Result<Vec<Vec<f32>>> {
+        let hidden = self.shape.hidden;
+        let (states, spans) = self.hidden_states(sequences)?;
+        Ok(spans
+            .iter()
+            .map(|&(start, len)| {
+                let mut sum = vec![0.0f32; hidden];
+                for row in states[start * hidden..(start + len) * hidden].chunks_exact(hidden) {
+                    sum.iter_mut().zip(row).for_each(|(s, x)| *s += x);
+                }
+                crate::embed::normalise(&mut sum);
+                sum
+            })
+            .collect())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use candle_core::Device;
+    use candle_core::{DType, Device, IndexOp};
     use candle_nn::{VarBuilder, VarMap};
     use candle_transformers::models::bert::BertModel;
 
-    #[test]
-    fn erf_matches_known_values() {
-        for (x, want) in [
-            (0.0f32, 0.0f32),
-            (0.5, 0.520_499_9),
-            (1.0, 0.842_700_8),
-            (-1.0, -0.842_700_8),
-            (2.0, 0.995_322_3),
-            (-3.5, -0.999_999_3),
-        ] {
-            assert!((erf(x) - want).abs() < 4e-7, "erf({x}) = {}", erf(x));
-        }
-    }
-
-    /// The same random weights through candle-transformers' BertModel and
-    /// through this encoder give the same hidden states, padding included.
+    /// The same random weights through candle-transformers' BertModel (with
+    /// padding and a mask) and through this encoder (packed, no padding)
+    /// give the same hidden states on every real token.
     #[test]
     fn matches_candle_bert_on_random_weights() {
         let config: Config = serde_json::from_value(serde_json::json!({
@@ -242,17 +273,43 @@ mod tests {
         let want = reference
             .forward(&ids, &types, Some(&mask))
             .expect("reference forward");
-        let got = ours.forward(&ids, &types, &mask).expect("our forward");
-        let diff = (want - got)
-            .expect("sub")
-            .abs()
-            .expect("abs")
-            .flatten_all()
-            .expect("flat")
-            .max(0)
-            .expect("max")
-            .to_scalar::<f32>()
-            .expect("scalar");
+        let (got, spans) = ours
+            .hidden_states(&[&[3, 7, 9, 11, 2], &[5, 8, 2]])
+            .expect("our forward");
+        assert_eq!(spans, vec![(0, 5), (5, 3)]);
+        let mut diff = 0.0f32;
+        for (sequence, &(start, len)) in spans.iter().enumerate() {
+            let rows = want
+                .i((sequence, ..len))
+                .expect("rows")
+                .flatten_all()
+                .expect("flat")
+                .to_vec1::<f32>()
+                .expect("vec");
+            let ours = &got[start * 32..(start + len) * 32];
+            for (a, b) in rows.iter().zip(ours) {
+                diff = diff.max((a - b).abs());
+            }
+        }
         assert!(diff < 1e-4, "max difference {diff}");
+    }
+
+    #[test]
+    fn an_id_outside_the_vocabulary_is_an_error_not_a_panic() {
+        let config: Config = serde_json::from_value(serde_json::json!({
+            "vocab_size": 10, "hidden_size": 8, "num_hidden_layers": 1,
+            "num_attention_heads": 2, "intermediate_size": 16,
+            "hidden_act": "gelu", "hidden_dropout_prob": 0.0,
+            "max_position_embeddings": 4, "initializer_range": 0.02,
+            "type_vocab_size": 1, "layer_norm_eps": 1e-12, "pad_token_id": 0
+        }))
+        .expect("config");
+        let vars = VarMap::new();
+        let vb = VarBuilder::from_varmap(&vars, DType::F32, &Device::Cpu);
+        BertModel::load(vb.clone(), &config).expect("create the weights");
+        let bert = Bert::load(vb, &config).expect("load");
+        assert!(bert.embed(&[&[1, 2]]).is_ok());
+        assert!(bert.embed(&[&[1, 10]]).is_err());
+        assert!(bert.embed(&[&[1, 2, 3, 4, 5]]).is_err());
     }
 }

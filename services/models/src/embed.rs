@@ -5,7 +5,7 @@ use std::path::Path;
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
-use candle_transformers::models::bert::Config;
+use candle_transformers::models::bert::{BertModel, Config};
 
 use crate::bert::Bert;
 use serde::{Deserialize, Serialize};
@@ -37,15 +37,25 @@ pub trait Embedder: Send + Sync + std::fmt::Debug {
     fn embed_query(&self, text: &str) -> Result<Vec<f32>, ModelError>;
 }
 
-/// multilingual-e5 (BERT architecture) on candle: `query: ` / `passage: `
-/// prefixes, masked mean pooling, L2 normalisation.
+/// multilingual-e5 (BERT architecture): `query: ` / `passage: ` prefixes,
+/// masked mean pooling, L2 normalisation.
 pub struct BertEmbedder {
-    model: Bert,
+    encoder: Encoder,
     tokenizer: Tokenizer,
-    device: Device,
     fingerprint: EmbedderFingerprint,
     batch_size: usize,
-    pad_id: u32,
+}
+
+/// Which code runs the encoder.
+enum Encoder {
+    /// The native encoder over plain buffers: the fast path on a CPU.
+    Cpu(Bert),
+    /// candle-transformers' BERT on an accelerator, batches padded.
+    Device {
+        model: BertModel,
+        device: Device,
+        pad_id: u32,
+    },
 }
 
 impl std::fmt::Debug for BertEmbedder {
@@ -59,11 +69,27 @@ impl std::fmt::Debug for BertEmbedder {
 /// Longest input the model reads, in tokens.
 const MAX_TOKENS: usize = 512;
 
+/// Tokens per call of the CPU encoder: enough rows that each matrix
+/// product amortises its packing, few enough that the activations
+/// (≈ 10 KB a token for e5-small) stay small.
+const CPU_BATCH_TOKENS: usize = 2048;
+
+/// Scales a vector to unit length (a zero vector stays zero).
+pub(crate) fn normalise(v: &mut [f32]) {
+    let norm = v
+        .iter()
+        .map(|x| x * x)
+        .sum::<f32>()
+        .sqrt()
+        .max(f32::MIN_POSITIVE);
+    v.iter_mut().for_each(|x| *x /= norm);
+}
+
 impl BertEmbedder {
     /// Loads `config.json`, `model.safetensors` and `tokenizer.json` from
-    /// `dir` onto `device`.
+    /// `dir` onto `device`. `batch_size` bounds the texts per call on an
+    /// accelerator; on the CPU batches are cut by tokens instead.
     pub fn load(dir: &Path, batch_size: usize, device: &Device) -> Result<Self, ModelError> {
-        let device = device.clone();
         let read = |name: &str| -> Result<Vec<u8>, ModelError> {
             let path = dir.join(name);
             std::fs::read(&path).map_err(|e| ModelError::io(&path, e))
@@ -77,8 +103,16 @@ impl BertEmbedder {
         let revision = hex::encode(&Sha256::digest(&weights)[..8]);
         // f32: candle's f16 matmuls are slow on the CPU, and one dtype on
         // every device keeps a collection's vectors comparable.
-        let vb = VarBuilder::from_buffered_safetensors(weights, DType::F32, &device)?;
-        let model = Bert::load(vb, &config)?;
+        let vb = VarBuilder::from_buffered_safetensors(weights, DType::F32, device)?;
+        let encoder = if device.is_cpu() {
+            Encoder::Cpu(Bert::load(vb, &config)?)
+        } else {
+            Encoder::Device {
+                model: BertModel::load(vb, &config)?,
+                device: device.clone(),
+                pad_id: config.pad_token_id as u32,
+            }
+        };
         let tokenizer_path = dir.join("tokenizer.json");
         let mut tokenizer =
             Tokenizer::from_file(&tokenizer_path).map_err(|e| ModelError::Invalid {
@@ -87,23 +121,23 @@ impl BertEmbedder {
             })?;
         tokenizer
             .with_truncation(Some(TruncationParams {
-                max_length: MAX_TOKENS,
+                max_length: MAX_TOKENS.min(config.max_position_embeddings),
                 ..Default::default()
             }))
             .map_err(|e| ModelError::Invalid {
                 path: tokenizer_path,
                 reason: e.to_string(),
             })?;
-        // No tokenizer padding: `embed_batch` pads each batch itself.
+        // No tokenizer padding: the CPU encoder packs sequences unpadded,
+        // and `embed_padded` pads each accelerator batch itself.
         tokenizer.with_padding(None);
         let model_name = dir
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "bert".into());
         Ok(Self {
-            model,
+            encoder,
             tokenizer,
-            device,
             fingerprint: EmbedderFingerprint {
                 model: model_name,
                 revision,
@@ -113,70 +147,90 @@ impl BertEmbedder {
                 passage_prefix: "passage: ".into(),
             },
             batch_size: batch_size.max(1),
-            pad_id: config.pad_token_id as u32,
         })
     }
 
-    /// Embeds one batch, padded to its longest text. Texts are truncated to
-    /// the model's 512 tokens: tokenizers' overflow windows came back empty
-    /// here (a test showed the tail past 512 tokens did not count), so
-    /// windowed pooling is left to the performance issue.
-    fn embed_batch(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, ModelError> {
+    /// Embeds texts in input order. Texts are truncated to the model's 512
+    /// tokens: tokenizers' overflow windows came back empty here (a test
+    /// showed the tail past 512 tokens did not count), so windowed pooling
+    /// is left to the performance issue.
+    fn embed_prefixed(&self, prefix: &str, texts: &[&str]) -> Result<Vec<Vec<f32>>, ModelError> {
+        let inputs: Vec<String> = texts.iter().map(|t| format!("{prefix}{t}")).collect();
         let encodings = self
             .tokenizer
-            .encode_batch(texts, true)
+            .encode_batch(inputs, true)
             .map_err(|e| ModelError::Tokenize(e.to_string()))?;
-        let len = encodings
-            .iter()
-            .map(|e| e.get_ids().len())
-            .max()
-            .unwrap_or(0);
-        let n = encodings.len();
-        let mut ids = Vec::with_capacity(n * len);
-        let mut mask = Vec::with_capacity(n * len);
-        for e in &encodings {
-            let row = e.get_ids();
-            ids.extend_from_slice(row);
-            ids.extend(std::iter::repeat_n(self.pad_id, len - row.len()));
-            mask.extend(std::iter::repeat_n(1u32, row.len()));
-            mask.extend(std::iter::repeat_n(0u32, len - row.len()));
-        }
-        let ids = Tensor::from_vec(ids, (n, len), &self.device)?;
-        let mask = Tensor::from_vec(mask, (n, len), &self.device)?;
-        let type_ids = ids.zeros_like()?;
-        let hidden = self.model.forward(&ids, &type_ids, &mask)?;
-        // Masked sum per text; L2 normalising the sum equals normalising the
-        // masked mean.
-        let mask_f = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
-        let mut out = hidden.broadcast_mul(&mask_f)?.sum(1)?.to_vec2::<f32>()?;
-        for v in &mut out {
-            let norm = v
-                .iter()
-                .map(|x| x * x)
-                .sum::<f32>()
-                .sqrt()
-                .max(f32::MIN_POSITIVE);
-            v.iter_mut().for_each(|x| *x /= norm);
+        let ids: Vec<&[u32]> = encodings.iter().map(|e| e.get_ids()).collect();
+        // Batch texts of similar length together: no padding wasted on an
+        // accelerator, and even work for the CPU's attention.
+        let mut order: Vec<usize> = (0..ids.len()).collect();
+        order.sort_by_key(|&i| ids[i].len());
+        let mut out = vec![Vec::new(); ids.len()];
+        let mut start = 0;
+        while start < order.len() {
+            let end = self.batch_end(&order, &ids, start);
+            let batch: Vec<&[u32]> = order[start..end].iter().map(|&i| ids[i]).collect();
+            let vectors = match &self.encoder {
+                Encoder::Cpu(bert) => bert.embed(&batch)?,
+                Encoder::Device {
+                    model,
+                    device,
+                    pad_id,
+                } => embed_padded(model, device, *pad_id, &batch)?,
+            };
+            for (&i, v) in order[start..end].iter().zip(vectors) {
+                out[i] = v;
+            }
+            start = end;
         }
         Ok(out)
     }
 
-    fn embed_prefixed(&self, prefix: &str, texts: &[&str]) -> Result<Vec<Vec<f32>>, ModelError> {
-        // Batch texts of similar length together so padding wastes little.
-        let mut order: Vec<usize> = (0..texts.len()).collect();
-        order.sort_by_key(|&i| texts[i].len());
-        let mut out = vec![Vec::new(); texts.len()];
-        for batch in order.chunks(self.batch_size) {
-            let inputs = batch
-                .iter()
-                .map(|&i| format!("{prefix}{}", texts[i]))
-                .collect();
-            for (&i, v) in batch.iter().zip(self.embed_batch(inputs)?) {
-                out[i] = v;
+    /// Where the batch starting at `order[start]` ends: a token budget on
+    /// the CPU, a text count on an accelerator.
+    fn batch_end(&self, order: &[usize], ids: &[&[u32]], start: usize) -> usize {
+        match self.encoder {
+            Encoder::Cpu(_) => {
+                let mut tokens = 0;
+                let mut end = start;
+                while end < order.len()
+                    && (end == start || tokens + ids[order[end]].len() <= CPU_BATCH_TOKENS)
+                {
+                    tokens += ids[order[end]].len();
+                    end += 1;
+                }
+                end
             }
+            Encoder::Device { .. } => (start + self.batch_size).min(order.len()),
         }
-        Ok(out)
     }
+}
+
+/// One padded batch through candle's BERT: masked sum per text, normalised.
+fn embed_padded(
+    model: &BertModel,
+    device: &Device,
+    pad_id: u32,
+    batch: &[&[u32]],
+) -> Result<Vec<Vec<f32>>, ModelError> {
+    let len = batch.iter().map(|row| row.len()).max().unwrap_or(0);
+    let n = batch.len();
+    let mut ids = Vec::with_capacity(n * len);
+    let mut mask = Vec::with_capacity(n * len);
+    for row in batch {
+        ids.extend_from_slice(row);
+        ids.extend(std::iter::repeat_n(pad_id, len - row.len()));
+        mask.extend(std::iter::repeat_n(1u32, row.len()));
+        mask.extend(std::iter::repeat_n(0u32, len - row.len()));
+    }
+    let ids = Tensor::from_vec(ids, (n, len), device)?;
+    let mask = Tensor::from_vec(mask, (n, len), device)?;
+    let type_ids = ids.zeros_like()?;
+    let hidden = model.forward(&ids, &type_ids, Some(&mask))?;
+    let mask_f = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
+    let mut out = hidden.broadcast_mul(&mask_f)?.sum(1)?.to_vec2::<f32>()?;
+    out.iter_mut().for_each(|v| normalise(v));
+    Ok(out)
 }
 
 impl Embedder for BertEmbedder {

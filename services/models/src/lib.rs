@@ -7,6 +7,7 @@ mod bert;
 mod chat_template;
 mod embed;
 mod generate;
+mod kernels;
 mod openai;
 pub mod pack;
 mod qwen2;
