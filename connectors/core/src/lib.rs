@@ -26,5 +26,5 @@ mod zipped;
 pub use chunk::{chunk_document, ChunkerConfig};
 pub use connector::{Connector, Fact, Refined, SourceFile};
 pub use error::DocError;
-pub use limits::Limits;
+pub use limits::{panic_reason, Limits};
 pub use types::{content_hash, Acl, Chunk, Document, Domain, Section, Table, PUBLIC_GROUP};

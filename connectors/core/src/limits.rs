@@ -156,9 +156,9 @@ impl Budget {
     }
 }
 
-/// The message of a panic caught from a third-party parser, for the error
-/// that names the file.
-pub(crate) fn panic_reason(panic: &(dyn std::any::Any + Send)) -> String {
+/// The message of a caught panic (a third-party parser's, for the error
+/// that names the file; the embedding thread's, for an ingest's error).
+pub fn panic_reason(panic: &(dyn std::any::Any + Send)) -> String {
     panic
         .downcast_ref::<&str>()
         .map(|s| (*s).to_string())

@@ -313,56 +313,114 @@ impl Engine {
             chunks: total_chunks,
         });
 
-        // Embed and write in batches of whole documents.
-        let mut batch: Vec<(Document, Vec<Chunk>)> = Vec::new();
-        let mut batch_chunks = 0;
-        let mut docs = pending.into_iter().peekable();
-        while let Some(item) = docs.next() {
-            batch_chunks += item.1.len();
-            batch.push(item);
-            if batch_chunks >= self.config().data.commit_chunks || docs.peek().is_none() {
-                col.ensure_free_space(self.config().data.min_free_mb)?;
-                let texts: Vec<String> = batch
-                    .iter()
-                    .flat_map(|(_, chunks)| chunks.iter().map(Chunk::indexed_text))
-                    .collect();
-                let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-                let started = Instant::now();
-                let mut vectors = embedder.embed_passages(&refs)?.into_iter();
-                report.timings.embed_s += started.elapsed().as_secs_f64();
-                let started = Instant::now();
-                undo_on_error(col, |col| {
-                    col.begin_write(batch.iter().map(|(doc, _)| doc.id.as_str()))?;
-                    for (doc, chunks) in batch.drain(..) {
-                        let doc_vectors: Vec<Vec<f32>> =
-                            vectors.by_ref().take(chunks.len()).collect();
-                        let doc_facts = facts.remove(&doc.id).unwrap_or_default();
-                        report.facts += doc_facts.len();
-                        let entry = DocEntry {
-                            content_hash: doc.content_hash.clone(),
-                            source: doc.source.clone(),
-                            title: doc.title.clone(),
-                            chunks: chunks.len() as u32,
-                            facts: doc_facts,
-                            acl: Some(doc.acl.groups.clone()),
-                            domain: Some(doc.domain),
-                        };
-                        col.replace_document(&doc.id, &chunks, &doc_vectors, entry)?;
-                    }
-                    report.timings.index_s += started.elapsed().as_secs_f64();
-                    let started = Instant::now();
-                    col.commit()?;
-                    report.timings.commit_s += started.elapsed().as_secs_f64();
-                    Ok(())
-                })?;
-                report.chunks_written += batch_chunks;
-                progress(Progress::Indexed {
-                    chunks: batch_chunks,
-                });
-                batch_chunks = 0;
+        // Batches of whole documents, closed once they reach
+        // `commit_chunks` chunks.
+        let mut batches: Vec<Vec<(Document, Vec<Chunk>)>> = Vec::new();
+        let mut current = Vec::new();
+        let mut current_chunks = 0;
+        for item in pending {
+            current_chunks += item.1.len();
+            current.push(item);
+            if current_chunks >= self.config().data.commit_chunks {
+                batches.push(std::mem::take(&mut current));
+                current_chunks = 0;
             }
         }
+        if !current.is_empty() {
+            batches.push(current);
+        }
+        let texts: Vec<Vec<String>> = batches
+            .iter()
+            .map(|batch| {
+                batch
+                    .iter()
+                    .flat_map(|(_, chunks)| chunks.iter().map(Chunk::indexed_text))
+                    .collect()
+            })
+            .collect();
+        // A pipeline: one thread embeds batch n + 1 while this one writes
+        // and commits batch n. The channel holds one batch, so at most two
+        // batches of vectors wait in memory. If writing fails, the
+        // receiver is dropped and the embedding thread stops at its next
+        // send.
+        std::thread::scope(|scope| {
+            let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+            let embedding = scope.spawn(move || {
+                for batch in &texts {
+                    let refs: Vec<&str> = batch.iter().map(String::as_str).collect();
+                    let started = Instant::now();
+                    let vectors = embedder.embed_passages(&refs);
+                    let seconds = started.elapsed().as_secs_f64();
+                    let failed = vectors.is_err();
+                    if sender.send((vectors, seconds)).is_err() || failed {
+                        return;
+                    }
+                }
+            });
+            let write = || -> Result<(), EngineError> {
+                for batch in batches {
+                    // A closed channel means the embedding thread panicked:
+                    // its join below reports it.
+                    let Ok((vectors, seconds)) = receiver.recv() else {
+                        return Ok(());
+                    };
+                    report.timings.embed_s += seconds;
+                    let chunks = self.write_batch(col, batch, vectors?, &mut facts, report)?;
+                    progress(Progress::Indexed { chunks });
+                }
+                Ok(())
+            };
+            let written = write();
+            drop(receiver);
+            match embedding.join() {
+                Ok(()) => written,
+                Err(panic) => Err(EngineError::Model(seogo_models::ModelError::Embedding(
+                    seogo_docs::panic_reason(&*panic),
+                ))),
+            }
+        })?;
         Ok((seen, failed_sources))
+    }
+
+    /// Writes one batch of documents with their vectors (in chunk order)
+    /// and commits it; on failure the batch is undone. Returns its chunks.
+    fn write_batch(
+        &self,
+        col: &mut Collection,
+        mut batch: Vec<(Document, Vec<Chunk>)>,
+        vectors: Vec<Vec<f32>>,
+        facts: &mut HashMap<String, Vec<Fact>>,
+        report: &mut IngestReport,
+    ) -> Result<usize, EngineError> {
+        col.ensure_free_space(self.config().data.min_free_mb)?;
+        let batch_chunks: usize = batch.iter().map(|(_, c)| c.len()).sum();
+        let mut vectors = vectors.into_iter();
+        let started = Instant::now();
+        undo_on_error(col, |col| {
+            col.begin_write(batch.iter().map(|(doc, _)| doc.id.as_str()))?;
+            for (doc, chunks) in batch.drain(..) {
+                let doc_vectors: Vec<Vec<f32>> = vectors.by_ref().take(chunks.len()).collect();
+                let doc_facts = facts.remove(&doc.id).unwrap_or_default();
+                report.facts += doc_facts.len();
+                let entry = DocEntry {
+                    content_hash: doc.content_hash.clone(),
+                    source: doc.source.clone(),
+                    title: doc.title.clone(),
+                    chunks: chunks.len() as u32,
+                    facts: doc_facts,
+                    acl: Some(doc.acl.groups.clone()),
+                    domain: Some(doc.domain),
+                };
+                col.replace_document(&doc.id, &chunks, &doc_vectors, entry)?;
+            }
+            report.timings.index_s += started.elapsed().as_secs_f64();
+            let started = Instant::now();
+            col.commit()?;
+            report.timings.commit_s += started.elapsed().as_secs_f64();
+            Ok(())
+        })?;
+        report.chunks_written += batch_chunks;
+        Ok(batch_chunks)
     }
 
     /// Deletes a document from a collection (both indexes and the manifest).

@@ -102,8 +102,8 @@ impl Layer {
         })
     }
 
-    /// `x`: `[tokens × hidden]`, updated in place.
-    fn forward(&self, x: &mut [f32], spans: &[Span], shape: &Shape, s: &mut Scratch) {
+    /// `x`: `[tokens × hidden]`, replaced by the layer's output.
+    fn forward(&self, x: &mut Vec<f32>, spans: &[Span], shape: &Shape, s: &mut Scratch) {
         self.qkv.forward(x, &mut s.qkv);
         s.context.clear();
         s.context.resize(x.len(), 0.0);
@@ -114,7 +114,9 @@ impl Layer {
         gelu(&mut s.inner);
         self.output.forward(&s.inner, &mut s.context);
         self.output_norm.add_and_apply(&mut s.context, &s.projected);
-        x.copy_from_slice(&s.context);
+        // The output becomes the next layer's input; the old input buffer
+        // is scratch again.
+        std::mem::swap(x, &mut s.context);
     }
 }
 

@@ -93,6 +93,9 @@ pub enum ModelError {
     /// Inference failed.
     #[error("generation: {0}")]
     Generation(String),
+    /// The embedder failed (a panic on an ingest's embedding thread).
+    #[error("embedding: {0}")]
+    Embedding(String),
     /// candle reported an error.
     #[error("candle: {0}")]
     Candle(#[from] candle_core::Error),
