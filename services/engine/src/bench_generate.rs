@@ -88,8 +88,18 @@ impl Engine {
         };
         let mut rows = Vec::new();
         for (name, generator) in generators {
-            // One warm-up (weights paged in).
-            generator.generate(&prompt(0), &params, &mut |_| {})?;
+            // One warm-up, to page the weights in. Any forward pass touches
+            // them all, so it is a short prompt and one token: a full-size
+            // warm-up was a third of `seogo bench --quick`'s time.
+            let warm_up = [ChatMessage {
+                role: Role::User,
+                content: "안녕하세요".into(),
+            }];
+            let one_token = GenerationParams {
+                max_tokens: 1,
+                ..params.clone()
+            };
+            generator.generate(&warm_up, &one_token, &mut |_| {})?;
             let (mut ttft, mut prefill, mut decode) = (Vec::new(), Vec::new(), Vec::new());
             let mut last = None;
             for round in 1..=rounds.max(1) {
