@@ -245,20 +245,25 @@ mod tests {
     use candle_nn::{VarBuilder, VarMap};
     use candle_transformers::models::bert::BertModel;
 
+    /// A two-layer BERT small enough for random weights.
+    fn tiny_config(vocab: usize, hidden: usize, heads: usize, positions: usize) -> Config {
+        serde_json::from_value(serde_json::json!({
+            "vocab_size": vocab, "hidden_size": hidden, "num_hidden_layers": 2,
+            "num_attention_heads": heads, "intermediate_size": 2 * hidden,
+            "hidden_act": "gelu", "hidden_dropout_prob": 0.0,
+            "max_position_embeddings": positions, "type_vocab_size": 2,
+            "initializer_range": 0.02, "layer_norm_eps": 1e-12,
+            "pad_token_id": 0
+        }))
+        .expect("config")
+    }
+
     /// The same random weights through candle-transformers' BertModel (with
     /// padding and a mask) and through this encoder (packed, no padding)
     /// give the same hidden states on every real token.
     #[test]
     fn matches_candle_bert_on_random_weights() {
-        let config: Config = serde_json::from_value(serde_json::json!({
-            "vocab_size": 50, "hidden_size": 32, "num_hidden_layers": 2,
-            "num_attention_heads": 4, "intermediate_size": 64,
-            "hidden_act": "gelu", "hidden_dropout_prob": 0.0,
-            "max_position_embeddings": 16, "type_vocab_size": 2,
-            "initializer_range": 0.02, "layer_norm_eps": 1e-12,
-            "pad_token_id": 0
-        }))
-        .expect("config");
+        let config = tiny_config(50, 32, 4, 16);
         let device = Device::Cpu;
         let vars = VarMap::new();
         let vb = VarBuilder::from_varmap(&vars, DType::F32, &device);
@@ -298,14 +303,7 @@ mod tests {
 
     #[test]
     fn an_id_outside_the_vocabulary_is_an_error_not_a_panic() {
-        let config: Config = serde_json::from_value(serde_json::json!({
-            "vocab_size": 10, "hidden_size": 8, "num_hidden_layers": 1,
-            "num_attention_heads": 2, "intermediate_size": 16,
-            "hidden_act": "gelu", "hidden_dropout_prob": 0.0,
-            "max_position_embeddings": 4, "initializer_range": 0.02,
-            "type_vocab_size": 1, "layer_norm_eps": 1e-12, "pad_token_id": 0
-        }))
-        .expect("config");
+        let config = tiny_config(10, 8, 2, 4);
         let vars = VarMap::new();
         let vb = VarBuilder::from_varmap(&vars, DType::F32, &Device::Cpu);
         BertModel::load(vb.clone(), &config).expect("create the weights");
