@@ -329,25 +329,21 @@ impl Engine {
         if !current.is_empty() {
             batches.push(current);
         }
-        let texts: Vec<Vec<String>> = batches
-            .iter()
-            .map(|batch| {
-                batch
-                    .iter()
-                    .flat_map(|(_, chunks)| chunks.iter().map(Chunk::indexed_text))
-                    .collect()
-            })
-            .collect();
         // A pipeline: one thread embeds batch n + 1 while this one writes
         // and commits batch n. The channel holds one batch, so at most two
-        // batches of vectors wait in memory. If writing fails, the
-        // receiver is dropped and the embedding thread stops at its next
-        // send.
+        // batches of vectors wait in memory, and each batch's texts are
+        // made only when it is embedded. If writing fails, the receiver is
+        // dropped and the embedding thread stops at its next send.
         std::thread::scope(|scope| {
             let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+            let batches = &batches;
             let embedding = scope.spawn(move || {
-                for batch in &texts {
-                    let refs: Vec<&str> = batch.iter().map(String::as_str).collect();
+                for batch in batches {
+                    let texts: Vec<String> = batch
+                        .iter()
+                        .flat_map(|(_, chunks)| chunks.iter().map(Chunk::indexed_text))
+                        .collect();
+                    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
                     let started = Instant::now();
                     let vectors = embedder.embed_passages(&refs);
                     let seconds = started.elapsed().as_secs_f64();
@@ -357,7 +353,7 @@ impl Engine {
                     }
                 }
             });
-            let write = || -> Result<(), EngineError> {
+            let mut write = || -> Result<(), EngineError> {
                 for batch in batches {
                     // A closed channel means the embedding thread panicked:
                     // its join below reports it.
@@ -387,7 +383,7 @@ impl Engine {
     fn write_batch(
         &self,
         col: &mut Collection,
-        mut batch: Vec<(Document, Vec<Chunk>)>,
+        batch: &[(Document, Vec<Chunk>)],
         vectors: Vec<Vec<f32>>,
         facts: &mut HashMap<String, Vec<Fact>>,
         report: &mut IngestReport,
@@ -398,7 +394,7 @@ impl Engine {
         let started = Instant::now();
         undo_on_error(col, |col| {
             col.begin_write(batch.iter().map(|(doc, _)| doc.id.as_str()))?;
-            for (doc, chunks) in batch.drain(..) {
+            for (doc, chunks) in batch {
                 let doc_vectors: Vec<Vec<f32>> = vectors.by_ref().take(chunks.len()).collect();
                 let doc_facts = facts.remove(&doc.id).unwrap_or_default();
                 report.facts += doc_facts.len();
@@ -411,7 +407,7 @@ impl Engine {
                     acl: Some(doc.acl.groups.clone()),
                     domain: Some(doc.domain),
                 };
-                col.replace_document(&doc.id, &chunks, &doc_vectors, entry)?;
+                col.replace_document(&doc.id, chunks, &doc_vectors, entry)?;
             }
             report.timings.index_s += started.elapsed().as_secs_f64();
             let started = Instant::now();
