@@ -16,27 +16,34 @@ use candle_core::{bail, Result, Tensor};
 use candle_nn::VarBuilder;
 use candle_transformers::models::bert::Config;
 
-use crate::kernels::{attention, dense, gelu, Norm, Span};
+use crate::kernels::{attention, dense, gelu, Norm, Span, Weights};
 
-/// A linear layer: weight `[outputs × inputs]` row-major, bias `[outputs]`.
+/// A linear layer: weights `[outputs × inputs]`, bias `[outputs]`.
 struct Linear {
-    weight: Vec<f32>,
+    weights: Weights,
     bias: Vec<f32>,
-    inputs: usize,
 }
 
 impl Linear {
     fn load(vb: &VarBuilder, inputs: usize, outputs: usize) -> Result<Self> {
+        let (rows, bias) = linear_parts(vb, inputs, outputs)?;
         Ok(Self {
-            weight: flat(&vb.get((outputs, inputs), "weight")?)?,
-            bias: flat(&vb.get(outputs, "bias")?)?,
-            inputs,
+            weights: Weights::new(rows, inputs),
+            bias,
         })
     }
 
     fn forward(&self, x: &[f32], out: &mut Vec<f32>) {
-        dense(x, self.inputs, &self.weight, &self.bias, out);
+        dense(x, &self.weights, &self.bias, out);
     }
+}
+
+/// A linear layer's weight rows and bias as stored.
+fn linear_parts(vb: &VarBuilder, inputs: usize, outputs: usize) -> Result<(Vec<f32>, Vec<f32>)> {
+    Ok((
+        flat(&vb.get((outputs, inputs), "weight")?)?,
+        flat(&vb.get(outputs, "bias")?)?,
+    ))
 }
 
 fn flat(tensor: &Tensor) -> Result<Vec<f32>> {
@@ -76,16 +83,17 @@ impl Layer {
         let eps = config.layer_norm_eps;
         let attention = vb.pp("attention");
         let projection = attention.pp("self");
-        let mut qkv = Linear {
-            weight: Vec::with_capacity(3 * hidden * hidden),
-            bias: Vec::with_capacity(3 * hidden),
-            inputs: hidden,
-        };
+        let mut rows = Vec::with_capacity(3 * hidden * hidden);
+        let mut bias = Vec::with_capacity(3 * hidden);
         for name in ["query", "key", "value"] {
-            let part = Linear::load(&projection.pp(name), hidden, hidden)?;
-            qkv.weight.extend(part.weight);
-            qkv.bias.extend(part.bias);
+            let (part_rows, part_bias) = linear_parts(&projection.pp(name), hidden, hidden)?;
+            rows.extend(part_rows);
+            bias.extend(part_bias);
         }
+        let qkv = Linear {
+            weights: Weights::new(rows, hidden),
+            bias,
+        };
         let out = attention.pp("output");
         let output = vb.pp("output");
         Ok(Self {

@@ -19,28 +19,58 @@ use rayon::prelude::*;
 /// thread: waking the pool costs more than it saves.
 const PARALLEL_ELEMENTS: usize = 1 << 15;
 
+#[cfg(target_arch = "x86_64")]
+mod few_rows;
+
 /// Up to this many rows (tokens) a linear layer skips `gemm`: for a query
 /// of 10-60 tokens, packing the weights (9 MB a layer for e5-small) cost
 /// more than the products themselves (25 % of a query's time against
-/// 16 %), so few rows take [`few_rows`], which reads each weight once,
-/// where it lies. Measured on KorQuAD's and ko-autorag's questions: 48,
-/// 96 and 160 rows gave p50 15.2 / 14.8 / 16.1 ms and 23.2 / 20.4 / 23.1 ms.
+/// 16 %), so few rows take [`few_rows`], whose weights were packed at load.
+/// Measured with the first few-rows kernel on KorQuAD's and ko-autorag's
+/// questions: 48, 96 and 160 rows gave p50 15.2 / 14.8 / 16.1 ms and
+/// 23.2 / 20.4 / 23.1 ms.
 const FEW_ROWS: usize = 96;
 
-/// `out[m × n] = bias + x[m × k] · wᵀ`, with `w` stored `[n × k]` row-major
-/// (Hugging Face's `Linear` layout, so the weights are used as loaded).
-pub(crate) fn dense(x: &[f32], k: usize, w: &[f32], bias: &[f32], out: &mut Vec<f32>) {
-    let n = bias.len();
+/// A linear layer's weights: `[n × k]` row-major as loaded (Hugging Face's
+/// `Linear` layout, which `gemm` reads with strides), and on x86-64 with
+/// AVX2 and FMA also packed for [`few_rows`].
+pub(crate) struct Weights {
+    rows: Vec<f32>,
+    #[cfg(target_arch = "x86_64")]
+    panels: Option<Vec<f32>>,
+    k: usize,
+}
+
+impl Weights {
+    /// `rows`: `n` rows of `k` inputs.
+    pub(crate) fn new(rows: Vec<f32>, k: usize) -> Self {
+        assert!(
+            k > 0 && rows.len().is_multiple_of(k),
+            "weights: {} is not rows of {k}",
+            rows.len()
+        );
+        Self {
+            #[cfg(target_arch = "x86_64")]
+            panels: few_rows::available().then(|| few_rows::pack(&rows, rows.len() / k, k)),
+            rows,
+            k,
+        }
+    }
+}
+
+/// `out[m × n] = bias + x[m × k] · wᵀ`.
+pub(crate) fn dense(x: &[f32], w: &Weights, bias: &[f32], out: &mut Vec<f32>) {
+    let (k, n) = (w.k, bias.len());
     let m = x.len() / k;
     assert!(
-        x.len() == m * k && w.len() == n * k,
+        x.len() == m * k && w.rows.len() == n * k,
         "dense: shape mismatch"
     );
     out.clear();
     #[cfg(target_arch = "x86_64")]
-    if m <= FEW_ROWS && few_rows::available() {
+    if let (true, Some(panels)) = (m <= FEW_ROWS, &w.panels) {
         out.resize(m * n, 0.0);
-        few_rows::dense(x, k, w, bias, out);
+        few_rows::dense(x, k, panels, bias, out);
         return;
     }
     out.reserve(m * n);
@@ -61,7 +91,7 @@ pub(crate) fn dense(x: &[f32], k: usize, w: &[f32], bias: &[f32], out: &mut Vec<
             x.as_ptr(),
             1,
             k as isize,
-            w.as_ptr(),
+            w.rows.as_ptr(),
             k as isize,
             1,
             1.0,
@@ -337,165 +367,6 @@ pub(crate) fn gelu(x: &mut [f32]) {
     }
 }
 
-/// A linear layer for a few rows, with AVX2 and FMA: each weight row is
-/// streamed once and dotted with every input row while it is in L1, four
-/// weight rows by two input rows at a time (eight accumulators). The
-/// weight rows are split across the pool in blocks.
-#[cfg(target_arch = "x86_64")]
-mod few_rows {
-    use std::arch::x86_64::{
-        __m256, _mm256_castps256_ps128, _mm256_extractf128_ps, _mm256_fmadd_ps, _mm256_loadu_ps,
-        _mm256_setzero_ps, _mm_add_ps, _mm_add_ss, _mm_cvtss_f32, _mm_movehl_ps, _mm_shuffle_ps,
-    };
-
-    use rayon::prelude::*;
-
-    use super::SharedOut;
-
-    /// Weight rows per pool task: a multiple of 4.
-    const ROWS_PER_TASK: usize = 64;
-
-    pub(super) fn available() -> bool {
-        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-    }
-
-    /// As [`super::dense`]; `out` holds `m × n` floats. Call only where
-    /// [`available`] says so.
-    pub(super) fn dense(x: &[f32], k: usize, w: &[f32], bias: &[f32], out: &mut [f32]) {
-        let n = bias.len();
-        let m = x.len() / k;
-        assert!(
-            available() && x.len() == m * k && w.len() == n * k && out.len() == m * n,
-            "few_rows: shape mismatch"
-        );
-        let shared = SharedOut(out.as_mut_ptr());
-        (0..n.div_ceil(ROWS_PER_TASK))
-            .into_par_iter()
-            .for_each(|task| {
-                let first = task * ROWS_PER_TASK;
-                let last = (first + ROWS_PER_TASK).min(n);
-                // SAFETY: the CPU has AVX2 and FMA (asserted above); the
-                // shapes were checked; each task writes only its own
-                // columns first..last of `out`.
-                unsafe { rows(x, m, k, w, bias, first, last, shared) };
-            });
-    }
-
-    /// Output columns `first..last` (weight rows) for every input row.
-    #[target_feature(enable = "avx2,fma")]
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn rows(
-        x: &[f32],
-        m: usize,
-        k: usize,
-        w: &[f32],
-        bias: &[f32],
-        first: usize,
-        last: usize,
-        out: SharedOut,
-    ) {
-        let n = bias.len();
-        let input = |t: usize| x[t * k..].as_ptr();
-        let weight = |j: usize| w[j * k..].as_ptr();
-        let mut j = first;
-        while j < last {
-            let take = if last - j >= 4 { 4 } else { 1 };
-            let mut t = 0;
-            while t < m {
-                let pair = m - t >= 2;
-                if take == 4 && pair {
-                    let sums = block::<4, 2>(
-                        [weight(j), weight(j + 1), weight(j + 2), weight(j + 3)],
-                        [input(t), input(t + 1)],
-                        k,
-                    );
-                    store(out, n, bias, j, t, &sums);
-                } else if take == 4 {
-                    let sums = block::<4, 1>(
-                        [weight(j), weight(j + 1), weight(j + 2), weight(j + 3)],
-                        [input(t)],
-                        k,
-                    );
-                    store(out, n, bias, j, t, &sums);
-                } else if pair {
-                    let sums = block::<1, 2>([weight(j)], [input(t), input(t + 1)], k);
-                    store(out, n, bias, j, t, &sums);
-                } else {
-                    let sums = block::<1, 1>([weight(j)], [input(t)], k);
-                    store(out, n, bias, j, t, &sums);
-                }
-                t += if pair { 2 } else { 1 };
-            }
-            j += take;
-        }
-    }
-
-    /// Dot products of `R` weight rows with `T` input rows, all `k` long.
-    #[target_feature(enable = "avx2,fma")]
-    #[inline]
-    unsafe fn block<const R: usize, const T: usize>(
-        weights: [*const f32; R],
-        inputs: [*const f32; T],
-        k: usize,
-    ) -> [[f32; R]; T] {
-        let mut acc = [[_mm256_setzero_ps(); R]; T];
-        let whole = k / 8 * 8;
-        let mut i = 0;
-        while i < whole {
-            // SAFETY (whole function): every pointer starts a row of `k`
-            // floats and i + 8 ≤ k here.
-            let mut wv = [_mm256_setzero_ps(); R];
-            for r in 0..R {
-                wv[r] = unsafe { _mm256_loadu_ps(weights[r].add(i)) };
-            }
-            for t in 0..T {
-                let xv = unsafe { _mm256_loadu_ps(inputs[t].add(i)) };
-                for r in 0..R {
-                    acc[t][r] = _mm256_fmadd_ps(xv, wv[r], acc[t][r]);
-                }
-            }
-            i += 8;
-        }
-        let mut sums = [[0.0f32; R]; T];
-        for t in 0..T {
-            for r in 0..R {
-                let mut sum = hsum(acc[t][r]);
-                for rest in whole..k {
-                    sum += unsafe { *inputs[t].add(rest) * *weights[r].add(rest) };
-                }
-                sums[t][r] = sum;
-            }
-        }
-        sums
-    }
-
-    /// Writes `sums[t][r] + bias` to row `t0 + t`, column `j0 + r`.
-    fn store<const R: usize, const T: usize>(
-        out: SharedOut,
-        n: usize,
-        bias: &[f32],
-        j0: usize,
-        t0: usize,
-        sums: &[[f32; R]; T],
-    ) {
-        for (t, row) in sums.iter().enumerate() {
-            for (r, sum) in row.iter().enumerate() {
-                // SAFETY: (t0 + t, j0 + r) is inside the m × n output and
-                // in this task's columns.
-                unsafe { *out.at((t0 + t) * n + j0 + r) = sum + bias[j0 + r] };
-            }
-        }
-    }
-
-    #[target_feature(enable = "avx2,fma")]
-    #[inline]
-    fn hsum(v: __m256) -> f32 {
-        let s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-        let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-        _mm_cvtss_f32(_mm_add_ss(s, _mm_shuffle_ps(s, s, 1)))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -520,7 +391,7 @@ mod tests {
         let x = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
         let w = [1.0, 0.0, -1.0, 0.5, 0.5, 0.5];
         let mut out = Vec::new();
-        dense(&x, 3, &w, &[10.0, 20.0], &mut out);
+        dense(&x, &Weights::new(w.to_vec(), 3), &[10.0, 20.0], &mut out);
         assert_eq!(out, vec![8.0, 23.0, 8.0, 27.5]);
     }
 
@@ -563,7 +434,8 @@ mod tests {
     }
 
     /// Both paths of `dense` (few rows and `gemm`), with shapes that leave
-    /// tails everywhere (k not a multiple of 8, n not of 4, m odd).
+    /// tails everywhere (k not a multiple of 8, n not of the panel width,
+    /// m not of the tile's rows, several pool tasks).
     #[test]
     fn dense_matches_plain_loops_on_both_paths() {
         for (m, k, n) in [
@@ -571,16 +443,19 @@ mod tests {
             (3, 13, 7),
             (5, 384, 130),
             (2, 20, 1),
+            (13, 40, 37),
+            (FEW_ROWS, 24, 70),
             (FEW_ROWS + 7, 40, 9),
         ] {
             let (x, w, bias, want) = plain_case(m, k, n);
+            let weights = Weights::new(w.clone(), k);
             let mut got = Vec::new();
-            dense(&x, k, &w, &bias, &mut got);
+            dense(&x, &weights, &bias, &mut got);
             assert_close(&got, &want, &format!("dense {m}×{k}×{n}"));
             #[cfg(target_arch = "x86_64")]
             if few_rows::available() {
                 let mut got = vec![0.0; m * n];
-                few_rows::dense(&x, k, &w, &bias, &mut got);
+                few_rows::dense(&x, k, &few_rows::pack(&w, n, k), &bias, &mut got);
                 assert_close(&got, &want, &format!("few rows {m}×{k}×{n}"));
             }
         }
