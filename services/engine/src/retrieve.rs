@@ -2,6 +2,8 @@
 
 use std::str::FromStr;
 
+use rayon::prelude::*;
+
 use seogo_docs::{Chunk, PUBLIC_GROUP};
 use seogo_index::{fuse, Hit, SearchFilter, Snippet};
 use serde::{Deserialize, Serialize};
@@ -208,13 +210,16 @@ impl Engine {
                 }
             };
             if req.snippets {
+                // MeCab-ko reads each result's passage, ≈ 0.4 ms apiece (5 ms
+                // of a dense search's 23 at 10k chunks, one after another):
+                // spread over the cores.
                 let terms = col.lexical.snippet_terms(&req.query);
-                for r in &mut results {
+                results.par_iter_mut().for_each(|r| {
                     r.snippet = Some(
                         col.lexical
                             .snippet_for(&terms, &r.chunk.text, SNIPPET_CHARS),
                     );
-                }
+                });
             }
             Ok(results)
         })
