@@ -202,3 +202,16 @@ fn every_analyzer_builds_and_finds() {
         .expect_err("no dictionary");
     assert!(err.to_string().contains("seogo models install"), "{err}");
 }
+
+#[test]
+fn snippets_mark_morphemes_the_bigrams_miss() {
+    // "물" alone and the stem of "마셨다" in "마시면" share no bigram with
+    // the query: only MeCab-ko's morphemes find them.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = "작업 전에는 깨끗한 물 한 잔을 천천히 마시면 좋다. 작업 후에는 장비를 정리한다.";
+    let index = combined(dir.path(), &[("a", text)]);
+    let marked = index.snippet("물을 마셨다", text, 80).marked("[", "]");
+    assert!(marked.contains("[물]"), "{marked}");
+    assert!(marked.contains("[마시]면"), "{marked}");
+    assert!(!marked.contains("[작업]"), "{marked}");
+}
