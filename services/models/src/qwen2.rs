@@ -15,13 +15,22 @@ use candle_nn::Embedding;
 use candle_transformers::quantized_nn::RmsNorm;
 use candle_transformers::utils::build_causal_mask;
 
-/// Keys and values of every layer for the tokens seen so far. Cloning is
-/// cheap (tensors share storage) and a clone is unaffected by later calls.
-#[derive(Debug, Clone, Default)]
+/// Keys and values of every layer for the tokens seen so far, in buffers
+/// with room to grow: a new token's keys and values are written in place,
+/// where appending by concatenation copied the whole cache for every
+/// generated token.
+#[derive(Debug, Default)]
 pub(crate) struct KvCache {
+    /// Per layer, keys and values `[1, kv_heads, capacity, head_dim]`;
+    /// positions `0..len` are filled.
     layers: Vec<(Tensor, Tensor)>,
     len: usize,
 }
+
+/// Positions a cache buffer gains when it is copied or full. A regrowth
+/// copies the whole cache, so it happens once per this many generated
+/// tokens; unused, the room costs 29 MB for Qwen2.5-1.5B.
+const CACHE_HEADROOM: usize = 512;
 
 impl KvCache {
     /// Tokens the cache covers.
@@ -29,23 +38,69 @@ impl KvCache {
         self.len
     }
 
-    /// The cache of the first `len` tokens. Exact, because attention is
-    /// causal: a position's keys and values depend only on the tokens
-    /// before it.
+    /// The cache of the first `len` tokens, in buffers of its own (tokens
+    /// appended later are written in place, so two caches must never share
+    /// one). Exact, because attention is causal: a position's keys and
+    /// values depend only on the tokens before it.
     pub(crate) fn truncated(&self, len: usize) -> Result<KvCache> {
-        if len >= self.len {
-            return Ok(self.clone());
-        }
+        let len = len.min(self.len);
         if len == 0 {
             return Ok(KvCache::default());
         }
         let layers = self
             .layers
             .iter()
-            .map(|(k, v)| Ok((k.narrow(2, 0, len)?, v.narrow(2, 0, len)?)))
+            .map(|(k, v)| {
+                Ok((
+                    with_headroom(&[&k.narrow(2, 0, len)?])?,
+                    with_headroom(&[&v.narrow(2, 0, len)?])?,
+                ))
+            })
             .collect::<Result<Vec<_>>>()?;
         Ok(KvCache { layers, len })
     }
+}
+
+/// `parts` (`[b, heads, n, d]` each) joined along the positions, followed
+/// by [`CACHE_HEADROOM`] empty positions, in a new buffer.
+fn with_headroom(parts: &[&Tensor]) -> Result<Tensor> {
+    let (b, heads, _, d) = parts[0].dims4()?;
+    let room = Tensor::zeros(
+        (b, heads, CACHE_HEADROOM, d),
+        parts[0].dtype(),
+        parts[0].device(),
+    )?;
+    let mut all = parts.to_vec();
+    all.push(&room);
+    Tensor::cat(&all, 2)
+}
+
+/// Writes a layer's new keys and values (`[b, kv_heads, seq, d]`, for
+/// positions `pos..pos + seq`) into its buffers, regrowing them when
+/// full, and returns views of positions `0..pos + seq`.
+fn append(
+    slot: &mut Option<(Tensor, Tensor)>,
+    pos: usize,
+    k: &Tensor,
+    v: &Tensor,
+) -> Result<(Tensor, Tensor)> {
+    let end = pos + k.dim(2)?;
+    let buffers = match slot.take() {
+        Some((keys, values)) if keys.dim(2)? >= end => {
+            keys.slice_set(k, 2, pos)?;
+            values.slice_set(v, 2, pos)?;
+            (keys, values)
+        }
+        Some((keys, values)) => (
+            with_headroom(&[&keys.narrow(2, 0, pos)?, k])?,
+            with_headroom(&[&values.narrow(2, 0, pos)?, v])?,
+        ),
+        None if pos == 0 => (with_headroom(&[k])?, with_headroom(&[v])?),
+        None => candle_core::bail!("no cached keys for position {pos}"),
+    };
+    let views = (buffers.0.narrow(2, 0, end)?, buffers.1.narrow(2, 0, end)?);
+    *slot = Some(buffers);
+    Ok(views)
 }
 
 #[derive(Debug, Clone)]
@@ -96,17 +151,17 @@ impl Attention {
         candle_nn::rotary_emb::rope(&x.contiguous()?, &cos, &sin)
     }
 
-    /// One layer's attention over `x` (the tokens after `cache`'s), its
-    /// keys and values appended to `cache`.
+    /// One layer's attention over `x` (the tokens from position `pos`
+    /// on), its keys and values appended to `cache`.
     fn forward(
         &self,
         layer: &Layer,
         x: &Tensor,
         mask: Option<&Tensor>,
         cache: &mut Option<(Tensor, Tensor)>,
+        pos: usize,
     ) -> Result<Tensor> {
         let (b_sz, seq_len, n_embd) = x.dims3()?;
-        let pos = cache.as_ref().map_or(Ok(0), |(k, _)| k.dim(2))?;
         let heads = |t: Tensor, n: usize| -> Result<Tensor> {
             t.reshape((b_sz, seq_len, n, self.head_dim))?
                 .transpose(1, 2)?
@@ -123,14 +178,7 @@ impl Attention {
         )?;
         let q = self.rope(&q, pos)?;
         let k = self.rope(&k, pos)?;
-        let (k, v) = match cache.take() {
-            None => (k, v),
-            Some((k_cache, v_cache)) => (
-                Tensor::cat(&[&k_cache, &k], 2)?,
-                Tensor::cat(&[&v_cache, &v], 2)?,
-            ),
-        };
-        *cache = Some((k.clone(), v.clone()));
+        let (k, v) = append(cache, pos, &k, &v)?;
 
         let y = grouped_attention(&q, &k, &v, mask, &self.neg_inf)?;
         let y = y.transpose(1, 2)?.reshape(&[b_sz, seq_len, n_embd])?;
@@ -171,7 +219,9 @@ fn grouped_attention(
         }
     };
     let att = candle_nn::ops::softmax_last_dim(&att)?;
-    att.matmul(&v.contiguous()?)?.reshape((b, heads, seq, d))
+    // `v` may be a view of a larger cache buffer: the product reads it
+    // with its strides rather than a contiguous copy.
+    att.matmul(v)?.reshape((b, heads, seq, d))
 }
 
 /// Qwen2/2.5 weights from a GGUF file.
@@ -273,7 +323,9 @@ impl Qwen2 {
         let mut hidden = self.embeddings.forward(&input)?;
         for (layer, slot) in self.layers.iter().zip(slots.iter_mut()) {
             let x = layer.attention_norm.forward(&hidden)?;
-            let attn = self.attention.forward(layer, &x, mask.as_ref(), slot)?;
+            let attn = self
+                .attention
+                .forward(layer, &x, mask.as_ref(), slot, pos)?;
             let x = (attn + &hidden)?;
             let mlp = layer.mlp.forward(&layer.ffn_norm.forward(&x)?)?;
             hidden = (mlp + x)?;
@@ -345,11 +397,56 @@ mod tests {
             let mask = (seq > 1)
                 .then(|| build_causal_mask(seq, cached, &cpu))
                 .transpose()?;
-            let got = grouped_attention(&q, &k, &v, mask.as_ref(), &neg_inf)?;
             let want = repeated_attention(&q, &k, &v, mask.as_ref(), &neg_inf)?;
-            let diff = (got - want)?.abs()?.max_all()?.to_scalar::<f32>()?;
-            assert!(diff < 1e-5, "seq {seq}: max difference {diff}");
+            let got = grouped_attention(&q, &k, &v, mask.as_ref(), &neg_inf)?;
+            assert!(max_difference(&got, &want)? < 1e-5, "seq {seq}");
+            // As the cache hands them over: views of larger buffers.
+            let mut slot = None;
+            let (k_view, v_view) = append(&mut slot, 0, &k, &v)?;
+            assert!(!k_view.is_contiguous());
+            let got = grouped_attention(&q, &k_view, &v_view, mask.as_ref(), &neg_inf)?;
+            assert!(max_difference(&got, &want)? < 1e-5, "seq {seq}, views");
         }
+        Ok(())
+    }
+
+    fn max_difference(a: &Tensor, b: &Tensor) -> Result<f32> {
+        (a - b)?.abs()?.max_all()?.to_scalar::<f32>()
+    }
+
+    #[test]
+    fn a_truncated_cache_grows_apart_from_its_source() -> Result<()> {
+        let cpu = Device::Cpu;
+        let keys = |n: usize, first: f32| {
+            Tensor::arange(first, first + (2 * n * 4) as f32, &cpu)?.reshape((1, 2, n, 4))
+        };
+        // Past the headroom, so the buffer regrows once on the way.
+        let mut source = KvCache::default();
+        let mut slot = None;
+        let mut written = Vec::new();
+        for (pos, n) in [(0, 300), (300, 600), (900, 1)] {
+            let k = keys(n, pos as f32 * 100.0)?;
+            append(&mut slot, pos, &k, &k)?;
+            written.push(k);
+        }
+        source.layers = slot.into_iter().collect();
+        source.len = 901;
+        let whole = Tensor::cat(&written.iter().collect::<Vec<_>>(), 2)?;
+        let filled = |c: &KvCache| c.layers[0].0.narrow(2, 0, c.len);
+        assert_eq!(max_difference(&filled(&source)?, &whole)?, 0.0);
+
+        // A copy of the first 10 positions takes new tokens in place...
+        let mut copy = source.truncated(10)?;
+        let mut slot = copy.layers.pop();
+        let new = keys(5, -1000.0)?;
+        let (k_view, _) = append(&mut slot, 10, &new, &new)?;
+        assert_eq!(max_difference(&k_view.narrow(2, 10, 5)?, &new)?, 0.0);
+        assert_eq!(
+            max_difference(&k_view.narrow(2, 0, 10)?, &whole.narrow(2, 0, 10)?)?,
+            0.0
+        );
+        // ...and the source still holds what it held.
+        assert_eq!(max_difference(&filled(&source)?, &whole)?, 0.0);
         Ok(())
     }
 }
