@@ -177,9 +177,9 @@ fn words_containing(
     for term in terms.iter().filter(|t| !t.is_empty()) {
         for (at, _) in norm.text.match_indices(term.as_str()) {
             let (start, end) = norm.original_span(at, at + term.len());
-            let start = window[..start].rfind(char::is_whitespace).map_or(0, |i| {
-                i + window[i..].chars().next().map_or(1, char::len_utf8)
-            });
+            let start = window[..start]
+                .trim_end_matches(|c: char| !c.is_whitespace())
+                .len();
             let end = window[end..]
                 .find(char::is_whitespace)
                 .map_or(window.len(), |i| end + i);

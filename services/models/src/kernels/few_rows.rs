@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use super::SharedOut;
 
 /// Output columns per panel: two AVX registers.
-pub(super) const PANEL: usize = 16;
+const PANEL: usize = 16;
 /// Input rows per register tile: 6 × 2 accumulators, 2 weight registers
 /// and a broadcast fill 15 of the 16 registers.
 const TILE_ROWS: usize = 6;
