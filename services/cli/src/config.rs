@@ -68,6 +68,7 @@ mod tests {
             )?;
             jail.set_env("SEOGO__RETRIEVAL__DENSE_WEIGHT", "0.75");
             jail.set_env("SEOGO__MODELS__THREADS", "3");
+            jail.set_env("SEOGO__MODELS__EMBED_PRECISION", "f32");
             let args = GlobalArgs {
                 config: None,
                 data_dir: Some("from-flag".into()),
@@ -78,6 +79,10 @@ mod tests {
             assert_eq!(config.retrieval.lexical_weight, 2.0);
             assert_eq!(config.retrieval.dense_weight, 0.75);
             assert_eq!(config.models.threads, 3);
+            assert_eq!(
+                config.models.embed_precision,
+                seogo_models::EmbedPrecision::F32
+            );
             assert_eq!(config.data.dir, PathBuf::from("from-flag"));
             Ok(())
         });

@@ -100,6 +100,7 @@ impl Engine {
             &dir,
             self.config.models.embed_batch,
             &seogo_models::device(&self.config.models.device)?,
+            self.config.models.embed_precision,
         )?);
         *slot = Some(e.clone());
         Ok(e)

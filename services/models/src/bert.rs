@@ -16,7 +16,7 @@ use candle_core::{bail, Result, Tensor};
 use candle_nn::VarBuilder;
 use candle_transformers::models::bert::Config;
 
-use crate::kernels::{attention, dense, gelu, Norm, Span, Weights};
+use crate::kernels::{attention, dense, gelu, Norm, Precision, Span, Weights};
 
 /// A linear layer: weights `[outputs × inputs]`, bias `[outputs]`.
 struct Linear {
@@ -25,10 +25,10 @@ struct Linear {
 }
 
 impl Linear {
-    fn load(vb: &VarBuilder, inputs: usize, outputs: usize) -> Result<Self> {
+    fn load(vb: &VarBuilder, inputs: usize, outputs: usize, precision: Precision) -> Result<Self> {
         let (rows, bias) = linear_parts(vb, inputs, outputs)?;
         Ok(Self {
-            weights: Weights::new(rows, inputs),
+            weights: Weights::new(rows, inputs, precision),
             bias,
         })
     }
@@ -78,7 +78,7 @@ struct Scratch {
 }
 
 impl Layer {
-    fn load(vb: VarBuilder, config: &Config) -> Result<Self> {
+    fn load(vb: VarBuilder, config: &Config, precision: Precision) -> Result<Self> {
         let hidden = config.hidden_size;
         let eps = config.layer_norm_eps;
         let attention = vb.pp("attention");
@@ -91,21 +91,27 @@ impl Layer {
             bias.extend(part_bias);
         }
         let qkv = Linear {
-            weights: Weights::new(rows, hidden),
+            weights: Weights::new(rows, hidden, precision),
             bias,
         };
         let out = attention.pp("output");
         let output = vb.pp("output");
         Ok(Self {
             qkv,
-            attention_out: Linear::load(&out.pp("dense"), hidden, hidden)?,
+            attention_out: Linear::load(&out.pp("dense"), hidden, hidden, precision)?,
             attention_norm: norm(&out.pp("LayerNorm"), hidden, eps)?,
             intermediate: Linear::load(
                 &vb.pp("intermediate").pp("dense"),
                 hidden,
                 config.intermediate_size,
+                precision,
             )?,
-            output: Linear::load(&output.pp("dense"), config.intermediate_size, hidden)?,
+            output: Linear::load(
+                &output.pp("dense"),
+                config.intermediate_size,
+                hidden,
+                precision,
+            )?,
             output_norm: norm(&output.pp("LayerNorm"), hidden, eps)?,
         })
     }
@@ -149,7 +155,7 @@ pub(crate) struct Bert {
 
 impl Bert {
     /// Reads HF BERT weights, with or without the `bert.` prefix.
-    pub(crate) fn load(vb: VarBuilder, config: &Config) -> Result<Self> {
+    pub(crate) fn load(vb: VarBuilder, config: &Config, precision: Precision) -> Result<Self> {
         let vb = if vb.contains_tensor("bert.embeddings.word_embeddings.weight") {
             vb.pp("bert")
         } else {
@@ -173,7 +179,7 @@ impl Bert {
             token_type: token_types[..hidden].to_vec(),
             norm: norm(&emb.pp("LayerNorm"), hidden, config.layer_norm_eps)?,
             layers: (0..config.num_hidden_layers)
-                .map(|i| Layer::load(vb.pp(format!("encoder.layer.{i}")), config))
+                .map(|i| Layer::load(vb.pp(format!("encoder.layer.{i}")), config, precision))
                 .collect::<Result<_>>()?,
             shape: Shape {
                 hidden,
@@ -281,7 +287,7 @@ mod tests {
             let random = Tensor::randn(0f32, 0.5, var.shape(), &device).expect("randn");
             var.set(&random).expect("set");
         }
-        let ours = Bert::load(vb, &config).expect("our bert");
+        let ours = Bert::load(vb, &config, Precision::F32).expect("our bert");
         let ids = Tensor::new(&[[3u32, 7, 9, 11, 2], [5, 8, 2, 0, 0]], &device).expect("ids");
         let mask = Tensor::new(&[[1u32, 1, 1, 1, 1], [1, 1, 1, 0, 0]], &device).expect("mask");
         let types = ids.zeros_like().expect("types");
@@ -309,13 +315,42 @@ mod tests {
         assert!(diff < 1e-4, "max difference {diff}");
     }
 
+    /// A batch past the few-rows limit takes the 8-bit products when asked
+    /// (the vectors differ from f32's) and still gives the same embedding
+    /// (each text's cosine to its f32 vector ≥ 0.99).
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn int8_products_keep_the_vectors() {
+        let config = tiny_config(50, 64, 4, 32);
+        let vars = VarMap::new();
+        let vb = VarBuilder::from_varmap(&vars, DType::F32, &Device::Cpu);
+        BertModel::load(vb.clone(), &config).expect("create the weights");
+        for var in vars.all_vars() {
+            let random = Tensor::randn(0f32, 0.5, var.shape(), &Device::Cpu).expect("randn");
+            var.set(&random).expect("set");
+        }
+        let exact = Bert::load(vb.clone(), &config, Precision::F32).expect("f32");
+        let int8 = Bert::load(vb, &config, Precision::Int8).expect("int8");
+        let texts: Vec<Vec<u32>> = (0..6u32)
+            .map(|t| (0..30).map(|i| (t * 7 + i * 3) % 50).collect())
+            .collect();
+        let batch: Vec<&[u32]> = texts.iter().map(Vec::as_slice).collect();
+        let want = exact.embed(&batch).expect("f32 embed");
+        let got = int8.embed(&batch).expect("int8 embed");
+        assert_ne!(want, got, "180 tokens should take the int8 path");
+        for (a, b) in want.iter().zip(&got) {
+            let cosine: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+            assert!(cosine >= 0.99, "cosine {cosine}");
+        }
+    }
+
     #[test]
     fn an_id_outside_the_vocabulary_is_an_error_not_a_panic() {
         let config = tiny_config(10, 8, 2, 4);
         let vars = VarMap::new();
         let vb = VarBuilder::from_varmap(&vars, DType::F32, &Device::Cpu);
         BertModel::load(vb.clone(), &config).expect("create the weights");
-        let bert = Bert::load(vb, &config).expect("load");
+        let bert = Bert::load(vb, &config, Precision::Int8).expect("load");
         assert!(bert.embed(&[&[1, 2]]).is_ok());
         assert!(bert.embed(&[&[1, 10]]).is_err());
         assert!(bert.embed(&[&[1, 2, 3, 4, 5]]).is_err());

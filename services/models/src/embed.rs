@@ -37,6 +37,24 @@ pub trait Embedder: Send + Sync + std::fmt::Debug {
     fn embed_query(&self, text: &str) -> Result<Vec<f32>, ModelError>;
 }
 
+/// The arithmetic of the CPU encoder's products over many tokens (a batch
+/// of passages). Queries (≤ 96 tokens) are always computed in f32.
+///
+/// Not part of the [`EmbedderFingerprint`]: both compute the same model's
+/// vectors (cosine ≥ 0.99 to each other, retrieval measured the same in
+/// docs/BENCHMARKS.md), and int8 passages are searched with f32 queries
+/// by design, so an index built with one is searched with the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EmbedPrecision {
+    /// 8-bit weights (per column) and activations (per token): ≈ 1.6× the
+    /// f32 MAC rate on an AVX2 CPU.
+    #[default]
+    Int8,
+    /// The weights as stored.
+    F32,
+}
+
 /// multilingual-e5 (BERT architecture): `query: ` / `passage: ` prefixes,
 /// masked mean pooling, L2 normalisation.
 pub struct BertEmbedder {
@@ -88,8 +106,14 @@ pub(crate) fn normalise(v: &mut [f32]) {
 impl BertEmbedder {
     /// Loads `config.json`, `model.safetensors` and `tokenizer.json` from
     /// `dir` onto `device`. `batch_size` bounds the texts per call on an
-    /// accelerator; on the CPU batches are cut by tokens instead.
-    pub fn load(dir: &Path, batch_size: usize, device: &Device) -> Result<Self, ModelError> {
+    /// accelerator; on the CPU batches are cut by tokens instead, and
+    /// `precision` is the arithmetic of their products.
+    pub fn load(
+        dir: &Path,
+        batch_size: usize,
+        device: &Device,
+        precision: EmbedPrecision,
+    ) -> Result<Self, ModelError> {
         let read = |name: &str| -> Result<Vec<u8>, ModelError> {
             let path = dir.join(name);
             std::fs::read(&path).map_err(|e| ModelError::io(&path, e))
@@ -105,7 +129,7 @@ impl BertEmbedder {
         // every device keeps a collection's vectors comparable.
         let vb = VarBuilder::from_buffered_safetensors(weights, DType::F32, device)?;
         let encoder = if device.is_cpu() {
-            Encoder::Cpu(Bert::load(vb, &config)?)
+            Encoder::Cpu(Bert::load(vb, &config, precision)?)
         } else {
             Encoder::Device {
                 model: BertModel::load(vb, &config)?,

@@ -15,12 +15,16 @@
 use gemm::{gemm, Parallelism};
 use rayon::prelude::*;
 
+pub(crate) use crate::embed::EmbedPrecision as Precision;
+
 /// Below this many elements an element-wise pass runs on the calling
 /// thread: waking the pool costs more than it saves.
 const PARALLEL_ELEMENTS: usize = 1 << 15;
 
 #[cfg(target_arch = "x86_64")]
 mod few_rows;
+#[cfg(target_arch = "x86_64")]
+mod int8;
 
 /// Up to this many rows (tokens) a linear layer skips `gemm`: for a query
 /// of 10-60 tokens, packing the weights (9 MB a layer for e5-small) cost
@@ -33,17 +37,20 @@ const FEW_ROWS: usize = 96;
 
 /// A linear layer's weights: `[n × k]` row-major as loaded (Hugging Face's
 /// `Linear` layout, which `gemm` reads with strides), and on x86-64 with
-/// AVX2 and FMA also packed for [`few_rows`].
+/// AVX2 and FMA also packed for [`few_rows`] and, with
+/// [`Precision::Int8`], quantised for [`int8`].
 pub(crate) struct Weights {
     rows: Vec<f32>,
     #[cfg(target_arch = "x86_64")]
     panels: Option<Vec<f32>>,
+    #[cfg(target_arch = "x86_64")]
+    quantized: Option<int8::Quantized>,
     k: usize,
 }
 
 impl Weights {
     /// `rows`: `n` rows of `k` inputs.
-    pub(crate) fn new(rows: Vec<f32>, k: usize) -> Self {
+    pub(crate) fn new(rows: Vec<f32>, k: usize, precision: Precision) -> Self {
         assert!(
             k > 0 && rows.len().is_multiple_of(k),
             "weights: {} is not rows of {k}",
@@ -52,6 +59,11 @@ impl Weights {
         Self {
             #[cfg(target_arch = "x86_64")]
             panels: few_rows::available().then(|| few_rows::pack(&rows, rows.len() / k, k)),
+            #[cfg(target_arch = "x86_64")]
+            quantized: match precision {
+                Precision::Int8 => int8::Quantized::new(&rows, k),
+                Precision::F32 => None,
+            },
             rows,
             k,
         }
@@ -71,6 +83,12 @@ pub(crate) fn dense(x: &[f32], w: &Weights, bias: &[f32], out: &mut Vec<f32>) {
     if let (true, Some(panels)) = (m <= FEW_ROWS, &w.panels) {
         out.resize(m * n, 0.0);
         few_rows::dense(x, k, panels, bias, out);
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
+    if let (false, Some(quantized)) = (m <= FEW_ROWS, &w.quantized) {
+        out.resize(m * n, 0.0);
+        int8::dense(x, quantized, bias, out);
         return;
     }
     out.reserve(m * n);
@@ -391,7 +409,12 @@ mod tests {
         let x = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
         let w = [1.0, 0.0, -1.0, 0.5, 0.5, 0.5];
         let mut out = Vec::new();
-        dense(&x, &Weights::new(w.to_vec(), 3), &[10.0, 20.0], &mut out);
+        dense(
+            &x,
+            &Weights::new(w.to_vec(), 3, Precision::F32),
+            &[10.0, 20.0],
+            &mut out,
+        );
         assert_eq!(out, vec![8.0, 23.0, 8.0, 27.5]);
     }
 
@@ -448,7 +471,7 @@ mod tests {
             (FEW_ROWS + 7, 40, 9),
         ] {
             let (x, w, bias, want) = plain_case(m, k, n);
-            let weights = Weights::new(w.clone(), k);
+            let weights = Weights::new(w.clone(), k, Precision::F32);
             let mut got = Vec::new();
             dense(&x, &weights, &bias, &mut got);
             assert_close(&got, &want, &format!("dense {m}×{k}×{n}"));

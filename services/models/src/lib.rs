@@ -12,7 +12,7 @@ mod openai;
 pub mod pack;
 mod qwen2;
 
-pub use embed::{BertEmbedder, Embedder, EmbedderFingerprint};
+pub use embed::{BertEmbedder, EmbedPrecision, Embedder, EmbedderFingerprint};
 pub use generate::{
     ChatMessage, FinishReason, Generation, GenerationParams, Generator, QwenGguf, Role,
 };

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use seogo_index::{AnalyzerKind, FusionMethod, LexicalWeights};
+use seogo_models::EmbedPrecision;
 use serde::{Deserialize, Serialize};
 
 mod server;
@@ -142,6 +143,9 @@ pub struct ModelsConfig {
     pub device: String,
     /// Passages per embedding batch.
     pub embed_batch: usize,
+    /// The CPU embedder's arithmetic for passages: `int8` (the default,
+    /// faster) or `f32`.
+    pub embed_precision: EmbedPrecision,
 }
 
 impl Default for ModelsConfig {
@@ -153,6 +157,7 @@ impl Default for ModelsConfig {
             threads: 0,
             device: "cpu".into(),
             embed_batch: 8,
+            embed_precision: EmbedPrecision::default(),
         }
     }
 }
