@@ -315,9 +315,10 @@ mod tests {
         assert!(diff < 1e-4, "max difference {diff}");
     }
 
-    /// A batch past the few-rows limit takes the 8-bit products when asked
-    /// (the vectors differ from f32's) and still gives the same embedding
-    /// (each text's cosine to its f32 vector ≥ 0.99).
+    /// Asked for 8-bit products, a batch (180 tokens) and a lone short
+    /// text (a query's few rows) both take them (their vectors differ from
+    /// f32's) and still give the same embedding (cosine to the f32 vector
+    /// ≥ 0.99 for each text).
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn int8_products_keep_the_vectors() {
@@ -335,12 +336,15 @@ mod tests {
             .map(|t| (0..30).map(|i| (t * 7 + i * 3) % 50).collect())
             .collect();
         let batch: Vec<&[u32]> = texts.iter().map(Vec::as_slice).collect();
-        let want = exact.embed(&batch).expect("f32 embed");
-        let got = int8.embed(&batch).expect("int8 embed");
-        assert_ne!(want, got, "180 tokens should take the int8 path");
-        for (a, b) in want.iter().zip(&got) {
-            let cosine: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
-            assert!(cosine >= 0.99, "cosine {cosine}");
+        let query: &[&[u32]] = &[&[4, 9, 16, 25, 36]];
+        for sequences in [&batch[..], query] {
+            let want = exact.embed(sequences).expect("f32 embed");
+            let got = int8.embed(sequences).expect("int8 embed");
+            assert_ne!(want, got, "the int8 path was not taken");
+            for (a, b) in want.iter().zip(&got) {
+                let cosine: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+                assert!(cosine >= 0.99, "cosine {cosine}");
+            }
         }
     }
 

@@ -37,18 +37,19 @@ pub trait Embedder: Send + Sync + std::fmt::Debug {
     fn embed_query(&self, text: &str) -> Result<Vec<f32>, ModelError>;
 }
 
-/// The arithmetic of the CPU encoder's products over many tokens (a batch
-/// of passages). Queries (≤ 96 tokens) are always computed in f32.
+/// The arithmetic of the CPU encoder's matrix products, for passages and
+/// queries alike (attention, norms and pooling stay f32).
 ///
 /// Not part of the [`EmbedderFingerprint`]: both compute the same model's
-/// vectors (cosine ≥ 0.99 to each other, retrieval measured the same in
-/// docs/BENCHMARKS.md), and int8 passages are searched with f32 queries
-/// by design, so an index built with one is searched with the other.
+/// vectors (cosine ≈ 0.999 to each other; retrieval on ko-autorag and
+/// KorQuAD measured the same in docs/BENCHMARKS.md, with int8 passages
+/// under f32 queries too), so a collection built with one precision is
+/// searched with the other without re-embedding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EmbedPrecision {
     /// 8-bit weights (per column) and activations (per token): ≈ 1.6× the
-    /// f32 MAC rate on an AVX2 CPU.
+    /// f32 MAC rate on an AVX2 CPU, and a quarter of the weight reads.
     #[default]
     Int8,
     /// The weights as stored.

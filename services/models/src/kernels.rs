@@ -26,7 +26,8 @@ mod few_rows;
 #[cfg(target_arch = "x86_64")]
 mod int8;
 
-/// Up to this many rows (tokens) a linear layer skips `gemm`: for a query
+/// With f32 weights, up to this many rows (tokens) a linear layer skips
+/// `gemm`: for a query
 /// of 10-60 tokens, packing the weights (9 MB a layer for e5-small) cost
 /// more than the products themselves (25 % of a query's time against
 /// 16 %), so few rows take [`few_rows`], whose weights were packed at load.
@@ -37,8 +38,9 @@ const FEW_ROWS: usize = 96;
 
 /// A linear layer's weights: `[n × k]` row-major as loaded (Hugging Face's
 /// `Linear` layout, which `gemm` reads with strides), and on x86-64 with
-/// AVX2 and FMA also packed for [`few_rows`] and, with
-/// [`Precision::Int8`], quantised for [`int8`].
+/// AVX2 and FMA also either quantised for [`int8`] ([`Precision::Int8`],
+/// every product) or packed for [`few_rows`] ([`Precision::F32`], products
+/// of few rows).
 pub(crate) struct Weights {
     rows: Vec<f32>,
     #[cfg(target_arch = "x86_64")]
@@ -56,14 +58,19 @@ impl Weights {
             "weights: {} is not rows of {k}",
             rows.len()
         );
+        #[cfg(target_arch = "x86_64")]
+        let quantized = match precision {
+            Precision::Int8 => int8::Quantized::new(&rows, k),
+            Precision::F32 => None,
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = precision;
         Self {
             #[cfg(target_arch = "x86_64")]
-            panels: few_rows::available().then(|| few_rows::pack(&rows, rows.len() / k, k)),
+            panels: (quantized.is_none() && few_rows::available())
+                .then(|| few_rows::pack(&rows, rows.len() / k, k)),
             #[cfg(target_arch = "x86_64")]
-            quantized: match precision {
-                Precision::Int8 => int8::Quantized::new(&rows, k),
-                Precision::F32 => None,
-            },
+            quantized,
             rows,
             k,
         }
@@ -80,15 +87,15 @@ pub(crate) fn dense(x: &[f32], w: &Weights, bias: &[f32], out: &mut Vec<f32>) {
     );
     out.clear();
     #[cfg(target_arch = "x86_64")]
-    if let (true, Some(panels)) = (m <= FEW_ROWS, &w.panels) {
+    if let Some(quantized) = &w.quantized {
         out.resize(m * n, 0.0);
-        few_rows::dense(x, k, panels, bias, out);
+        int8::dense(x, quantized, bias, out);
         return;
     }
     #[cfg(target_arch = "x86_64")]
-    if let (false, Some(quantized)) = (m <= FEW_ROWS, &w.quantized) {
+    if let (true, Some(panels)) = (m <= FEW_ROWS, &w.panels) {
         out.resize(m * n, 0.0);
-        int8::dense(x, quantized, bias, out);
+        few_rows::dense(x, k, panels, bias, out);
         return;
     }
     out.reserve(m * n);

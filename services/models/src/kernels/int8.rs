@@ -1,10 +1,16 @@
-//! The product for many rows (a batch of passages) in 8-bit integers:
-//! on this AVX2 CPU without VNNI, `vpmaddubsw` + `vpmaddwd` multiply 32
-//! byte pairs in two instructions on two pipes, where `vfmadd231ps` does 8
-//! float pairs, so the integer loop does about 1.6× the MACs per cycle of
-//! the f32 one (measured with a register-only loop: 80 against 49 GMAC/s
-//! on one core). The f32 `gemm` already ran at the FMA ceiling
-//! (docs/BENCHMARKS.md, "Embedding"), so this is the way past it.
+//! The encoder's products in 8-bit integers, for a batch of passages and
+//! for a query alike:
+//!
+//! - **Many rows** are bound by arithmetic. On this AVX2 CPU without
+//!   VNNI, `vpmaddubsw` + `vpmaddwd` multiply 32 byte pairs in two
+//!   instructions on two pipes, where `vfmadd231ps` does 8 float pairs, so
+//!   the integer loop does about 1.6× the MACs per cycle of the f32 one
+//!   (a register-only loop: 80 against 49 GMAC/s on one core). The f32
+//!   `gemm` already ran at the FMA ceiling (docs/BENCHMARKS.md,
+//!   "Embedding"), so this is the way past it.
+//! - **Few rows** (a query's 5-60 tokens) are bound by reading the
+//!   weights: 21 MB here against 85 MB for [`super::few_rows`]'s f32
+//!   panels.
 //!
 //! - **Weights**: quantised once, at load, per output column to 7 bits
 //!   (±63), so that `vpmaddubsw`'s sum of two u8 × i8 products
