@@ -26,6 +26,20 @@ mod few_rows;
 #[cfg(target_arch = "x86_64")]
 mod int8;
 
+/// Output columns per panel of packed weights ([`few_rows`], [`int8`]):
+/// two AVX registers of 8 lanes.
+#[cfg(target_arch = "x86_64")]
+const PANEL: usize = 16;
+/// Panels per pool task (64 columns).
+#[cfg(target_arch = "x86_64")]
+const PANELS_PER_TASK: usize = 4;
+
+/// Whether the CPU runs the packed kernels ([`few_rows`], [`int8`]).
+#[cfg(target_arch = "x86_64")]
+fn packed_kernels_available() -> bool {
+    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+}
+
 /// With f32 weights, up to this many rows (tokens) a linear layer skips
 /// `gemm`: for a query
 /// of 10-60 tokens, packing the weights (9 MB a layer for e5-small) cost
@@ -67,7 +81,7 @@ impl Weights {
         let _ = precision;
         Self {
             #[cfg(target_arch = "x86_64")]
-            panels: (quantized.is_none() && few_rows::available())
+            panels: (quantized.is_none() && packed_kernels_available())
                 .then(|| few_rows::pack(&rows, rows.len() / k, k)),
             #[cfg(target_arch = "x86_64")]
             quantized,
@@ -483,7 +497,7 @@ mod tests {
             dense(&x, &weights, &bias, &mut got);
             assert_close(&got, &want, &format!("dense {m}×{k}×{n}"));
             #[cfg(target_arch = "x86_64")]
-            if few_rows::available() {
+            if packed_kernels_available() {
                 let mut got = vec![0.0; m * n];
                 few_rows::dense(&x, k, &few_rows::pack(&w, n, k), &bias, &mut got);
                 assert_close(&got, &want, &format!("few rows {m}×{k}×{n}"));

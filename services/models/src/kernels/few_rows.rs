@@ -19,21 +19,13 @@ use std::arch::x86_64::{
 
 use rayon::prelude::*;
 
-use super::SharedOut;
+use super::{packed_kernels_available as available, SharedOut, PANEL, PANELS_PER_TASK};
 
-/// Output columns per panel: two AVX registers.
-const PANEL: usize = 16;
 /// Input rows per register tile: 6 × 2 accumulators, 2 weight registers
 /// and a broadcast fill 15 of the 16 registers.
 const TILE_ROWS: usize = 6;
 /// How far ahead of the tile the panel is fetched, in cache lines (steps).
 const PREFETCH_LINES: usize = 32;
-/// Panels per pool task (64 columns).
-const PANELS_PER_TASK: usize = 4;
-
-pub(super) fn available() -> bool {
-    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-}
 
 /// `rows` (`[n × k]` row-major) as `n / PANEL` (rounded up) panels of
 /// `k × PANEL` floats, column `j` of the output at `(j / PANEL, i, j %

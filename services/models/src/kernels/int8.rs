@@ -36,10 +36,8 @@ use std::arch::x86_64::{
 
 use rayon::prelude::*;
 
-use super::SharedOut;
+use super::{packed_kernels_available as available, SharedOut, PANEL, PANELS_PER_TASK};
 
-/// Output columns per panel: two registers of 8 i32 sums.
-const PANEL: usize = 16;
 /// Inputs per step: the 4 bytes one i32 lane sums.
 const STEP: usize = 4;
 /// Input rows per register tile: 4 × 2 accumulators, 2 weight registers,
@@ -50,14 +48,8 @@ const WEIGHT_MAX: f32 = 63.0;
 /// Rows per pool task: 128 rows of the widest input (1,536 bytes) stay in
 /// L2 while the task's panels pass over them.
 const ROWS_PER_TASK: usize = 128;
-/// Panels per pool task (64 columns).
-const PANELS_PER_TASK: usize = 4;
 /// How far ahead of the tile the panel is fetched, in steps (lines).
 const PREFETCH_STEPS: usize = 16;
-
-pub(super) fn available() -> bool {
-    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-}
 
 /// A linear layer's weights in 8 bits, packed for [`dense`].
 pub(super) struct Quantized {
