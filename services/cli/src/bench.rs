@@ -94,6 +94,10 @@ pub enum BenchCommand {
         /// Seconds each mode's throughput phase runs.
         #[arg(long, default_value_t = 10.0)]
         seconds: f64,
+        /// HNSW search beams (ef) whose dense recall@10 and latency are
+        /// also measured at each size, beside the configured one.
+        #[arg(long, value_delimiter = ',')]
+        ef: Vec<usize>,
         #[arg(long)]
         json: bool,
     },
@@ -223,6 +227,7 @@ pub fn run(engine: &Engine, args: BenchArgs) -> anyhow::Result<ExitCode> {
             queries,
             clients,
             seconds,
+            ef,
             json,
         } => {
             let report = engine.bench_search(&SearchBenchOptions {
@@ -232,6 +237,7 @@ pub fn run(engine: &Engine, args: BenchArgs) -> anyhow::Result<ExitCode> {
                 queries,
                 clients,
                 seconds,
+                beams: ef,
             })?;
             print_search_bench(&report, json)?;
             Ok(ExitCode::SUCCESS)
@@ -418,6 +424,19 @@ fn print_search_bench(report: &SearchBench, json: bool) -> anyhow::Result<()> {
             s.vector_search_p50_ms,
             s.exact_search_p50_ms
         );
+    }
+    if report.sizes.iter().any(|s| !s.beams.is_empty()) {
+        println!();
+        println!("| chunks | ef | recall@10 | filtered recall@10 | vector search p50 ms |");
+        println!("|---:|---:|---:|---:|---:|");
+        for s in &report.sizes {
+            for b in &s.beams {
+                println!(
+                    "| {} | {} | {:.3} | {:.3} | {:.2} |",
+                    s.chunks, b.ef, b.recall_at_10, b.filtered_recall_at_10, b.vector_search_p50_ms
+                );
+            }
+        }
     }
     Ok(())
 }

@@ -69,6 +69,7 @@ mod tests {
             jail.set_env("SEOGO__RETRIEVAL__DENSE_WEIGHT", "0.75");
             jail.set_env("SEOGO__MODELS__THREADS", "3");
             jail.set_env("SEOGO__MODELS__EMBED_PRECISION", "f32");
+            jail.set_env("SEOGO__VECTORS__HNSW_EF", "300");
             let args = GlobalArgs {
                 config: None,
                 data_dir: Some("from-flag".into()),
@@ -82,6 +83,10 @@ mod tests {
             assert_eq!(
                 config.models.embed_precision,
                 seogo_models::EmbedPrecision::F32
+            );
+            assert_eq!(
+                config.vectors,
+                seogo_engine::VectorsConfig::Embedded { hnsw_ef: 300 }
             );
             assert_eq!(config.data.dir, PathBuf::from("from-flag"));
             Ok(())

@@ -231,14 +231,14 @@ pub fn migrate(
     let remote = |address: &str| -> anyhow::Result<VectorsConfig> {
         let mut settings = match &engine.config().vectors {
             VectorsConfig::Qdrant(settings) => (**settings).clone(),
-            VectorsConfig::Embedded => QdrantConfig::default(),
+            VectorsConfig::Embedded { .. } => QdrantConfig::default(),
         };
         settings.url = grpc_url(address)?;
         Ok(VectorsConfig::Qdrant(Box::new(settings)))
     };
     let (source, target) = match (to, from) {
-        (Some(to), None) => (VectorsConfig::Embedded, remote(&to)?),
-        (None, Some(from)) => (remote(&from)?, VectorsConfig::Embedded),
+        (Some(to), None) => (VectorsConfig::default(), remote(&to)?),
+        (None, Some(from)) => (remote(&from)?, VectorsConfig::default()),
         _ => anyhow::bail!("give one of --to or --from"),
     };
     let report = engine.migrate_vectors(collection, &source, &target)?;

@@ -104,6 +104,7 @@ impl Engine {
             queries: 40,
             clients: 2,
             seconds: 3.0,
+            beams: Vec::new(),
         })?;
         let (generate, generate_skipped) = match self.local_generator() {
             Ok(_) => (Some(self.bench_generate(None, 1, 32)?), None),

@@ -39,6 +39,8 @@ pub struct SearchBenchOptions {
     pub clients: usize,
     /// How long each mode's throughput phase runs.
     pub seconds: f64,
+    /// HNSW search beams (ef) measured besides the configured one.
+    pub beams: Vec<usize>,
 }
 
 /// Figures of one search mode at one size.
@@ -77,7 +79,18 @@ pub struct SizeFigures {
     /// (no embedding): through the index, and exact.
     pub vector_search_p50_ms: f64,
     pub exact_search_p50_ms: f64,
+    /// The same recall and index time with each requested beam.
+    pub beams: Vec<BeamFigures>,
     pub modes: Vec<ModeFigures>,
+}
+
+/// Dense recall and the index's time with one HNSW search beam.
+#[derive(Debug, Clone, Serialize)]
+pub struct BeamFigures {
+    pub ef: usize,
+    pub recall_at_10: f64,
+    pub filtered_recall_at_10: f64,
+    pub vector_search_p50_ms: f64,
 }
 
 /// The whole run.
@@ -345,12 +358,23 @@ impl Engine {
         let started = Instant::now();
         self.collection(&name, false)?;
         let open_ms = round2(started.elapsed().as_secs_f64() * 1000.0);
-        let public = self.dense_recall(&name, queries, &Scope::default())?;
+        let public = self.dense_recall(&name, queries, &Scope::default(), None)?;
         let dept = Scope {
             filters: vec!["dept=d3".into()],
             ..Scope::default()
         };
-        let filtered = self.dense_recall(&name, queries, &dept)?;
+        let filtered = self.dense_recall(&name, queries, &dept, None)?;
+        let mut beams = Vec::new();
+        for &ef in &options.beams {
+            let public = self.dense_recall(&name, queries, &Scope::default(), Some(ef))?;
+            let filtered = self.dense_recall(&name, queries, &dept, Some(ef))?;
+            beams.push(BeamFigures {
+                ef,
+                recall_at_10: public.recall,
+                filtered_recall_at_10: filtered.recall,
+                vector_search_p50_ms: public.index_p50_ms,
+            });
+        }
         let mut modes = Vec::new();
         for mode in SearchMode::ALL {
             modes.push(self.bench_search_mode(&name, mode, queries, options)?);
@@ -367,16 +391,19 @@ impl Engine {
             filtered_recall_at_10: filtered.recall,
             vector_search_p50_ms: public.index_p50_ms,
             exact_search_p50_ms: public.exact_p50_ms,
+            beams,
             modes,
         })
     }
 
-    /// The vector index against exact search on every query.
+    /// The vector index (with the configured beam, or `ef`) against exact
+    /// search on every query.
     fn dense_recall(
         &self,
         collection: &str,
         queries: &[&str],
         scope: &Scope,
+        ef: Option<usize>,
     ) -> Result<DenseRecall, EngineError> {
         let collection = self.collection(collection, false)?;
         let col = crate::read(&collection);
@@ -390,7 +417,10 @@ impl Engine {
             let exact = col.vectors.search_exact(&vector, &filter, 10)?;
             exact_ms.push(started.elapsed().as_secs_f64() * 1000.0);
             let started = Instant::now();
-            let found = col.vectors.search(&vector, &filter, 10)?;
+            let found = match ef {
+                Some(ef) => col.vectors.search_beam(&vector, &filter, 10, ef)?,
+                None => col.vectors.search(&vector, &filter, 10)?,
+            };
             index_ms.push(started.elapsed().as_secs_f64() * 1000.0);
             let hits = found
                 .iter()

@@ -97,9 +97,11 @@ pub fn open_vectors(
     dimension: usize,
 ) -> Result<Box<dyn VectorStore>, EngineError> {
     Ok(match config {
-        VectorsConfig::Embedded => {
-            Box::new(EdgeVectorStore::open(&dir.join("vectors"), dimension)?)
-        }
+        VectorsConfig::Embedded { hnsw_ef } => Box::new(EdgeVectorStore::open(
+            &dir.join("vectors"),
+            dimension,
+            *hnsw_ef,
+        )?),
         VectorsConfig::Qdrant(remote) => {
             Box::new(QdrantVectorStore::open(remote, name, dimension)?)
         }

@@ -105,7 +105,7 @@ impl Engine {
         name: &str,
         progress: &mut dyn FnMut(u64),
     ) -> Result<ReindexReport, EngineError> {
-        if !matches!(self.config().vectors, VectorsConfig::Embedded) {
+        if !matches!(self.config().vectors, VectorsConfig::Embedded { .. }) {
             return Err(EngineError::BadRequest(
                 "reindex rebuilds embedded collections; for a Qdrant server, \
                  `seogo migrate --from` it to an embedded collection first"
@@ -136,7 +136,7 @@ impl Engine {
                 &shadow,
                 Some((embedder.fingerprint(), old.lexical.analyzer())),
                 self.lexical_resources()?,
-                &VectorsConfig::Embedded,
+                &self.config().vectors,
             )?;
             let mut done = 0u64;
             old.vectors.export(&mut |batch| {

@@ -18,7 +18,7 @@ pub use lexical::{
     LexicalWeights, ParsedQuery, Snippet, SnippetTerms, SynonymSource,
 };
 pub use remote::{QdrantConfig, QdrantVectorStore};
-pub use vector::{ClosedVectorStore, EdgeVectorStore, ExportSink, VectorStore};
+pub use vector::{ClosedVectorStore, EdgeVectorStore, ExportSink, VectorStore, DEFAULT_HNSW_EF};
 
 use seogo_docs::Chunk;
 use sha2::{Digest, Sha256};

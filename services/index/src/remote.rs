@@ -73,7 +73,7 @@ impl Default for QdrantConfig {
             upsert_batch: 256,
             retries: 3,
             timeout_secs: 30,
-            hnsw_ef: 128,
+            hnsw_ef: crate::DEFAULT_HNSW_EF as u64,
         }
     }
 }
@@ -369,7 +369,18 @@ impl VectorStore for QdrantVectorStore {
         filter: &SearchFilter,
         k: usize,
     ) -> Result<Vec<Hit>, IndexError> {
-        let params = SearchParamsBuilder::default().hnsw_ef(self.config.hnsw_ef);
+        let ef = usize::try_from(self.config.hnsw_ef).unwrap_or(usize::MAX);
+        self.search_beam(vector, filter, k, ef)
+    }
+
+    fn search_beam(
+        &self,
+        vector: &[f32],
+        filter: &SearchFilter,
+        k: usize,
+        ef: usize,
+    ) -> Result<Vec<Hit>, IndexError> {
+        let params = SearchParamsBuilder::default().hnsw_ef(ef.max(k) as u64);
         self.query_nearest(vector, filter, k, params)
     }
 

@@ -49,12 +49,23 @@ pub trait VectorStore: Send + Sync + std::fmt::Debug {
     /// Makes the changes so far durable.
     fn flush(&self) -> Result<(), IndexError>;
     /// Top-`k` chunks by cosine similarity among those `filter` allows,
-    /// through the store's index (HNSW where it has one).
+    /// through the store's index (HNSW where it has one), with the
+    /// configured search beam.
     fn search(
         &self,
         vector: &[f32],
         filter: &SearchFilter,
         k: usize,
+    ) -> Result<Vec<Hit>, IndexError>;
+    /// The same examining `ef` HNSW candidates (at least `k`) instead of
+    /// the configured number: `seogo bench search --ef` measures recall
+    /// against latency with it.
+    fn search_beam(
+        &self,
+        vector: &[f32],
+        filter: &SearchFilter,
+        k: usize,
+        ef: usize,
     ) -> Result<Vec<Hit>, IndexError>;
     /// The same by comparing against every allowed vector: the reference
     /// the index's recall is measured against (`seogo bench search`).
@@ -99,6 +110,15 @@ impl VectorStore for ClosedVectorStore {
     fn search(&self, _: &[f32], _: &SearchFilter, _: usize) -> Result<Vec<Hit>, IndexError> {
         closed()
     }
+    fn search_beam(
+        &self,
+        _: &[f32],
+        _: &SearchFilter,
+        _: usize,
+        _: usize,
+    ) -> Result<Vec<Hit>, IndexError> {
+        closed()
+    }
     fn search_exact(&self, _: &[f32], _: &SearchFilter, _: usize) -> Result<Vec<Hit>, IndexError> {
         closed()
     }
@@ -117,14 +137,21 @@ impl VectorStore for ClosedVectorStore {
 #[derive(Debug)]
 pub struct EdgeVectorStore {
     shard: EdgeShard,
+    /// HNSW candidates examined per search (`vectors.hnsw_ef`).
+    search_ef: usize,
 }
 
-/// HNSW graph degree and build beam (Qdrant's defaults), and the search
-/// beam: chosen by recall against exact search at 100k chunks
-/// (docs/BENCHMARKS.md, "Query latency at scale").
+/// HNSW graph degree and build beam (Qdrant's defaults): chosen by recall
+/// against exact search at 100k chunks (docs/BENCHMARKS.md, "Query
+/// latency at scale").
 const HNSW_M: usize = 16;
 const HNSW_EF_CONSTRUCT: usize = 100;
-const HNSW_EF: usize = 128;
+/// HNSW candidates a search examines unless configured
+/// (`vectors.hnsw_ef`). Measured at 100k chunks against exact search
+/// (docs/BENCHMARKS.md, "Query latency at scale"): recall@10 0.950 at
+/// 128 (0.83 at 1M), 0.985 at 256 for 1.4 ms more, 0.999 at 512 for 4.8 ms
+/// more. 256 buys most of the recall for little of the time.
+pub const DEFAULT_HNSW_EF: usize = 256;
 /// Below this many KB of allowed vectors (≈ 2,600 of 384 dimensions) a
 /// filtered search scans them exactly instead of walking the graph: a
 /// selective ACL filter would leave the graph walk too few neighbours.
@@ -156,8 +183,9 @@ fn from_json<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, 
 }
 
 impl EdgeVectorStore {
-    /// Opens the shard in `dir`, creating it for `dimension`-d cosine vectors.
-    pub fn open(dir: &Path, dimension: usize) -> Result<Self, IndexError> {
+    /// Opens the shard in `dir`, creating it for `dimension`-d cosine
+    /// vectors; searches examine `search_ef` HNSW candidates.
+    pub fn open(dir: &Path, dimension: usize, search_ef: usize) -> Result<Self, IndexError> {
         let exists = dir.join("edge_config.json").exists();
         std::fs::create_dir_all(dir).map_err(|e| IndexError::io(dir, e))?;
         let shard = if exists {
@@ -188,7 +216,7 @@ impl EdgeVectorStore {
             }
             shard
         };
-        Ok(Self { shard })
+        Ok(Self { shard, search_ef })
     }
 
     fn doc_filter(doc_id: &str) -> Result<Filter, IndexError> {
@@ -252,7 +280,17 @@ impl VectorStore for EdgeVectorStore {
         filter: &SearchFilter,
         k: usize,
     ) -> Result<Vec<Hit>, IndexError> {
-        self.search_with(vector, filter, k, json!({"hnsw_ef": HNSW_EF.max(k)}))
+        self.search_beam(vector, filter, k, self.search_ef)
+    }
+
+    fn search_beam(
+        &self,
+        vector: &[f32],
+        filter: &SearchFilter,
+        k: usize,
+        ef: usize,
+    ) -> Result<Vec<Hit>, IndexError> {
+        self.search_with(vector, filter, k, json!({"hnsw_ef": ef.max(k)}))
     }
 
     fn search_exact(
@@ -402,7 +440,7 @@ mod tests {
     #[test]
     fn export_returns_every_chunk_with_its_vector_and_follows_replacements() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = EdgeVectorStore::open(dir.path(), 3).expect("open");
+        let store = EdgeVectorStore::open(dir.path(), 3, DEFAULT_HNSW_EF).expect("open");
         let a = [chunk("a", 0, "public"), chunk("a", 1, "hr")];
         store
             .replace_document("a", &a, &[vec![1.0, 0.0, 0.0], vec![0.0, 1.0, 0.0]])

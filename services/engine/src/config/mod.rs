@@ -91,12 +91,29 @@ pub enum GeneratorConfig {
 /// default), or a Qdrant server or cluster (`backend = "qdrant"`, with
 /// `url`, shards, replication; see [`seogo_index::QdrantConfig`]). The
 /// BM25 index and the manifest stay in the data directory either way.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// Both take `hnsw_ef`, the HNSW candidates a search examines: recall
+/// against latency (256 by default; measured in
+/// docs/BENCHMARKS.md, "Query latency at scale").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "backend", rename_all = "lowercase")]
 pub enum VectorsConfig {
-    #[default]
-    Embedded,
+    Embedded {
+        #[serde(default = "default_hnsw_ef")]
+        hnsw_ef: usize,
+    },
     Qdrant(Box<seogo_index::QdrantConfig>),
+}
+
+impl Default for VectorsConfig {
+    fn default() -> Self {
+        Self::Embedded {
+            hnsw_ef: default_hnsw_ef(),
+        }
+    }
+}
+
+fn default_hnsw_ef() -> usize {
+    seogo_index::DEFAULT_HNSW_EF
 }
 
 /// Where indexes and manifests live.
