@@ -160,8 +160,8 @@ pub struct ModelsConfig {
     pub device: String,
     /// Passages per embedding batch.
     pub embed_batch: usize,
-    /// The CPU embedder's arithmetic for passages: `int8` (the default,
-    /// faster) or `f32`.
+    /// The CPU embedder's matrix products, for passages and queries alike:
+    /// `int8` (the default, faster) or `f32`.
     pub embed_precision: EmbedPrecision,
 }
 
