@@ -50,68 +50,89 @@ fn packed_kernels_available() -> bool {
 /// 23.2 / 20.4 / 23.1 ms.
 const FEW_ROWS: usize = 96;
 
-/// A linear layer's weights: `[n × k]` row-major as loaded (Hugging Face's
-/// `Linear` layout, which `gemm` reads with strides), and on x86-64 with
-/// AVX2 and FMA also either quantised for [`int8`] ([`Precision::Int8`],
-/// every product) or packed for [`few_rows`] ([`Precision::F32`], products
-/// of few rows).
+/// A linear layer's weights, `n` output columns of `k` inputs, in the
+/// form its products run in.
 pub(crate) struct Weights {
-    rows: Vec<f32>,
-    #[cfg(target_arch = "x86_64")]
-    panels: Option<Vec<f32>>,
-    #[cfg(target_arch = "x86_64")]
-    quantized: Option<int8::Quantized>,
+    form: Form,
     k: usize,
+    n: usize,
+}
+
+enum Form {
+    /// Quantised for [`int8`] ([`Precision::Int8`], every product). The
+    /// float rows are dropped: nothing reads them again (85 MB for
+    /// e5-small).
+    #[cfg(target_arch = "x86_64")]
+    Int8(int8::Quantized),
+    /// `[n × k]` row-major as loaded (Hugging Face's `Linear` layout,
+    /// which `gemm` reads with strides), and on x86-64 with AVX2 and FMA
+    /// also packed for [`few_rows`] (products of few rows).
+    Float {
+        rows: Vec<f32>,
+        #[cfg(target_arch = "x86_64")]
+        panels: Option<Vec<f32>>,
+    },
 }
 
 impl Weights {
-    /// `rows`: `n` rows of `k` inputs.
+    /// `rows`: `n` rows of `k` inputs. [`Precision::Int8`] falls back to
+    /// f32 where the CPU lacks AVX2 or `k` is not whole steps.
     pub(crate) fn new(rows: Vec<f32>, k: usize, precision: Precision) -> Self {
         assert!(
             k > 0 && rows.len().is_multiple_of(k),
             "weights: {} is not rows of {k}",
             rows.len()
         );
+        let n = rows.len() / k;
         #[cfg(target_arch = "x86_64")]
-        let quantized = match precision {
-            Precision::Int8 => int8::Quantized::new(&rows, k),
-            Precision::F32 => None,
-        };
+        if let Some(quantized) = matches!(precision, Precision::Int8)
+            .then(|| int8::Quantized::new(&rows, k))
+            .flatten()
+        {
+            return Self {
+                form: Form::Int8(quantized),
+                k,
+                n,
+            };
+        }
         #[cfg(not(target_arch = "x86_64"))]
         let _ = precision;
         Self {
-            #[cfg(target_arch = "x86_64")]
-            panels: (quantized.is_none() && packed_kernels_available())
-                .then(|| few_rows::pack(&rows, rows.len() / k, k)),
-            #[cfg(target_arch = "x86_64")]
-            quantized,
-            rows,
+            form: Form::Float {
+                #[cfg(target_arch = "x86_64")]
+                panels: packed_kernels_available().then(|| few_rows::pack(&rows, n, k)),
+                rows,
+            },
             k,
+            n,
         }
     }
 }
 
 /// `out[m × n] = bias + x[m × k] · wᵀ`.
 pub(crate) fn dense(x: &[f32], w: &Weights, bias: &[f32], out: &mut Vec<f32>) {
-    let (k, n) = (w.k, bias.len());
+    let (k, n) = (w.k, w.n);
     let m = x.len() / k;
-    assert!(
-        x.len() == m * k && w.rows.len() == n * k,
-        "dense: shape mismatch"
-    );
+    assert!(x.len() == m * k && bias.len() == n, "dense: shape mismatch");
     out.clear();
-    #[cfg(target_arch = "x86_64")]
-    if let Some(quantized) = &w.quantized {
-        out.resize(m * n, 0.0);
-        int8::dense(x, quantized, bias, out);
-        return;
-    }
-    #[cfg(target_arch = "x86_64")]
-    if let (true, Some(panels)) = (m <= FEW_ROWS, &w.panels) {
-        out.resize(m * n, 0.0);
-        few_rows::dense(x, k, panels, bias, out);
-        return;
-    }
+    let rows = match &w.form {
+        #[cfg(target_arch = "x86_64")]
+        Form::Int8(quantized) => {
+            out.resize(m * n, 0.0);
+            int8::dense(x, quantized, bias, out);
+            return;
+        }
+        #[cfg(target_arch = "x86_64")]
+        Form::Float {
+            panels: Some(panels),
+            ..
+        } if m <= FEW_ROWS => {
+            out.resize(m * n, 0.0);
+            few_rows::dense(x, k, panels, bias, out);
+            return;
+        }
+        Form::Float { rows, .. } => rows,
+    };
     out.reserve(m * n);
     for _ in 0..m {
         out.extend_from_slice(bias);
@@ -130,7 +151,7 @@ pub(crate) fn dense(x: &[f32], w: &Weights, bias: &[f32], out: &mut Vec<f32>) {
             x.as_ptr(),
             1,
             k as isize,
-            w.rows.as_ptr(),
+            rows.as_ptr(),
             k as isize,
             1,
             1.0,
