@@ -119,7 +119,7 @@ impl Layer {
     /// `x`: `[tokens × hidden]`, replaced by the layer's output.
     fn forward(&self, x: &mut Vec<f32>, spans: &[Span], shape: &Shape, s: &mut Scratch) {
         self.qkv.forward(x, &mut s.qkv);
-        s.context.clear();
+        // Attention writes every value: resized only, not zeroed.
         s.context.resize(x.len(), 0.0);
         attention(&s.qkv, spans, shape.heads, shape.head_size, &mut s.context);
         self.attention_out.forward(&s.context, &mut s.projected);
