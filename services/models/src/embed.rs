@@ -42,14 +42,15 @@ pub trait Embedder: Send + Sync + std::fmt::Debug {
 ///
 /// Not part of the [`EmbedderFingerprint`]: both compute the same model's
 /// vectors (cosine ≈ 0.999 to each other; retrieval on ko-autorag and
-/// KorQuAD measured the same in docs/BENCHMARKS.md, with int8 passages
-/// under f32 queries too), so a collection built with one precision is
-/// searched with the other without re-embedding.
+/// KorQuAD within 0.0015 of each other in docs/BENCHMARKS.md, with int8
+/// passages under f32 queries too), so a collection built with one
+/// precision is searched with the other without re-embedding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EmbedPrecision {
-    /// 8-bit weights (per column) and activations (per token): ≈ 1.6× the
-    /// f32 MAC rate on an AVX2 CPU, and a quarter of the weight reads.
+    /// 7-bit weights (per column) and activations (per token) in 8-bit
+    /// products: ≈ 2× the f32 MAC rate on an AVX2 CPU, and a quarter of
+    /// the weight reads.
     #[default]
     Int8,
     /// The weights as stored.

@@ -23,8 +23,8 @@
 //!   with a zero point (`x ≈ scale · (q − zero)`), because a row's range is
 //!   lopsided after GELU. The zero point is taken out after the product
 //!   with each column's sum of quantised weights. 7 bits rather than 8
-//!   made the embedder 12 % faster for KorQuAD dense nDCG@10 0.8870
-//!   against 0.8885 (R@10 0.9751 against 0.9758); 6-bit weights with
+//!   made the embedder 12 % faster for KorQuAD dense nDCG@10 0.8873
+//!   against 0.8885 in f32 (R@10 0.9740 against 0.9752); 6-bit weights with
 //!   8-bit activations would allow the same pairing but kept the vectors
 //!   less close to f32 (cosine 0.9981 against 0.9988).
 //!
