@@ -324,7 +324,7 @@ impl Block<'_> {
         let steps = self.k / STEP;
         // Two steps at a time: their i16 products are summed before the one
         // widening `vpmaddwd`, which shares the multiply pipes with
-        // `vpmaddubsw` (3 multiplies per 32 pairs instead of 4).
+        // `vpmaddubsw` (3 multiplies per register's 64 pairs instead of 4).
         for step in (0..steps - steps % 2).step_by(2) {
             let (a0, a1) = line(step);
             let (b0, b1) = line(step + 1);
@@ -352,7 +352,7 @@ impl Block<'_> {
                 );
             }
         }
-        // SAFETY: the four slices and array hold PANEL values.
+        // SAFETY: `sums`, `scales` and `bias` hold PANEL values each.
         let load = |at: usize| unsafe {
             (
                 _mm256_loadu_si256(self.sums.as_ptr().add(at).cast()),
