@@ -18,6 +18,7 @@ mod shutdown;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -188,6 +189,19 @@ pub struct Fixture {
     /// Keys with random group sets, for the property test.
     pub callers: Vec<(String, Vec<String>)>,
     pub oidc: auth::Issuer,
+}
+
+/// Raises its flag when dropped. A test whose background callers in a
+/// thread scope loop until a flag is up holds one while it asserts: a
+/// failed assertion then stops them and fails the test, where otherwise
+/// the scope would wait for them forever and the test would hang (as one
+/// did in CI when an assertion failed under load).
+pub struct RaiseOnDrop<'a>(pub &'a AtomicBool);
+
+impl Drop for RaiseOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 /// A small deterministic generator (the property test must be

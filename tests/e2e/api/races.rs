@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde_json::json;
 
 use super::documents::{delete, finished_job, upload};
-use super::{config, fixture, Server};
+use super::{config, fixture, RaiseOnDrop, Server};
 
 #[test]
 fn a_collection_deleted_while_it_is_read_answers_404_never_500() {
@@ -43,6 +43,7 @@ fn a_collection_deleted_while_it_is_read_answers_404_never_500() {
                 })
             })
             .collect();
+        let reading = RaiseOnDrop(&stop);
         for round in 0..rounds {
             let (status, body) =
                 server.post("/v1/collections", Some(&f.admin_key), r#"{"name":"race"}"#);
@@ -68,7 +69,7 @@ fn a_collection_deleted_while_it_is_read_answers_404_never_500() {
             let (status, body) = delete(&server, &f.admin_key, "/v1/collections/race");
             assert_eq!(status, 200, "round {round}: {body}");
         }
-        stop.store(true, Ordering::Relaxed);
+        drop(reading);
         let mut all = BTreeMap::new();
         for reader in readers {
             for (key, n) in reader.join().expect("reader") {
