@@ -338,31 +338,26 @@ fn softmax(row: &mut [f32]) {
 /// cannot be reordered by the compiler).
 #[inline(always)]
 fn sum(values: &[f32]) -> f32 {
-    let mut lanes = [0.0f32; 8];
-    let chunks = values.chunks_exact(8);
-    let tail: f32 = chunks.remainder().iter().sum();
-    for chunk in chunks {
-        lanes.iter_mut().zip(chunk).for_each(|(l, x)| *l += x);
-    }
-    lanes.iter().sum::<f32>() + tail
+    sum_of(values, |x| x)
 }
 
-/// Σ (x − mean)², in eight lanes like [`sum`]: one running sum left the
-/// loop scalar.
+/// Σ (x − mean)², in eight lanes like [`sum`].
 #[inline(always)]
 fn squared_deviations(values: &[f32], mean: f32) -> f32 {
+    sum_of(values, |x| (x - mean) * (x - mean))
+}
+
+/// Σ term(x) over `values` in eight running lanes.
+#[inline(always)]
+fn sum_of(values: &[f32], term: impl Fn(f32) -> f32) -> f32 {
     let mut lanes = [0.0f32; 8];
     let chunks = values.chunks_exact(8);
-    let tail: f32 = chunks
-        .remainder()
-        .iter()
-        .map(|x| (x - mean) * (x - mean))
-        .sum();
+    let tail: f32 = chunks.remainder().iter().map(|&x| term(x)).sum();
     for chunk in chunks {
         lanes
             .iter_mut()
             .zip(chunk)
-            .for_each(|(l, x)| *l += (x - mean) * (x - mean));
+            .for_each(|(l, &x)| *l += term(x));
     }
     lanes.iter().sum::<f32>() + tail
 }
