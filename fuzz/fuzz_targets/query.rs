@@ -47,6 +47,7 @@ fn index() -> &'static LexicalIndex {
                 page: None,
                 locator: None,
                 text: text.to_string(),
+                header: String::new(),
                 domain: Domain::General,
                 acl: vec![PUBLIC_GROUP.to_string()],
                 metadata: Default::default(),

@@ -33,7 +33,7 @@ fn search_bench_reports_every_mode_and_exact_recall_below_the_index_threshold() 
         .iter()
         .map(|m| m["mode"].as_str().expect("mode"))
         .collect();
-    assert_eq!(modes, ["bm25", "dense", "hybrid"], "{report}");
+    assert_eq!(modes, ["bm25", "dense", "hybrid", "rerank"], "{report}");
     for mode in size["modes"].as_array().expect("modes") {
         assert!(mode["p50_ms"].as_f64().is_some_and(|ms| ms > 0.0), "{mode}");
         assert!(

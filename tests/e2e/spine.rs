@@ -272,6 +272,28 @@ fn assert_polite(answer: &Answer) {
     }
 }
 
+/// The SOP names its pumps (P-201A, P-201B) once, in its cover table;
+/// section 3.3 "진동 측정" never repeats the tag. The tag is required, and
+/// the document's header applies it to all its sections.
+#[test]
+fn an_equipment_tag_named_only_in_the_documents_header_finds_its_section() {
+    let answer = ask("P-201A 펌프의 진동 판정 기준은?");
+    assert!(answer.grounded, "{answer:?}");
+    assert!(
+        answer
+            .citations
+            .iter()
+            .any(|c| c.section.contains("3.3 진동 측정")),
+        "not answered from section 3.3: {answer:?}"
+    );
+    assert!(
+        ["4.5", "2.8"].iter().any(|v| answer.answer.contains(v)),
+        "{answer:?}"
+    );
+    let cited_file = answer.citations.first().map(|c| file_name(&c.doc_id));
+    assert_eq!(cited_file, Some("manufacturing-sop-pump.md"), "{answer:?}");
+}
+
 #[test]
 fn english_question_gets_a_cited_english_answer() {
     let answer = ask("What does error code E-2051 mean?");

@@ -27,6 +27,14 @@ fn chromium() -> PathBuf {
 fn the_widget_answers_with_sources_in_a_real_browser() {
     let f = fixture();
     let server = Server::start(&config("widget", "", ""));
+    // A second server whose model always declines: its answers are the
+    // extractive floor's, which the widget marks as extracts.
+    let declining = crate::api::acl::stand_in_saying("NO_ANSWER", std::time::Duration::ZERO);
+    let extracts = Server::start(&config(
+        "widget-extracts",
+        "",
+        &crate::api::acl::stand_in_config(&declining),
+    ));
     let scripts = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("widget");
     assert!(
         scripts.join("node_modules/playwright-core").exists(),
@@ -39,6 +47,7 @@ fn the_widget_answers_with_sources_in_a_real_browser() {
         .arg(&server.base)
         .arg(&f.public_key)
         .arg(&out)
+        .arg(&extracts.base)
         .env("CHROMIUM", chromium())
         .current_dir(&scripts)
         .output()
@@ -55,6 +64,7 @@ fn the_widget_answers_with_sources_in_a_real_browser() {
         "widget-desktop.png",
         "widget-phone.png",
         "widget-source-card.png",
+        "widget-extract.png",
     ] {
         let size = std::fs::metadata(out.join(shot))
             .map(|m| m.len())

@@ -10,8 +10,10 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 
-const [base, key, outDir] = process.argv.slice(2);
-if (!base || !key || !outDir) throw new Error("usage: widget.test.mjs BASE_URL API_KEY OUT_DIR");
+// EXTRACT_BASE_URL: a server whose model always declines (its answers are
+// the documents' own words, marked as extracts).
+const [base, key, outDir, extractBase] = process.argv.slice(2);
+if (!base || !key || !outDir || !extractBase) throw new Error("usage: widget.test.mjs BASE_URL API_KEY OUT_DIR EXTRACT_BASE_URL");
 mkdirSync(outDir, { recursive: true });
 const axeSource = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 const demo = `${base}/demo?key=${encodeURIComponent(key)}`;
@@ -60,16 +62,19 @@ const lastReply = (page) =>
   inWidget(page, (root) => {
     const all = root.querySelectorAll(".msg.assistant");
     const m = all[all.length - 1];
-    return m ? { state: m.dataset.state, text: m.querySelector(".body").textContent, cites: m.querySelectorAll(".cite").length, count: all.length } : null;
+    return m ? { state: m.dataset.state, text: m.querySelector(".body").textContent, cites: m.querySelectorAll(".cite").length, sources: m.querySelectorAll(".sources li").length, count: all.length } : null;
   });
 
-/// Waits for the latest answer to finish, sampling its text meanwhile.
+/// Waits for the latest answer to finish, sampling its text meanwhile;
+/// `sourcesFirst`: the sources were on screen before any of the answer's text.
 async function waitForAnswer(page) {
   const lengths = new Set();
+  let sourcesFirst = false;
   const deadline = Date.now() + GENERATION_MS;
   for (;;) {
     const reply = await lastReply(page);
-    if (reply && reply.state !== "streaming") return { reply, lengths: [...lengths] };
+    if (reply && reply.state !== "streaming") return { reply, lengths: [...lengths], sourcesFirst };
+    if (reply && reply.text.length === 0 && reply.sources > 0) sourcesFirst = true;
     if (reply && reply.text.length > 0) lengths.add(reply.text.length);
     assert.ok(Date.now() < deadline, "no answer in time");
     await page.waitForTimeout(50);
@@ -160,10 +165,11 @@ try {
   });
 
   let answer;
-  await step("a Korean question streams tokens, then a cited answer", async () => {
-    const { reply, lengths } = await ask(page, QUESTION);
+  await step("a Korean question shows its sources, streams tokens, then a cited answer", async () => {
+    const { reply, lengths, sourcesFirst } = await ask(page, QUESTION);
     answer = reply;
     assert.equal(reply.state, "done", `answer: ${JSON.stringify(reply)}`);
+    assert.ok(sourcesFirst, "the sources were not shown before the first token");
     assert.ok(lengths.length >= 3, `tokens did not stream: saw lengths ${lengths}`);
     assert.ok(reply.cites >= 1, "no citation marker");
     const announced = await inWidget(page, (root) => root.querySelector("[role=status]").textContent);
@@ -204,7 +210,10 @@ try {
     await page.locator(".msg.assistant button.copy").last().click();
     await page.waitForTimeout(200);
     const copied = await page.evaluate(() => navigator.clipboard.readText());
-    assert.ok(copied.startsWith(answer.text.slice(0, 20)), `clipboard: ${copied}`);
+    // The answer as written (its [n] markers, a table's pipes), then its sources.
+    const plain = (t) => t.replace(/[|>*[\]\s]/g, "");
+    assert.ok(plain(copied).startsWith(plain(answer.text).slice(0, 8)), `clipboard: ${copied}`);
+    assert.match(copied, /\n\[1\] \S/, `clipboard without its sources: ${copied}`);
     await page.locator(".msg.assistant button.rate.up").last().click();
     assert.equal(await page.locator(".msg.assistant button.rate.up").last().getAttribute("aria-pressed"), "true");
     await page.waitForTimeout(300);
@@ -280,6 +289,23 @@ try {
       writeFileSync(join(outDir, "css-after.png"), after);
     }
     assert.ok(before.equals(after), "the panel looks different under the page's CSS (css-before.png, css-after.png)");
+  });
+
+  await step("an answer taken from the document is marked as an extract", async () => {
+    const other = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "ko-KR" });
+    const page2 = await other.newPage();
+    page2.on("request", (r) => requests.push(r.url().replace(extractBase, base)));
+    await page2.goto(`${extractBase}/demo?key=${encodeURIComponent(key)}`);
+    await page2.locator(".launcher").click();
+    await page2.locator(".panel").waitFor();
+    const { reply } = await ask(page2, "냉각수 펌프 진동 허용 한계는 얼마인가요?");
+    assert.equal(reply.state, "done", `reply: ${JSON.stringify(reply)}`);
+    const badge = await page2.locator(".msg.extract .badge").first().textContent();
+    assert.match(badge, /문서 발췌/);
+    assert.match(reply.text, /4\.5 mm\/s/);
+    assert.ok(reply.cites >= 1, "the extract cites its source");
+    await page2.screenshot({ path: join(outDir, "widget-extract.png") });
+    await other.close();
   });
 
   await step("phone width: the panel fills the screen", async () => {

@@ -3,7 +3,7 @@
 //! fit, and long ones are cut at sentence ends, with a small overlap so a fact
 //! split across a boundary is still found.
 
-use crate::types::{Chunk, Document};
+use crate::types::{Chunk, Document, Section};
 
 /// Chunk sizes in (approximate) model tokens.
 #[derive(Debug, Clone, Copy)]
@@ -46,8 +46,38 @@ fn is_hangul(c: char) -> bool {
     matches!(c, '\u{AC00}'..='\u{D7A3}' | '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}')
 }
 
+/// Longest document header carried by each chunk, in bytes (a cover
+/// table, not a first chapter).
+const MAX_HEADER_BYTES: usize = 600;
+
+/// The document's header (see [`Chunk::header`]): the first section's
+/// text when it sits under no heading but the title and a later section
+/// sits under a deeper one — the cover table of an SOP, a form's title
+/// block. A document without headings has no header: its first page is
+/// body, not a description of the whole.
+fn document_header(doc: &Document) -> String {
+    let Some(first) = doc.sections.first() else {
+        return String::new();
+    };
+    let under_title = |s: &Section| match s.heading_path.as_slice() {
+        [] => true,
+        [only] => *only == doc.title,
+        _ => false,
+    };
+    if !under_title(first) || doc.sections.iter().all(under_title) {
+        return String::new();
+    }
+    let text = first.text.trim();
+    let mut end = text.len().min(MAX_HEADER_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_string()
+}
+
 /// Cuts every section of `doc` into chunks numbered in document order.
 pub fn chunk_document(doc: &Document, cfg: &ChunkerConfig) -> Vec<Chunk> {
+    let header = document_header(doc);
     let mut chunks = Vec::new();
     for section in &doc.sections {
         for text in chunk_text(&section.text, cfg) {
@@ -62,6 +92,7 @@ pub fn chunk_document(doc: &Document, cfg: &ChunkerConfig) -> Vec<Chunk> {
                 page: section.page,
                 locator: section.locator.clone(),
                 text,
+                header: header.clone(),
                 domain: doc.domain,
                 acl: doc.acl.groups.clone(),
                 metadata: doc.metadata.clone(),
@@ -208,7 +239,7 @@ fn word_spans(text: &str, max_chars: usize) -> impl Iterator<Item = (usize, &str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::{Acl, Domain, Section};
+    use crate::types::{Acl, Domain};
 
     fn doc(sections: Vec<Section>) -> Document {
         Document {
@@ -221,6 +252,39 @@ mod tests {
             metadata: Default::default(),
             sections,
         }
+    }
+
+    #[test]
+    fn a_cover_table_under_the_title_is_every_chunks_header() {
+        let cover = "| 대상 설비 | 냉각수 순환 펌프 (설비번호 P-201A, P-201B) |";
+        let d = doc(vec![
+            Section::new(vec!["T".into()], None, cover.into()),
+            Section::new(
+                vec!["T".into(), "3.3 진동 측정".into()],
+                None,
+                "진동 허용 한계는 4.5 mm/s RMS이다.".into(),
+            ),
+        ]);
+        let chunks = chunk_document(&d, &ChunkerConfig::default());
+        assert_eq!(chunks.len(), 2);
+        assert!(chunks.iter().all(|c| c.header == cover), "{chunks:?}");
+
+        // No heading below the title: the first section is body, not a header.
+        let flat = doc(vec![
+            Section::new(vec![], Some(1), "첫 쪽 P-201A".into()),
+            Section::new(vec![], Some(2), "둘째 쪽".into()),
+        ]);
+        assert!(chunk_document(&flat, &ChunkerConfig::default())
+            .iter()
+            .all(|c| c.header.is_empty()));
+        // A first section under a heading of its own is not a header either.
+        let chapters = doc(vec![
+            Section::new(vec!["T".into(), "1. 목적".into()], None, "P-201A".into()),
+            Section::new(vec!["T".into(), "2. 범위".into()], None, "본문".into()),
+        ]);
+        assert!(chunk_document(&chapters, &ChunkerConfig::default())
+            .iter()
+            .all(|c| c.header.is_empty()));
     }
 
     #[test]

@@ -193,7 +193,7 @@ pub struct Document {
 }
 
 /// The unit that is indexed, retrieved and cited.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Chunk {
     /// `{doc_id}#{ordinal}`: unique in a collection.
     pub id: String,
@@ -209,6 +209,14 @@ pub struct Chunk {
     pub locator: Option<String>,
     /// The chunk's own text, quoted in citations.
     pub text: String,
+    /// Its document's header: the cover table or lines before the first
+    /// heading under the title ("대상 설비 | … P-201A, P-201B"), repeated
+    /// in every chunk. What it names (an equipment tag, a form or part
+    /// number) is what the whole document is about, so a section that
+    /// never repeats the tag is still found for it; see
+    /// [`chunk_document`](crate::chunk_document).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub header: String,
     pub domain: Domain,
     pub acl: Vec<String>,
     pub metadata: BTreeMap<String, String>,

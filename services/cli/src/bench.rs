@@ -47,6 +47,15 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Time to the sources, to the first token and to the whole answer
+    /// for each question of a file (one per line) on a collection.
+    Ask {
+        questions: PathBuf,
+        #[arg(long, env = "SEOGO_COLLECTION", default_value = seogo_engine::DEFAULT_COLLECTION)]
+        collection: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Passages/s of the embedder on passages given one per line (see
     /// scripts/bench-embed.sh, which also runs the peers on the same file).
     Embed {
@@ -218,6 +227,46 @@ pub fn run(engine: &Engine, args: BenchArgs) -> anyhow::Result<ExitCode> {
             let served = server.map(|base_url| ServedModel { base_url, model });
             let report = engine.bench_generate(served.as_ref(), rounds, max_tokens)?;
             print_generate_bench(&report, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        BenchCommand::Ask {
+            questions,
+            collection,
+            json,
+        } => {
+            let text = std::fs::read_to_string(&questions)
+                .with_context(|| format!("{}", questions.display()))?;
+            let questions: Vec<String> = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(str::to_string)
+                .collect();
+            let report = engine.bench_ask(&collection, &questions)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                let ms = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.0}"));
+                for t in &report.questions {
+                    println!(
+                        "{:>8}  sources {:>5.0} ms  first token {:>6} ms  total {:>6.0} ms  {}",
+                        t.outcome,
+                        t.sources_ms,
+                        ms(t.ttft_ms),
+                        t.total_ms,
+                        t.question
+                    );
+                }
+                println!(
+                    "{}: sources p50 {:.0} ms; first token p50 {} ms, p90 {} ms; answer p50 {:.0} ms, p90 {:.0} ms",
+                    report.model,
+                    report.sources_ms_p50,
+                    ms(report.ttft_ms_p50),
+                    ms(report.ttft_ms_p90),
+                    report.total_ms_p50,
+                    report.total_ms_p90
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         BenchCommand::Search {

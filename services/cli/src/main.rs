@@ -18,9 +18,10 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use seogo_docs::parse::{inspect_file, ParseOptions};
 use seogo_docs::Domain;
-use seogo_engine::answer::AskRequest;
+use seogo_engine::answer::{AskEvent, AskRequest};
 use seogo_engine::connectors::connector;
-use seogo_engine::eval::answers::AnswerEvalRequest;
+use seogo_engine::eval::answers::{AnswerEvalReport, AnswerEvalRequest};
+use seogo_engine::eval::tune::TuneRequest;
 use seogo_engine::eval::EvalRequest;
 use seogo_engine::facts::FactQuery;
 use seogo_engine::ingest::IngestRequest;
@@ -218,8 +219,9 @@ enum EvalCommand {
         /// the configured one).
         #[arg(long)]
         analyzer: Option<AnalyzerKind>,
-        /// Comma-separated: bm25, dense, hybrid.
-        #[arg(long, value_delimiter = ',', default_values = ["bm25", "dense", "hybrid"])]
+        /// Comma-separated: bm25, dense, hybrid, rerank (hybrid re-ordered
+        /// by the second-stage ranker).
+        #[arg(long, value_delimiter = ',', default_values = ["bm25", "dense", "hybrid", "rerank"])]
         modes: Vec<SearchMode>,
         #[arg(long)]
         split: Option<String>,
@@ -236,6 +238,40 @@ enum EvalCommand {
         #[arg(long)]
         dataset: PathBuf,
         /// Evaluate a reproducible sample of this many questions.
+        #[arg(long)]
+        limit: Option<usize>,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// `answer.min_coverage` chosen by cross-validation from `eval answers
+    /// --json` reports (no generation: each outcome is replayed).
+    Calibrate {
+        /// A report of `seogo eval answers --json`; give several.
+        #[arg(long, required = true)]
+        report: Vec<PathBuf>,
+        /// The extractive floor's threshold to replay with (default: the
+        /// configured `answer.extract_min_coverage`).
+        #[arg(long)]
+        floor: Option<f32>,
+        #[arg(long, default_value_t = 5)]
+        folds: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fusion, ranker and answer thresholds chosen by cross-validation:
+    /// folds within each set, each set left out in turn; the
+    /// recommendation is never below the better single engine on any fold.
+    Tune {
+        /// A BEIR folder or SQuAD file; give several (each is a set).
+        #[arg(long, required = true)]
+        dataset: Vec<PathBuf>,
+        #[arg(long, default_value_t = 5)]
+        folds: usize,
+        /// At most this many questions of each set (a seeded sample).
         #[arg(long)]
         limit: Option<usize>,
         #[arg(long, default_value_t = 42)]
@@ -496,8 +532,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             // Stream the model's words to a terminal while it writes; the
             // verified answer follows on stdout.
             let stream = !args.json && std::io::stderr().is_terminal();
-            let answer = engine.ask(&req, &mut |t| {
-                if stream {
+            let answer = engine.ask(&req, &mut |e| {
+                if let (true, AskEvent::Text(t)) = (stream, e) {
                     eprint!("{t}");
                 }
             })?;
@@ -558,6 +594,55 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )?;
             progress.finish();
             output::print_answer_eval(&report, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval {
+            what:
+                EvalCommand::Tune {
+                    dataset,
+                    folds,
+                    limit,
+                    seed,
+                    json,
+                },
+        } => {
+            let mut progress = output::ProgressReporter::new();
+            let report = engine.eval_tune(
+                &TuneRequest {
+                    datasets: dataset,
+                    folds,
+                    seed,
+                    limit,
+                },
+                &mut |p| progress.update(p),
+            )?;
+            progress.finish();
+            output::print_tune(&report, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval {
+            what:
+                EvalCommand::Calibrate {
+                    report,
+                    floor,
+                    folds,
+                    seed,
+                    json,
+                },
+        } => {
+            let reports = report
+                .iter()
+                .map(|path| -> anyhow::Result<AnswerEvalReport> {
+                    let bytes =
+                        std::fs::read(path).with_context(|| format!("{}", path.display()))?;
+                    serde_json::from_slice(&bytes).with_context(|| {
+                        format!("{}: not an `eval answers --json` report", path.display())
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let floor = floor.unwrap_or(engine.config().answer.extract_min_coverage);
+            let report = seogo_engine::eval::calibrate::calibrate(&reports, floor, folds, seed);
+            output::print_calibration(&report, json)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench(args) => bench::run(&engine, args),

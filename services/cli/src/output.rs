@@ -8,7 +8,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use seogo_docs::parse::Parsed;
 use seogo_docs::Fact;
 use seogo_engine::answer::Answer;
-use seogo_engine::eval::answers::AnswerEvalReport;
+use seogo_engine::eval::answers::{AnswerEvalReport, Rate};
+use seogo_engine::eval::calibrate::CalibrationReport;
+use seogo_engine::eval::tune::{HeldOut, Setting, TuneReport};
 use seogo_engine::eval::EvalReport;
 use seogo_engine::ingest::{IngestReport, Progress};
 use seogo_engine::retrieve::SearchResult;
@@ -335,29 +337,40 @@ pub fn print_answer_eval(report: &AnswerEvalReport, json: bool) -> anyhow::Resul
         return Ok(());
     }
     let show = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.3}"));
+    let rate = |r: Option<Rate>| r.map_or("—".to_string(), |r| r.to_string());
+    let ms = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.0}"));
     println!(
         "{} ({} questions: {} answerable, {} unanswerable; {})",
         report.dataset, report.questions, report.answerable, report.unanswerable, report.model
     );
     println!(
         "refusal rate, unanswerable  {}",
-        show(report.refusal_rate_unanswerable)
+        rate(report.refusal_rate_unanswerable)
     );
     println!(
         "refusal rate, answerable    {}",
-        show(report.refusal_rate_answerable)
+        rate(report.refusal_rate_answerable)
+    );
+    println!(
+        "  the model's own           {} / {}",
+        rate(report.model_refusal_rate_unanswerable),
+        rate(report.model_refusal_rate_answerable)
+    );
+    println!(
+        "extracts among answers     {}",
+        rate(report.extractive_rate)
     );
     println!(
         "retrieval recall            {}",
-        show(report.retrieval_recall)
+        rate(report.retrieval_recall)
     );
     println!(
         "citation precision          {}",
-        show(report.citation_precision)
+        rate(report.citation_precision)
     );
     println!(
         "gold cited (answered)       {}",
-        show(report.gold_cited_rate)
+        rate(report.gold_cited_rate)
     );
     println!(
         "token F1 / containment      {} / {}",
@@ -365,13 +378,129 @@ pub fn print_answer_eval(report: &AnswerEvalReport, json: bool) -> anyhow::Resul
         show(report.containment)
     );
     println!(
-        "latency ms: TTFT p50 {}, total p50 {:.0}, p90 {:.0}",
-        report
-            .ttft_ms_p50
-            .map_or("—".to_string(), |v| format!("{v:.0}")),
+        "latency ms: sources p50 {}, TTFT p50 {}, total p50 {:.0}, p90 {:.0}",
+        ms(report.sources_ms_p50),
+        ms(report.ttft_ms_p50),
         report.total_ms_p50,
         report.total_ms_p90
     );
+    Ok(())
+}
+
+pub fn print_calibration(report: &CalibrationReport, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(report)?);
+        return Ok(());
+    }
+    let rate = |r: Option<Rate>| r.map_or("—".to_string(), |r| r.to_string());
+    println!(
+        "{} outcomes, floor {}: min_coverage {} → refusal answerable {}, unanswerable {}",
+        report.outcomes,
+        report.floor,
+        report.min_coverage,
+        rate(report.refusal_answerable),
+        rate(report.refusal_unanswerable)
+    );
+    println!(
+        "  without it: refusal answerable {}, unanswerable {}",
+        rate(report.refusal_answerable_without),
+        rate(report.refusal_unanswerable_without)
+    );
+    for f in &report.folds {
+        println!(
+            "  fold {}: min_coverage {} (chosen on the others) → refusal answerable {}, unanswerable {}",
+            f.fold,
+            f.min_coverage,
+            rate(f.refusal_answerable),
+            rate(f.refusal_unanswerable)
+        );
+    }
+    Ok(())
+}
+
+pub fn print_tune(report: &TuneReport, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(report)?);
+        return Ok(());
+    }
+    let setting = |s: &Setting| {
+        format!(
+            "RRF k {} · dense {} · ranker {}",
+            s.rrf_k, s.dense_weight, s.rerank_weight
+        )
+    };
+    println!("configured   {}", setting(&report.configured));
+    println!(
+        "recommended  {}{}",
+        setting(&report.recommended),
+        if report.never_worse {
+            " (never below the better single engine on any fold)"
+        } else {
+            " (below the better single engine on some fold: the least so)"
+        }
+    );
+    println!("nDCG@10         questions  bm25    dense   config  recomm. chosen on the rest");
+    let row = |h: &HeldOut| {
+        println!(
+            "{:<30} {:>4}  {:.4}  {:.4}  {:.4}  {:.4}  {:.4} ({})",
+            h.part,
+            h.questions,
+            h.bm25,
+            h.dense,
+            h.configured,
+            h.recommended,
+            h.chosen_ndcg,
+            setting(&h.chosen)
+        );
+    };
+    for set in &report.sets {
+        println!(
+            "{}: {} questions; bm25 {:.4}, dense {:.4}, configured {:.4}, recommended {:.4} ({:.4} without its ranker); best without the ranker {:.4} ({}), with it {:.4} ({})",
+            set.dataset,
+            set.questions,
+            set.bm25,
+            set.dense,
+            set.configured,
+            set.recommended,
+            set.recommended_without_ranker,
+            set.best_without_ranker.1,
+            setting(&set.best_without_ranker.0),
+            set.best_with_ranker.1,
+            setting(&set.best_with_ranker.0)
+        );
+        set.folds.iter().for_each(row);
+    }
+    println!("the configured fusion with the ranker (nDCG@10 per set, in the order above):");
+    for r in &report.ranker_on_configured {
+        let ndcg: Vec<String> = r.ndcg.iter().map(|v| format!("{v:.4}")).collect();
+        println!(
+            "  ranker {:<4} {}{}",
+            r.rerank_weight,
+            ndcg.join("  "),
+            if r.never_worse { "  never worse" } else { "" }
+        );
+    }
+    println!("leave one set out:");
+    report.leave_one_set_out.iter().for_each(row);
+    let t = &report.thresholds;
+    println!(
+        "answer thresholds ({} questions, {} unanswerable): floor coverage {}, gate {}",
+        t.questions, t.unanswerable, t.floor, t.gate
+    );
+    let share = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.3}"));
+    for f in &t.folds {
+        println!(
+            "  fold {}: floor {} fires on unanswerable {}, answerable {} (right {}); gate {} declines answerable {}, unanswerable {}",
+            f.fold,
+            f.floor,
+            share(f.floor_unanswerable),
+            share(f.floor_answerable),
+            share(f.floor_precision),
+            f.gate,
+            share(f.gate_answerable),
+            share(f.gate_unanswerable)
+        );
+    }
     Ok(())
 }
 

@@ -239,6 +239,7 @@ fn synthetic_document(
             page: Some(ordinal + 1),
             locator: None,
             text,
+            header: String::new(),
             domain: Domain::General,
             acl: vec![acl.to_string()],
             metadata: [("dept".to_string(), format!("d{}", doc % DEPARTMENTS))].into(),

@@ -6,6 +6,7 @@
 pub mod answer;
 pub mod backup;
 pub mod bench;
+pub mod bench_ask;
 pub mod bench_embed;
 pub mod bench_generate;
 pub mod bench_parse;
@@ -17,6 +18,7 @@ pub mod connectors;
 pub mod documents;
 mod error;
 pub mod eval;
+mod evidence;
 pub mod facts;
 pub mod ingest;
 pub mod migrate;

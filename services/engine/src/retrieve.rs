@@ -5,9 +5,10 @@ use std::str::FromStr;
 use rayon::prelude::*;
 
 use seogo_docs::{Chunk, PUBLIC_GROUP};
-use seogo_index::{fuse, Hit, SearchFilter, Snippet};
+use seogo_index::{fuse, ContentTerms, Hit, SearchFilter, Snippet};
 use serde::{Deserialize, Serialize};
 
+use crate::evidence::{QuestionTerms, ScoredChunk};
 use crate::{Engine, EngineError};
 
 /// Which engines answer a search.
@@ -18,16 +19,27 @@ pub enum SearchMode {
     Hybrid,
     Bm25,
     Dense,
+    /// Hybrid, then its top candidates re-ordered by the second-stage
+    /// ranker: how well a chunk's best evidence window states the query
+    /// (see `evidence`), blended with the fused score by
+    /// `retrieval.rerank_weight`.
+    Rerank,
 }
 
 impl SearchMode {
-    pub const ALL: [SearchMode; 3] = [SearchMode::Bm25, SearchMode::Dense, SearchMode::Hybrid];
+    pub const ALL: [SearchMode; 4] = [
+        SearchMode::Bm25,
+        SearchMode::Dense,
+        SearchMode::Hybrid,
+        SearchMode::Rerank,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             SearchMode::Hybrid => "hybrid",
             SearchMode::Bm25 => "bm25",
             SearchMode::Dense => "dense",
+            SearchMode::Rerank => "rerank",
         }
     }
 }
@@ -35,14 +47,15 @@ impl SearchMode {
 impl FromStr for SearchMode {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "hybrid" => Ok(SearchMode::Hybrid),
-            "bm25" => Ok(SearchMode::Bm25),
-            "dense" => Ok(SearchMode::Dense),
-            other => Err(format!("unknown mode `{other}` (hybrid, bm25 or dense)")),
-        }
+        Self::ALL
+            .into_iter()
+            .find(|m| m.as_str() == s)
+            .ok_or_else(|| format!("unknown mode `{s}` (hybrid, bm25, dense or rerank)"))
     }
 }
+
+/// Fused candidates the second-stage ranker re-orders.
+pub(crate) const RERANK_DEPTH: usize = 30;
 
 /// Where a search or a question runs and as whom: the collection, the
 /// caller's groups and metadata constraints. Shared by every request kind.
@@ -181,21 +194,25 @@ impl Engine {
             let mut results = match req.mode {
                 SearchMode::Bm25 => ranked(col.lexical.search(&req.query, &filter, req.k)?, true),
                 SearchMode::Dense => ranked(dense(req.k)?, false),
-                SearchMode::Hybrid => {
+                SearchMode::Hybrid | SearchMode::Rerank => {
+                    let depth = match req.mode {
+                        SearchMode::Rerank => req.k.max(RERANK_DEPTH),
+                        _ => req.k,
+                    };
                     // The two engines run at once: BM25 finishes while the
                     // query is embedded.
                     let (lexical, dense) = std::thread::scope(|scope| {
-                        let dense = scope.spawn(|| dense(cfg.dense_k.max(req.k)));
+                        let dense = scope.spawn(|| dense(cfg.dense_k.max(depth)));
                         let lexical =
                             col.lexical
-                                .search(&req.query, &filter, cfg.lexical_k.max(req.k));
+                                .search(&req.query, &filter, cfg.lexical_k.max(depth));
                         (lexical, dense.join())
                     });
                     let dense = dense.map_err(|_| {
                         seogo_index::IndexError::Vector("the dense search failed (a panic)".into())
                     })??;
                     let lists = [(cfg.lexical_weight, lexical?), (cfg.dense_weight, dense)];
-                    fuse(&lists, cfg.fusion, req.k)
+                    let fused: Vec<SearchResult> = fuse(&lists, cfg.fusion, depth)
                         .into_iter()
                         .enumerate()
                         .map(|(i, f)| SearchResult {
@@ -206,7 +223,19 @@ impl Engine {
                             snippet: None,
                             chunk: f.hit.chunk,
                         })
-                        .collect()
+                        .collect();
+                    if req.mode == SearchMode::Rerank {
+                        let question = QuestionTerms::of(&col.lexical, &req.query);
+                        rerank(
+                            fused,
+                            &question,
+                            &|t| col.lexical.content_terms(t),
+                            cfg.rerank_weight,
+                            req.k,
+                        )
+                    } else {
+                        fused
+                    }
                 }
             };
             if req.snippets {
@@ -223,6 +252,37 @@ impl Engine {
             Ok(results)
         })
     }
+}
+
+/// The second-stage ranker: each candidate's score becomes `weight` ×
+/// its best evidence window's score + (1 − `weight`) × its fused score
+/// relative to the best one; the first `k` of the new order, re-numbered.
+pub(crate) fn rerank(
+    mut candidates: Vec<SearchResult>,
+    question: &QuestionTerms,
+    analyze: &(dyn Fn(&str) -> ContentTerms + Sync),
+    weight: f32,
+    k: usize,
+) -> Vec<SearchResult> {
+    let top = candidates.first().map_or(0.0, |r| r.score);
+    candidates.par_iter_mut().for_each(|r| {
+        let window = ScoredChunk::new(r.chunk.clone(), question, analyze).best();
+        r.score = rerank_score(weight, window, r.score, top);
+    });
+    candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.rank.cmp(&b.rank)));
+    candidates.truncate(k);
+    for (i, r) in candidates.iter_mut().enumerate() {
+        r.rank = i + 1;
+    }
+    candidates
+}
+
+/// The second-stage ranker's score of a candidate whose best evidence
+/// window scored `window` (0–1) and whose fused score is `fused`, the best
+/// candidate's being `top`.
+pub(crate) fn rerank_score(weight: f32, window: f32, fused: f32, top: f32) -> f32 {
+    let relative = if top > 0.0 { fused / top } else { 0.0 };
+    weight * window + (1.0 - weight) * relative
 }
 
 fn ranked(hits: Vec<Hit>, lexical: bool) -> Vec<SearchResult> {

@@ -81,6 +81,7 @@ mod tests {
                 page: None,
                 locator: None,
                 text: String::new(),
+                header: String::new(),
                 domain: Domain::General,
                 acl: vec![],
                 metadata: Default::default(),

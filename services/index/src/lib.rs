@@ -14,8 +14,8 @@ mod vector;
 pub use error::IndexError;
 pub use fusion::{fuse, FusedHit, FusionMethod};
 pub use lexical::{
-    filter_terms, parse_query, AnalyzerKind, IdentifierRules, LexicalIndex, LexicalResources,
-    LexicalWeights, ParsedQuery, Snippet, SnippetTerms, SynonymSource,
+    filter_terms, parse_query, AnalyzerKind, ContentTerms, IdentifierRules, LexicalIndex,
+    LexicalResources, LexicalWeights, ParsedQuery, Snippet, SnippetTerms, SynonymSource,
 };
 pub use remote::{QdrantConfig, QdrantVectorStore};
 pub use vector::{ClosedVectorStore, EdgeVectorStore, ExportSink, VectorStore, DEFAULT_HNSW_EF};

@@ -488,6 +488,7 @@ mod tests {
             page: Some(2),
             locator: None,
             text: "냉각수 펌프".into(),
+            header: String::new(),
             domain: seogo_docs::Domain::Manufacturing,
             acl: vec!["public".into()],
             metadata: Default::default(),

@@ -431,6 +431,7 @@ mod tests {
             page: None,
             locator: None,
             text: format!("{doc_id} 본문 {ordinal}"),
+            header: String::new(),
             domain: seogo_docs::Domain::General,
             acl: vec![acl.into()],
             metadata: Default::default(),

@@ -233,8 +233,14 @@ async fn observe(
 /// flight (answer streams included) finish.
 pub async fn serve(engine: Arc<Engine>, addr: SocketAddr) -> Result<(), ServerError> {
     let state = Arc::new(AppState::from_config(engine)?);
-    if state.auth.allows_anonymous() {
-        tracing::warn!("serving without authentication: callers see public documents only");
+    if state.auth.unauthenticated() {
+        tracing::warn!(
+            "serving without authentication: no API key and no OIDC configured, so every caller is anonymous and sees public documents only (an Authorization header is ignored)"
+        );
+    } else if state.auth.allows_anonymous() {
+        tracing::warn!(
+            "callers without credentials are served as anonymous: public documents only"
+        );
     }
     let listener = tokio::net::TcpListener::bind(addr)
         .await

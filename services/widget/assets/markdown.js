@@ -1,5 +1,5 @@
-// Markdown for answers: paragraphs, lists, tables, code, emphasis, links and
-// [n] citation markers. Sanitised by construction: every node is made with
+// Markdown for answers: paragraphs, quotes, lists, tables, code, emphasis,
+// links and [n] citation markers. Sanitised by construction: every node is made with
 // createElement and every piece of text is a text node, so no markup in an
 // answer (or a document quoted in it) can become HTML.
 
@@ -61,6 +61,14 @@ function renderMarkdown(text, cite) {
         for (const c of cells(lines[i])) inline(row.appendChild(el("td")), c, cite);
       }
       out.append(table);
+    } else if (/^\s*>/.test(line)) {
+      // A quoted block (a document's 주의/경고 box), rendered as its lines.
+      const quote = el("blockquote");
+      for (; i < lines.length && /^\s*>/.test(lines[i]); i++) {
+        if (quote.childNodes.length) quote.append(el("br"));
+        inline(quote, lines[i].replace(/^\s*>\s?/, ""), cite);
+      }
+      out.append(quote);
     } else if (LIST.test(line)) {
       const ordered = /^\s*\d/.test(line);
       const list = el(ordered ? "ol" : "ul");
@@ -72,7 +80,7 @@ function renderMarkdown(text, cite) {
       i++;
     } else {
       const para = [];
-      for (; i < lines.length && lines[i].trim() !== "" && !LIST.test(lines[i]) && !/^\s*(```|\|)/.test(lines[i]); i++) {
+      for (; i < lines.length && lines[i].trim() !== "" && !LIST.test(lines[i]) && !/^\s*(```|\||>)/.test(lines[i]); i++) {
         para.push(lines[i].replace(/^\s*#{1,6}\s+/, ""));
       }
       if (para.length === 0) para.push(lines[i++]);

@@ -26,6 +26,14 @@ function settings() {
 
 const encode = encodeURIComponent;
 
+/// The answer as shown: an extract's label ("문서 발췌 [1]:", there for
+/// clients without a badge) becomes the badge, its marker follows the
+/// document's words.
+function shownText(message) {
+  const label = message.extractive && String(message.text).match(/^[^\n]*?(\[\d+\]):\n([\s\S]*)$/);
+  return label ? `${label[2]}\n\n${label[1]}` : message.text;
+}
+
 class Widget {
   constructor(config) {
     this.config = config;
@@ -241,12 +249,17 @@ class Widget {
         signal: this.controller.signal,
       });
       for await (const { event, data } of events(response)) {
-        if (event === "token") {
+        if (event === "sources") {
+          // Retrieval is done: the evidence is shown while the model writes.
+          reply.sources = data.sources || [];
+          this.rerender(reply);
+        } else if (event === "token") {
           reply.text += data.text || "";
           this.showStreaming(reply);
         } else if (event === "answer") {
           reply.text = data.answer || "";
           reply.state = data.grounded ? "done" : "declined";
+          reply.extractive = Boolean(data.extractive);
           reply.citations = data.citations || [];
           reply.closest = data.closest || [];
           if (data.conversation_id) this.state.conversationId = data.conversation_id;
@@ -326,6 +339,11 @@ class Widget {
       node.classList.add("declined");
       node.append(el("strong", "badge", t.declined));
     }
+    if (message.state === "done" && message.extractive) {
+      // The document's own words, not the model's.
+      node.classList.add("extract");
+      node.append(el("strong", "badge", t.extract));
+    }
     if (message.state === "error") {
       node.classList.add("error");
       body.textContent = message.error;
@@ -336,20 +354,32 @@ class Widget {
       body.textContent = message.text;
       body.append(el("p", "", t.stopped));
     } else {
-      body.append(renderMarkdown(message.text, (n) => this.citeButton(message, n)));
+      body.append(renderMarkdown(shownText(message), (n) => this.citeButton(message, n)));
     }
     node.append(body);
+    if (message.state === "streaming" && message.sources && message.sources.length) {
+      node.append(el("strong", "badge", t.sources), this.sourceList(message.sources, "sources", true));
+    }
     if (message.state === "declined" && message.closest && message.closest.length) {
-      node.append(el("strong", "badge", t.closest));
-      const list = el("ul", "closest");
-      for (const c of message.closest) {
-        const item = list.appendChild(el("li"));
-        item.append(this.button("", c.title || c.doc_id, (e) => this.showCard(c, e.currentTarget)));
-      }
-      node.append(list);
+      node.append(el("strong", "badge", t.closest), this.sourceList(message.closest, "closest", false));
     }
     if (message.state !== "streaming") node.append(this.actions(message));
     return node;
+  }
+
+  /// Sources as buttons that open their card; with `snippets`, each with
+  /// its section and the start of its evidence.
+  sourceList(sources, kind, snippets) {
+    const list = el("ul", kind);
+    for (const c of sources) {
+      const item = list.appendChild(el("li"));
+      item.append(this.button("", c.title || c.doc_id, (e) => this.showCard(c, e.currentTarget)));
+      if (snippets) {
+        if (c.section) item.append(el("span", "where", c.section));
+        if (c.quote) item.append(el("p", "snippet", c.quote.slice(0, 160)));
+      }
+    }
+    return list;
   }
 
   citeButton(message, n) {
@@ -380,14 +410,14 @@ class Widget {
 
   retry(message) {
     if (this.controller) return;
-    Object.assign(message, { text: "", state: "streaming", citations: [], closest: [], error: undefined });
+    Object.assign(message, { text: "", state: "streaming", sources: [], citations: [], closest: [], extractive: false, error: undefined });
     this.rerender(message);
     this.ask(message, true);
   }
 
   async copy(message, button) {
     const sources = (message.citations || []).map((c) => `[${c.n}] ${c.title}${c.section ? " — " + c.section : ""}`);
-    const text = [message.text, ...sources].join("\n");
+    const text = [shownText(message), ...sources].join("\n");
     try {
       await navigator.clipboard.writeText(text);
     } catch (_) {

@@ -21,11 +21,16 @@ fn readable(doc_groups: &[String], caller: &[String]) -> bool {
 
 /// A stand-in OpenAI-compatible generator that writes one cited sentence
 /// after `delay`.
-pub(super) fn stand_in_generator(delay: std::time::Duration) -> ReplayServer {
+pub(crate) fn stand_in_generator(delay: std::time::Duration) -> ReplayServer {
+    stand_in_saying("설비 점검 기록 공통 본문입니다 [1].", delay)
+}
+
+/// A stand-in OpenAI-compatible generator that writes `text` after `delay`.
+pub(crate) fn stand_in_saying(text: &str, delay: std::time::Duration) -> ReplayServer {
     let replay = ReplayServer::start();
     let event = |v: Value| format!("data: {v}\n\n");
     let body = [
-        event(json!({"choices": [{"delta": {"content": "설비 점검 기록 공통 본문입니다 [1]."}, "finish_reason": null}]})),
+        event(json!({"choices": [{"delta": {"content": text}, "finish_reason": null}]})),
         event(json!({"choices": [{"delta": {}, "finish_reason": "stop"}], "usage": {"prompt_tokens": 100, "completion_tokens": 10}})),
         "data: [DONE]\n\n".to_string(),
     ]
@@ -41,7 +46,7 @@ pub(super) fn stand_in_generator(delay: std::time::Duration) -> ReplayServer {
 }
 
 /// The `[generator]` section pointing at the stand-in.
-pub(super) fn stand_in_config(replay: &ReplayServer) -> String {
+pub(crate) fn stand_in_config(replay: &ReplayServer) -> String {
     format!(
         "[generator]\nkind = \"openai\"\nbase_url = \"{}/v1\"\nmodel = \"stand-in\"\ncontext_length = 8192\n",
         replay.base

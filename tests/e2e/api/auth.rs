@@ -234,3 +234,44 @@ fn a_rotated_provider_key_is_fetched_when_a_token_names_it() {
     let (status, body) = server.post("/v1/search", Some(&forged), query);
     assert_eq!(status, 401, "{body}");
 }
+
+/// The official `openai` package against a server with no keys and no
+/// OIDC: a dummy key (the package will not send a request without one) is
+/// ignored rather than refused.
+const DUMMY_KEY_CLIENT: &str = r#"
+import json, sys
+from openai import OpenAI
+client = OpenAI(base_url=sys.argv[1] + "/v1", api_key="sk-dummy", max_retries=0, timeout=600)
+models = [m.id for m in client.models.list()]
+reply = client.chat.completions.create(model="seogo", messages=[{"role": "user", "content": "냉각수 펌프 점검 주기는?"}])
+print(json.dumps({"models": models, "text": reply.choices[0].message.content}))
+"#;
+
+#[test]
+fn a_server_without_authentication_ignores_the_bearer_tokens_standard_clients_send() {
+    let replay = super::acl::stand_in_generator(std::time::Duration::ZERO);
+    let copy = tempfile::tempdir().expect("tempdir");
+    seogo_tests::copy_tree(&fixture().dir.join("data"), copy.path());
+    std::fs::remove_file(copy.path().join("api-keys.json")).expect("the fixture's keys");
+    let config = fixture().dir.join("no-auth.toml");
+    std::fs::write(&config, super::acl::stand_in_config(&replay)).expect("config");
+    let server = Server::serve(copy, &config);
+
+    // Any bearer value is the anonymous caller: public documents only.
+    for bearer in [None, Some("sk-dummy"), Some("sgo_00000000_0000")] {
+        let (status, body) = server.post("/v1/search", bearer, SECRET_QUERY);
+        assert_eq!(status, 200, "{bearer:?}: {body}");
+        assert!(!body.contains("secret.md"), "{bearer:?}: {body}");
+    }
+    let seen = super::openai_client(DUMMY_KEY_CLIENT, &[&server.base]);
+    assert!(
+        seen["models"]
+            .as_array()
+            .is_some_and(|m| m.contains(&json!("seogo"))),
+        "{seen}"
+    );
+    assert!(
+        seen["text"].as_str().is_some_and(|t| !t.is_empty()),
+        "{seen}"
+    );
+}

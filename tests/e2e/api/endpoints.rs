@@ -3,14 +3,12 @@
 //! `openai` Python package (`SEOGO_PYTHON`: a Python with it installed, as
 //! scripts/test.sh sets up); probes, metrics and the audit log.
 
-use std::process::Command;
-
 use serde_json::{json, Value};
 
-use super::{config, fixture, Server};
+use super::{config, fixture, openai_client, Server};
 
 /// The events of a server-sent event stream, as (name, data).
-fn events(stream: &str) -> Vec<(String, String)> {
+pub(super) fn events(stream: &str) -> Vec<(String, String)> {
     stream
         .split("\n\n")
         .filter_map(|block| {
@@ -124,18 +122,7 @@ fn every_endpoint_on_the_real_path() {
     assert!(answer["conversation_id"].is_string(), "{data}");
 
     // The OpenAI-compatible endpoint through the official client.
-    let python = std::env::var("SEOGO_PYTHON")
-        .expect("SEOGO_PYTHON is not set: scripts/test.sh installs the openai package and sets it");
-    let out = Command::new(&python)
-        .args(["-c", CLIENT, &server.base, key])
-        .output()
-        .expect("run the openai client");
-    assert!(
-        out.status.success(),
-        "openai client failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let seen: Value = serde_json::from_slice(&out.stdout).expect("client output");
+    let seen = openai_client(CLIENT, &[&server.base, key]);
     assert!(
         seen["models"]
             .as_array()

@@ -4,7 +4,8 @@
 //! and a collection of documents with random group sets for the ACL
 //! property test.
 
-mod acl;
+pub(crate) mod acl;
+mod answering;
 mod auth;
 mod backup;
 mod batch;
@@ -159,6 +160,23 @@ impl Server {
     pub fn get(&self, path: &str, bearer: Option<&str>) -> (u16, String) {
         self.call("GET", path, bearer, None)
     }
+}
+
+/// Runs `script` with the official `openai` Python package
+/// (`SEOGO_PYTHON`: scripts/test.sh installs it) and `args`, and reads the
+/// JSON it prints.
+pub fn openai_client(script: &str, args: &[&str]) -> serde_json::Value {
+    let python = std::env::var("SEOGO_PYTHON")
+        .expect("SEOGO_PYTHON is not set: scripts/test.sh installs the openai package and sets it");
+    let out = run(std::process::Command::new(&python)
+        .args(["-c", script])
+        .args(args));
+    assert!(
+        out.status.success(),
+        "openai client failed: {}",
+        stderr(&out)
+    );
+    serde_json::from_slice(&out.stdout).expect("the client's JSON")
 }
 
 /// The groups documents of the `acl` collection may carry.

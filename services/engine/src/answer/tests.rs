@@ -1,6 +1,12 @@
+use super::rewrite::keeps_content_words;
 use super::verify::*;
 use super::*;
 use seogo_docs::Domain;
+
+/// The verifier with nothing retrieved beyond the sources.
+fn verify(text: &str, sources: &[Chunk], question: &str) -> Checked {
+    super::verify::verify(text, sources, &[], question)
+}
 
 fn chunk(id: &str, text: &str) -> Chunk {
     Chunk {
@@ -13,20 +19,11 @@ fn chunk(id: &str, text: &str) -> Chunk {
         page: Some(2),
         locator: None,
         text: text.into(),
+        header: String::new(),
         domain: Domain::General,
         acl: vec!["public".into()],
         metadata: Default::default(),
     }
-}
-
-#[test]
-fn tables_become_named_records() {
-    let text = "주기표\n| 구분 | 주기 |\n| --- | :-: |\n| 정기 점검 | 500시간 |\n| 정밀 점검 | 6,000시간 |\n끝";
-    assert_eq!(
-        records_from_tables(text),
-        "주기표\n구분: 정기 점검; 주기: 500시간\n구분: 정밀 점검; 주기: 6,000시간\n끝"
-    );
-    assert_eq!(records_from_tables("a | b"), "a | b");
 }
 
 #[test]
@@ -235,4 +232,37 @@ fn a_short_answer_in_the_polite_register_is_supported() {
         "임원 성과급 상한은?"
     )
     .any_supported());
+}
+
+#[test]
+fn a_figure_from_another_row_of_the_table_is_not_supported() {
+    let sop = chunk(
+        "b",
+        "| 점검 구분 | 주기 | 담당 |\n| --- | --- | --- |\n| 정기 점검 | 누적 운전시간 500시간마다 | 설비보전팀 |\n| 정밀 점검(분해) | 누적 운전시간 6,000시간 또는 18개월 중 먼저 도래하는 시점 | 설비보전팀 |",
+    );
+    let question = "냉각수 펌프의 정기 점검 주기는 얼마인가요?";
+    // The 정밀 row's figures pinned on 정기 점검: the words all match.
+    let wrong = verify(
+        "정기 점검 주기는 누적 운전시간 6,000 시간 또는 18개월 중 먼저 도래하는 시점입니다 [1].",
+        std::slice::from_ref(&sop),
+        question,
+    );
+    assert!(!wrong.any_supported(), "{wrong:?}");
+    let right = verify(
+        "정기 점검 주기는 누적 운전시간 500시간마다입니다 [1].",
+        std::slice::from_ref(&sop),
+        question,
+    );
+    assert!(right.all_supported(), "{right:?}");
+    // Naming no row, or the row the figure is in, is fine.
+    assert!(figures_from_the_named_row(
+        "분해 점검은 6,000시간마다입니다.",
+        &["6000".into()],
+        &sop.text
+    ));
+    assert!(figures_from_the_named_row(
+        "정밀 점검은 6,000시간마다입니다.",
+        &["6000".into()],
+        &sop.text
+    ));
 }

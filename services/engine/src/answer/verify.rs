@@ -31,12 +31,6 @@ pub(crate) fn support(claim: &HashSet<String>, source: &HashSet<String>) -> f32 
     claim.intersection(source).count() as f32 / claim.len() as f32
 }
 
-pub(crate) fn near_duplicate(a: &Chunk, b: &Chunk) -> bool {
-    let (ta, tb) = (terms(&a.text), terms(&b.text));
-    let union = ta.union(&tb).count().max(1);
-    ta.intersection(&tb).count() as f32 / union as f32 > 0.8
-}
-
 /// Splits an answer into sentences, keeping trailing `[n]` markers with the
 /// sentence they follow.
 pub(crate) fn sentences(text: &str) -> Vec<String> {
@@ -187,7 +181,7 @@ pub(crate) fn numbers(text: &str) -> Vec<String> {
 
 /// The numbers written in `text`, normalised: thousands separators
 /// dropped, so "6,000" and "6000" are the same number.
-fn numbers_in(text: &str) -> Vec<String> {
+pub(super) fn numbers_in(text: &str) -> Vec<String> {
     let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
     let mut i = 0;
@@ -233,7 +227,8 @@ fn without_leading_zeros(number: &str) -> String {
     }
 }
 
-/// Checks every sentence against the sources. A marker survives only if
+/// Checks every sentence against the sources (`known`: the other chunks
+/// retrieved, whose words the documents know). A marker survives only if
 /// its source supports the sentence; an unmarked sentence gets the source
 /// that supports it best, if any does; a sentence no source supports is
 /// flagged.
@@ -245,16 +240,19 @@ fn without_leading_zeros(number: &str) -> String {
 /// elsewhere. A sentence that adds nothing
 /// is unsupported, and numbers are always checked, the question's included
 /// (a false premise with a figure cannot pass by being repeated).
-pub(crate) fn verify(text: &str, sources: &[Chunk], question: &str) -> Checked {
+pub(crate) fn verify(text: &str, sources: &[Chunk], known: &[Chunk], question: &str) -> Checked {
     let source_terms: Vec<HashSet<String>> = sources.iter().map(|s| terms(&s.text)).collect();
     let mentioned: HashSet<String> = sources
         .iter()
+        .chain(known)
         .flat_map(|s| terms(&s.indexed_text()))
         .collect();
-    // The question's words no source speaks of (title and headings
-    // included), by their stems: "화성 기지의 산소 발생기" in a question the
-    // documents never mention stays a claim, so an answer cannot pin
-    // another subject's figures on it by repeating the question.
+    // The question's words no retrieved chunk speaks of (title and
+    // headings included), by their stems: "화성 기지의 산소 발생기" in a
+    // question the documents never mention stays a claim, so an answer
+    // cannot pin another subject's figures on it by repeating the
+    // question. The chunks retrieved count, not only the windows shown:
+    // "fiscal year" is known to a filing whose facts chunk says "FY".
     let question_heads = word_heads(question);
     let unknown: HashSet<String> = question_heads
         .iter()
@@ -292,6 +290,7 @@ pub(crate) fn verify(text: &str, sources: &[Chunk], question: &str) -> Checked {
                 && claim_numbers
                     .iter()
                     .all(|x| source_numbers[n - 1].contains(x))
+                && figures_from_the_named_row(&clean, &claim_numbers, &sources[n - 1].text)
         };
         let mut kept: Vec<usize> = numbers.into_iter().filter(|&n| ok(n)).collect();
         kept.dedup();
@@ -330,6 +329,66 @@ pub(crate) fn verify(text: &str, sources: &[Chunk], question: &str) -> Checked {
         sentences: checked,
         citations,
     }
+}
+
+/// A key cell compared with a sentence: no spaces, nothing in brackets
+/// ("정밀 점검(분해)" → "정밀점검").
+fn compact_key(text: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0usize;
+    for c in text.chars() {
+        match c {
+            '(' | '[' | '（' => depth += 1,
+            ')' | ']' | '）' => depth = depth.saturating_sub(1),
+            c if depth == 0 && !c.is_whitespace() => out.extend(c.to_lowercase()),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether a sentence's figures come from the table row it names. A
+/// sentence that names a row by its key cell ("정기 점검 주기는 …") while
+/// every figure it states sits in another row of that table ("정밀 점검 |
+/// 6,000시간") pins one row's value on another: a small model's commonest
+/// misreading of a table, which term overlap cannot see (the rows share
+/// their words).
+pub(crate) fn figures_from_the_named_row(sentence: &str, numbers: &[String], source: &str) -> bool {
+    if numbers.is_empty() {
+        return true;
+    }
+    let said = compact_key(sentence);
+    let rows = crate::evidence::keyed_rows(source);
+    let holds_all = |row: &crate::evidence::KeyedRow| {
+        let found: HashSet<String> = numbers_in(&row.text).into_iter().collect();
+        numbers.iter().all(|x| found.contains(x))
+    };
+    for table in rows
+        .iter()
+        .map(|r| r.table)
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        let of_table: Vec<&crate::evidence::KeyedRow> =
+            rows.iter().filter(|r| r.table == table).collect();
+        let named: Vec<&&crate::evidence::KeyedRow> = of_table
+            .iter()
+            .filter(|r| {
+                let key = compact_key(&r.key);
+                key.chars().count() >= 2 && said.contains(&key)
+            })
+            .collect();
+        let supplying: Vec<&&crate::evidence::KeyedRow> =
+            of_table.iter().filter(|r| holds_all(r)).collect();
+        if !named.is_empty()
+            && !supplying.is_empty()
+            && !supplying
+                .iter()
+                .any(|s| named.iter().any(|n| n.text == s.text))
+        {
+            return false;
+        }
+    }
+    true
 }
 
 /// Share of the question's words a sentence restates that, when no source

@@ -2,33 +2,37 @@
 //! queries carry what answering needs — `metadata.answerability` and
 //! `metadata.conversation` (mtrag-un), reference answers in
 //! `answers.jsonl` (`query_id`, `answer`) or `generation_tasks.jsonl`
-//! (`task_id`, `targets`, `contexts`).
+//! (`task_id`, `targets`, `contexts`) — or a SQuAD-format file (KorQuAD:
+//! every question answerable, its paragraph gold, its first answer span
+//! the reference).
 //!
 //! Every question goes through [`Engine::ask`] as a user's would (with
-//! the conversation before it as history). The figures:
-//! - refusal rate on UNANSWERABLE questions and on ANSWERABLE/PARTIAL ones;
-//! - retrieval recall: a gold passage among the candidates retrieved for
-//!   the (standalone) question;
+//! the conversation before it as history). The figures, each rate with
+//! its Wilson 95 % interval:
+//! - refusal rate on UNANSWERABLE questions and on ANSWERABLE/PARTIAL
+//!   ones, with and without the extractive floor (the model's own);
+//! - retrieval recall: a gold passage among the sources the model was
+//!   given;
 //! - citation precision: cited passages that are gold passages (the
 //!   judged or reference contexts), over all cited passages;
 //! - gold-cited rate: answered questions citing a gold passage;
 //! - token F1 and containment (share of the reference's terms in the
 //!   answer) against the reference answer, on answered questions;
-//! - time to first token and total time.
+//! - time to the sources, to the first token, and in total.
 
-use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::collections::HashSet;
+use std::path::PathBuf;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
 use super::dataset::Dataset;
+use super::questions::{questions, sample};
 use super::{percentile, round4};
-use crate::answer::{terms, AskRequest};
+use crate::answer::{terms, AskEvent, AskRequest};
 use crate::ingest::Progress;
-use crate::retrieve::{Scope, SearchMode, SearchRequest};
+use crate::retrieve::Scope;
 use crate::{Engine, EngineError};
-use seogo_models::{ChatMessage, Role};
 
 /// Which set, and how much of it.
 #[derive(Debug, Clone)]
@@ -46,12 +50,65 @@ pub struct AnswerOutcome {
     pub id: String,
     pub answerability: String,
     pub refused: bool,
+    /// Answered by the extractive floor.
+    pub extractive: bool,
+    /// The model's own outcome: it declined, or nothing it wrote held
+    /// (whether or not the floor then answered).
+    pub model_refused: bool,
     pub retrieved_gold: bool,
     pub cited: usize,
     pub cited_gold: usize,
     pub token_f1: Option<f64>,
+    /// The answer's coverage of the question (see `Answer::coverage`).
+    #[serde(default)]
+    pub coverage: f32,
+    /// The best evidence window's own coverage of the question (the
+    /// extractive floor's measure).
+    #[serde(default)]
+    pub extract_coverage: f32,
+    pub prompt_tokens: Option<usize>,
+    pub sources_ms: Option<f64>,
     pub ttft_ms: Option<f64>,
     pub total_ms: f64,
+}
+
+/// A proportion with its Wilson score 95 % interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Rate {
+    pub value: f64,
+    pub low: f64,
+    pub high: f64,
+    /// Out of how many.
+    pub n: usize,
+}
+
+impl Rate {
+    /// `part` of `whole`; none of none is no rate.
+    pub fn of(part: usize, whole: usize) -> Option<Rate> {
+        if whole == 0 {
+            return None;
+        }
+        let (n, p) = (whole as f64, part as f64 / whole as f64);
+        let z = 1.959_964_f64;
+        let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
+        let half = z / (1.0 + z * z / n) * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
+        Some(Rate {
+            value: round4(p),
+            low: round4((centre - half).max(0.0)),
+            high: round4((centre + half).min(1.0)),
+            n: whole,
+        })
+    }
+}
+
+impl std::fmt::Display for Rate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:.3} [{:.3}, {:.3}] (n = {})",
+            self.value, self.low, self.high, self.n
+        )
+    }
 }
 
 /// The report `seogo eval answers --json` prints.
@@ -62,178 +119,23 @@ pub struct AnswerEvalReport {
     pub questions: usize,
     pub answerable: usize,
     pub unanswerable: usize,
-    pub refusal_rate_unanswerable: Option<f64>,
-    pub refusal_rate_answerable: Option<f64>,
-    pub retrieval_recall: Option<f64>,
-    pub citation_precision: Option<f64>,
-    pub gold_cited_rate: Option<f64>,
+    pub refusal_rate_unanswerable: Option<Rate>,
+    pub refusal_rate_answerable: Option<Rate>,
+    /// The same two before the extractive floor: the model's own.
+    pub model_refusal_rate_unanswerable: Option<Rate>,
+    pub model_refusal_rate_answerable: Option<Rate>,
+    /// Answered questions answered by the floor.
+    pub extractive_rate: Option<Rate>,
+    pub retrieval_recall: Option<Rate>,
+    pub citation_precision: Option<Rate>,
+    pub gold_cited_rate: Option<Rate>,
     pub token_f1: Option<f64>,
     pub containment: Option<f64>,
+    pub sources_ms_p50: Option<f64>,
     pub ttft_ms_p50: Option<f64>,
     pub total_ms_p50: f64,
     pub total_ms_p90: f64,
     pub outcomes: Vec<AnswerOutcome>,
-}
-
-/// A question with what scoring it needs.
-#[derive(Debug, Clone)]
-struct Question {
-    id: String,
-    text: String,
-    history: Vec<ChatMessage>,
-    /// `ANSWERABLE`, `UNANSWERABLE`, `PARTIAL`, `UNDERSPECIFIED`; a set
-    /// without labels has only answerable questions.
-    answerability: String,
-    gold: HashSet<String>,
-    reference: Option<String>,
-}
-
-impl Question {
-    fn answerable(&self) -> bool {
-        matches!(self.answerability.as_str(), "ANSWERABLE" | "PARTIAL")
-    }
-}
-
-#[derive(Deserialize)]
-struct QueryLine {
-    #[serde(rename = "_id")]
-    id: String,
-    text: String,
-    #[serde(default)]
-    metadata: QueryMetadata,
-}
-
-#[derive(Default, Deserialize)]
-struct QueryMetadata {
-    #[serde(default)]
-    answerability: Vec<String>,
-    #[serde(default)]
-    conversation: Vec<Turn>,
-}
-
-#[derive(Deserialize)]
-struct Turn {
-    speaker: String,
-    text: String,
-}
-
-#[derive(Deserialize)]
-struct ReferenceAnswer {
-    query_id: String,
-    answer: String,
-}
-
-#[derive(Deserialize)]
-struct GenerationTask {
-    task_id: String,
-    #[serde(default)]
-    targets: Vec<Turn>,
-    #[serde(default)]
-    contexts: Vec<Context>,
-}
-
-#[derive(Deserialize)]
-struct Context {
-    document_id: String,
-}
-
-fn jsonl<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>, EngineError> {
-    let text = std::fs::read_to_string(path).map_err(|e| EngineError::io(path, e))?;
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            serde_json::from_str(l).map_err(|e| {
-                EngineError::BadRequest(format!("{}: line {}: {e}", path.display(), i + 1))
-            })
-        })
-        .collect()
-}
-
-/// Every question of the set, with history, labels, gold and reference.
-fn questions(
-    dir: &Path,
-    qrels: &HashMap<String, HashSet<String>>,
-) -> Result<Vec<Question>, EngineError> {
-    let mut references: HashMap<String, String> = HashMap::new();
-    let mut contexts: HashMap<String, HashSet<String>> = HashMap::new();
-    if dir.join("answers.jsonl").exists() {
-        for a in jsonl::<ReferenceAnswer>(&dir.join("answers.jsonl"))? {
-            references.insert(a.query_id, a.answer);
-        }
-    }
-    if dir.join("generation_tasks.jsonl").exists() {
-        for t in jsonl::<GenerationTask>(&dir.join("generation_tasks.jsonl"))? {
-            if let Some(target) = t.targets.first() {
-                references.insert(t.task_id.clone(), target.text.clone());
-            }
-            contexts.insert(
-                t.task_id,
-                t.contexts.into_iter().map(|c| c.document_id).collect(),
-            );
-        }
-    }
-    let lines: Vec<QueryLine> = jsonl(&dir.join("queries.jsonl"))?;
-    Ok(lines
-        .into_iter()
-        .map(|q| {
-            let mut conversation = q.metadata.conversation;
-            // The conversation ends with the question itself.
-            if conversation
-                .last()
-                .is_some_and(|t| t.speaker == "user" && t.text.trim() == q.text.trim())
-            {
-                conversation.pop();
-            }
-            let history = conversation
-                .into_iter()
-                .map(|t| ChatMessage {
-                    role: if t.speaker == "user" {
-                        Role::User
-                    } else {
-                        Role::Assistant
-                    },
-                    content: t.text,
-                })
-                .collect();
-            let mut gold = qrels.get(&q.id).cloned().unwrap_or_default();
-            gold.extend(contexts.get(&q.id).cloned().unwrap_or_default());
-            Question {
-                answerability: q
-                    .metadata
-                    .answerability
-                    .first()
-                    .cloned()
-                    .unwrap_or_else(|| "ANSWERABLE".into()),
-                reference: references.get(&q.id).cloned(),
-                id: q.id,
-                text: q.text,
-                history,
-                gold,
-            }
-        })
-        .collect())
-}
-
-/// A reproducible sample: a Fisher–Yates shuffle driven by SplitMix64.
-fn sample<T>(mut items: Vec<T>, limit: Option<usize>, seed: u64) -> Vec<T> {
-    let Some(limit) = limit else {
-        return items;
-    };
-    let mut state = seed;
-    let mut next = || {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    };
-    for i in (1..items.len()).rev() {
-        let j = (next() % (i as u64 + 1)) as usize;
-        items.swap(i, j);
-    }
-    items.truncate(limit);
-    items
 }
 
 /// Token F1 and containment (reference terms found) of `answer`.
@@ -256,8 +158,14 @@ fn mean(values: &[f64]) -> Option<f64> {
     (!values.is_empty()).then(|| round4(values.iter().sum::<f64>() / values.len() as f64))
 }
 
-fn ratio(part: usize, whole: usize) -> Option<f64> {
-    (whole > 0).then(|| round4(part as f64 / whole as f64))
+/// The document id of a chunk id (`{doc_id}#{ordinal}`).
+fn doc_of(chunk_id: &str) -> &str {
+    chunk_id.rsplit_once('#').map_or(chunk_id, |(doc, _)| doc)
+}
+
+/// The count of `outcomes` for which `test` holds, as a rate.
+fn rate_of(outcomes: &[&AnswerOutcome], test: impl Fn(&AnswerOutcome) -> bool) -> Option<Rate> {
+    Rate::of(outcomes.iter().filter(|o| test(o)).count(), outcomes.len())
 }
 
 impl Engine {
@@ -267,12 +175,7 @@ impl Engine {
         progress: &mut dyn FnMut(Progress),
     ) -> Result<AnswerEvalReport, EngineError> {
         let dataset = Dataset::load(&req.dataset, None, &self.config().parse, None)?;
-        let qrels: HashMap<String, HashSet<String>> = dataset
-            .qrels
-            .iter()
-            .map(|(q, rel)| (q.clone(), rel.keys().cloned().collect()))
-            .collect();
-        let questions = sample(questions(&req.dataset, &qrels)?, req.limit, req.seed);
+        let questions = sample(questions(&req.dataset, &dataset)?, req.limit, req.seed);
         let analyzer = self.config().lexical.analyzer;
         let collection = self.eval_collection_name(&dataset, analyzer, None, true)?;
         let megabytes = round4(dataset.text_bytes() as f64 / 1e6);
@@ -290,32 +193,31 @@ impl Engine {
         };
         let model = self.generator()?.model_id().to_string();
         let mut outcomes = Vec::new();
-        let (mut f1s, mut containments, mut ttfts, mut totals) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for q in &questions {
+        let (mut f1s, mut containments) = (Vec::new(), Vec::new());
+        for (i, q) in questions.iter().enumerate() {
             let started = Instant::now();
-            let mut first = None;
+            let (mut sources, mut first) = (None, None);
             let answer = self.ask(
                 &AskRequest {
                     question: q.text.clone(),
                     history: q.history.clone(),
                     scope: scope.clone(),
                 },
-                &mut |_| {
-                    first.get_or_insert_with(|| started.elapsed().as_secs_f64() * 1000.0);
+                &mut |e| {
+                    let at = started.elapsed().as_secs_f64() * 1000.0;
+                    match e {
+                        AskEvent::Sources(_) => sources = Some(at),
+                        AskEvent::Text(_) => {
+                            first.get_or_insert(at);
+                        }
+                    }
                 },
             )?;
             let total = started.elapsed().as_secs_f64() * 1000.0;
-            let retrieved = self.search(&SearchRequest {
-                query: answer
-                    .standalone_question
-                    .clone()
-                    .unwrap_or_else(|| q.text.clone()),
-                mode: SearchMode::Hybrid,
-                k: 8,
-                snippets: false,
-                scope: scope.clone(),
-            })?;
+            // The best window's own coverage, whether or not the floor
+            // was needed: what `eval calibrate` replays the floor with.
+            let asked = answer.standalone_question.as_deref().unwrap_or(&q.text);
+            let (evidence, _) = self.evidence(asked, &scope, usize::MAX, &mut |_| Ok(0))?;
             let cited: HashSet<&str> = answer.citations.iter().map(|c| c.doc_id.as_str()).collect();
             let cited_gold = cited.iter().filter(|d| q.gold.contains(**d)).count();
             let token_f1 = match (&q.reference, answer.grounded && q.answerable()) {
@@ -327,74 +229,84 @@ impl Engine {
                 }
                 _ => None,
             };
-            if let Some(t) = first {
-                ttfts.push(t);
-            }
-            totals.push(total);
-            outcomes.push(AnswerOutcome {
+            let outcome = AnswerOutcome {
                 id: q.id.clone(),
                 answerability: q.answerability.clone(),
                 refused: !answer.grounded,
-                retrieved_gold: retrieved.iter().any(|r| q.gold.contains(&r.chunk.doc_id)),
+                extractive: answer.extractive,
+                model_refused: !answer.grounded || answer.extractive,
+                retrieved_gold: answer.retrieved.iter().any(|c| q.gold.contains(doc_of(c))),
                 cited: cited.len(),
                 cited_gold,
                 token_f1,
+                coverage: answer.coverage,
+                extract_coverage: evidence.best.map_or(0.0, |b| b.coverage),
+                prompt_tokens: answer.usage.map(|u| u.prompt_tokens),
+                sources_ms: sources.map(f64::round),
                 ttft_ms: first.map(f64::round),
                 total_ms: total.round(),
-            });
+            };
+            tracing::info!(
+                question = i + 1,
+                of = questions.len(),
+                id = %q.id,
+                refused = outcome.refused,
+                extractive = outcome.extractive,
+                seconds = total / 1000.0,
+                "answered"
+            );
+            outcomes.push(outcome);
         }
-        let unanswerable_outcomes: Vec<&AnswerOutcome> = outcomes
-            .iter()
-            .filter(|o| o.answerability == "UNANSWERABLE")
-            .collect();
-        let answerable: Vec<&AnswerOutcome> = outcomes
-            .iter()
-            .filter(|o| matches!(o.answerability.as_str(), "ANSWERABLE" | "PARTIAL"))
-            .collect();
-        let unanswerable = unanswerable_outcomes.len();
+        let of_kind = |answerable: bool| -> Vec<&AnswerOutcome> {
+            outcomes
+                .iter()
+                .zip(&questions)
+                .filter(|(o, q)| {
+                    q.answerable() == answerable && o.answerability != "UNDERSPECIFIED"
+                })
+                .map(|(o, _)| o)
+                .collect()
+        };
+        let (answerable, unanswerable) = (of_kind(true), of_kind(false));
         let with_gold: Vec<&AnswerOutcome> = outcomes
             .iter()
             .zip(&questions)
             .filter(|(_, q)| !q.gold.is_empty())
             .map(|(o, _)| o)
             .collect();
-        let answered_with_gold: Vec<&&AnswerOutcome> =
-            with_gold.iter().filter(|o| !o.refused).collect();
-        for v in [&mut ttfts, &mut totals] {
-            v.sort_by(f64::total_cmp);
-        }
+        let answered_with_gold: Vec<&AnswerOutcome> =
+            with_gold.iter().copied().filter(|o| !o.refused).collect();
+        let answered: Vec<&AnswerOutcome> = outcomes.iter().filter(|o| !o.refused).collect();
+        let sorted = |values: Vec<f64>| {
+            let mut values = values;
+            values.sort_by(f64::total_cmp);
+            values
+        };
+        let sources_ms = sorted(outcomes.iter().filter_map(|o| o.sources_ms).collect());
+        let ttfts = sorted(outcomes.iter().filter_map(|o| o.ttft_ms).collect());
+        let totals = sorted(outcomes.iter().map(|o| o.total_ms).collect());
+        let p50 = |v: &[f64]| (!v.is_empty()).then(|| percentile(v, 0.5).round());
         Ok(AnswerEvalReport {
             dataset: req.dataset.display().to_string(),
             model,
             questions: outcomes.len(),
             answerable: answerable.len(),
-            unanswerable,
-            refusal_rate_unanswerable: ratio(
-                unanswerable_outcomes.iter().filter(|o| o.refused).count(),
-                unanswerable,
-            ),
-            refusal_rate_answerable: ratio(
-                answerable.iter().filter(|o| o.refused).count(),
-                answerable.len(),
-            ),
-            retrieval_recall: ratio(
-                with_gold.iter().filter(|o| o.retrieved_gold).count(),
-                with_gold.len(),
-            ),
-            citation_precision: ratio(
+            unanswerable: unanswerable.len(),
+            refusal_rate_unanswerable: rate_of(&unanswerable, |o| o.refused),
+            refusal_rate_answerable: rate_of(&answerable, |o| o.refused),
+            model_refusal_rate_unanswerable: rate_of(&unanswerable, |o| o.model_refused),
+            model_refusal_rate_answerable: rate_of(&answerable, |o| o.model_refused),
+            extractive_rate: rate_of(&answered, |o| o.extractive),
+            retrieval_recall: rate_of(&with_gold, |o| o.retrieved_gold),
+            citation_precision: Rate::of(
                 answered_with_gold.iter().map(|o| o.cited_gold).sum(),
                 answered_with_gold.iter().map(|o| o.cited).sum(),
             ),
-            gold_cited_rate: ratio(
-                answered_with_gold
-                    .iter()
-                    .filter(|o| o.cited_gold > 0)
-                    .count(),
-                answered_with_gold.len(),
-            ),
+            gold_cited_rate: rate_of(&answered_with_gold, |o| o.cited_gold > 0),
             token_f1: mean(&f1s),
             containment: mean(&containments),
-            ttft_ms_p50: (!ttfts.is_empty()).then(|| percentile(&ttfts, 0.5).round()),
+            sources_ms_p50: p50(&sources_ms),
+            ttft_ms_p50: p50(&ttfts),
             total_ms_p50: percentile(&totals, 0.5).round(),
             total_ms_p90: percentile(&totals, 0.9).round(),
             outcomes,
@@ -407,13 +319,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn samples_are_reproducible_and_overlap_is_symmetric_in_f1() {
-        let a = sample((0..50).collect::<Vec<_>>(), Some(5), 7);
-        assert_eq!(a, sample((0..50).collect::<Vec<_>>(), Some(5), 7));
-        assert_ne!(a, sample((0..50).collect::<Vec<_>>(), Some(5), 8));
-        assert_eq!(sample(vec![1, 2, 3], None, 1), vec![1, 2, 3]);
+    fn overlap_is_symmetric_in_f1_and_rates_carry_wilson_intervals() {
         let (f1, contained) = overlap("정기 점검 주기는 500시간이다", "정기 점검 주기는 500시간");
         assert!(f1 > 0.5 && contained > 0.99, "{f1} {contained}");
         assert_eq!(overlap("", "x"), (0.0, 0.0));
+        // 20 of 100: Wilson's interval is [0.133, 0.289].
+        let r = Rate::of(20, 100).expect("rate");
+        assert_eq!((r.value, r.low, r.high, r.n), (0.2, 0.1334, 0.2888, 100));
+        // All or nothing still has an interval on the inside.
+        let all = Rate::of(12, 12).expect("rate");
+        assert!(
+            all.value == 1.0 && all.high == 1.0 && all.low < 0.8,
+            "{all:?}"
+        );
+        assert_eq!(Rate::of(0, 0), None);
+        assert_eq!(doc_of("a/b.md#3"), "a/b.md");
     }
 }

@@ -16,10 +16,16 @@ use crate::EngineError;
 /// One evaluation query.
 #[derive(Debug, Clone)]
 pub(crate) struct EvalQuery {
+    /// The set's own id of the question (a SQuAD question's `id`, a BEIR
+    /// query's `_id`, a titled file's name).
+    pub id: String,
     pub text: String,
     pub domain: Option<String>,
     /// doc id → relevance grade.
     pub relevant: HashMap<String, f64>,
+    /// The reference answer, where the set gives one with the question
+    /// (SQuAD's first answer span).
+    pub answer: Option<String>,
 }
 
 /// A corpus with its judged queries.
@@ -122,9 +128,11 @@ fn load_titled_files(
             .collect();
         corpus.extend(refined.documents);
         queries.push(EvalQuery {
+            id: entry.file,
             text: entry.title,
             domain: None,
             relevant,
+            answer: None,
         });
     }
     Ok(Dataset {
@@ -177,8 +185,10 @@ fn load_beir(dir: &Path, split: Option<&str>, limits: &Limits) -> Result<Dataset
         let q: QueryRecord = serde_json::from_str(line).map_err(|e| {
             EngineError::BadRequest(format!("{}: line {}: {e}", queries_path.display(), i + 1))
         })?;
-        if let Some(relevant) = qrels.get(&id_string(q.id)) {
+        let id = id_string(q.id);
+        if let Some(relevant) = qrels.get(&id) {
             queries.push(EvalQuery {
+                id,
                 text: q.text,
                 domain: q
                     .metadata
@@ -186,6 +196,7 @@ fn load_beir(dir: &Path, split: Option<&str>, limits: &Limits) -> Result<Dataset
                     .and_then(|d| d.as_str())
                     .map(str::to_string),
                 relevant: relevant.clone(),
+                answer: None,
             });
         }
     }
@@ -261,7 +272,15 @@ struct SquadParagraph {
 
 #[derive(Deserialize)]
 struct SquadQuestion {
+    id: String,
     question: String,
+    #[serde(default)]
+    answers: Vec<SquadAnswer>,
+}
+
+#[derive(Deserialize)]
+struct SquadAnswer {
+    text: String,
 }
 
 /// Every paragraph becomes a document (titled by its article); every
@@ -279,9 +298,11 @@ fn load_squad(path: &Path) -> Result<Dataset, EngineError> {
             let id = format!("a{a}-p{p}");
             for qa in paragraph.qas {
                 queries.push(EvalQuery {
+                    id: qa.id,
                     text: qa.question,
                     domain: None,
                     relevant: HashMap::from([(id.clone(), 1.0)]),
+                    answer: qa.answers.into_iter().next().map(|a| a.text),
                 });
             }
             corpus.push(Document {
@@ -315,7 +336,7 @@ mod tests {
         std::fs::write(
             &path,
             r#"{"version":"1","data":[{"title":"서울","paragraphs":[
-                {"context":"서울은 한국의 수도이다.","qas":[{"id":"1","question":"한국의 수도는?","answers":[]}]},
+                {"context":"서울은 한국의 수도이다.","qas":[{"id":"1","question":"한국의 수도는?","answers":[{"text":"서울","answer_start":0}]}]},
                 {"context":"부산은 항구 도시이다.","qas":[{"id":"2","question":"항구 도시는?","answers":[]},{"id":"3","question":"부산은?","answers":[]}]}]}]}"#,
         )
         .expect("write");
@@ -327,5 +348,10 @@ mod tests {
             d.queries[2].relevant,
             HashMap::from([("a0-p1".to_string(), 1.0)])
         );
+        assert_eq!(
+            (d.queries[0].id.as_str(), d.queries[0].answer.as_deref()),
+            ("1", Some("서울"))
+        );
+        assert_eq!(d.queries[1].answer, None);
     }
 }

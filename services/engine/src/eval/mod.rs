@@ -15,7 +15,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub mod answers;
+pub mod calibrate;
 pub(crate) mod dataset;
+pub(crate) mod questions;
+pub mod tune;
 
 use dataset::Dataset;
 use seogo_docs::chunk_document;
@@ -108,26 +111,12 @@ impl Accumulator {
                 .count() as f64
                 / rel_count
         };
-        let dcg: f64 = ranking
-            .iter()
-            .take(10)
-            .enumerate()
-            .map(|(i, d)| relevant.get(d).copied().unwrap_or(0.0) / ((i + 2) as f64).log2())
-            .sum();
-        let mut ideal: Vec<f64> = relevant.values().copied().filter(|&g| g > 0.0).collect();
-        ideal.sort_by(|a, b| b.total_cmp(a));
-        let idcg: f64 = ideal
-            .iter()
-            .take(10)
-            .enumerate()
-            .map(|(i, g)| g / ((i + 2) as f64).log2())
-            .sum();
         let mrr = ranking
             .iter()
             .take(10)
             .position(|d| relevant.get(d).is_some_and(|&g| g > 0.0))
             .map_or(0.0, |p| 1.0 / (p + 1) as f64);
-        self.ndcg_10.push(if idcg > 0.0 { dcg / idcg } else { 0.0 });
+        self.ndcg_10.push(ndcg_at_10(ranking, relevant));
         self.recall_3.push(recall(3));
         self.recall_5.push(recall(5));
         self.recall_10.push(recall(10));
@@ -158,6 +147,29 @@ impl Accumulator {
                 p99: round4(percentile(&lat, 0.99)),
             },
         }
+    }
+}
+
+/// nDCG@10 of a ranking of document ids against graded judgments.
+pub(crate) fn ndcg_at_10(ranking: &[String], relevant: &HashMap<String, f64>) -> f64 {
+    let dcg: f64 = ranking
+        .iter()
+        .take(10)
+        .enumerate()
+        .map(|(i, d)| relevant.get(d).copied().unwrap_or(0.0) / ((i + 2) as f64).log2())
+        .sum();
+    let mut ideal: Vec<f64> = relevant.values().copied().filter(|&g| g > 0.0).collect();
+    ideal.sort_by(|a, b| b.total_cmp(a));
+    let idcg: f64 = ideal
+        .iter()
+        .take(10)
+        .enumerate()
+        .map(|(i, g)| g / ((i + 2) as f64).log2())
+        .sum();
+    if idcg > 0.0 {
+        dcg / idcg
+    } else {
+        0.0
     }
 }
 

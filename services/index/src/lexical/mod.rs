@@ -5,17 +5,20 @@
 mod analysis;
 mod query;
 mod snippet;
+mod terms;
 
 pub use analysis::{
     AnalyzerKind, IdentifierRules, LexicalResources, LexicalWeights, SynonymSource,
 };
 pub use query::{parse as parse_query, ParsedQuery};
 pub use snippet::{Snippet, SnippetTerms};
+pub use terms::ContentTerms;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use seogo_analyzer::bigram::{BigramAnalyzer, Side};
+use seogo_analyzer::identifiers::IdentifierKind;
 use seogo_analyzer::morph::MorphAnalyzer;
 use seogo_analyzer::normalize::normalize;
 use seogo_analyzer::whitespace::WhitespaceAnalyzer;
@@ -150,6 +153,23 @@ fn schema() -> (Schema, Fields) {
     (b.build(), fields)
 }
 
+/// Identifier kinds a document's header or metadata scopes to all its
+/// chunks (see `LexicalIndex::document_identifiers`).
+const DOCUMENT_SCOPED_KINDS: [IdentifierKind; 5] = [
+    IdentifierKind::PartNumber,
+    IdentifierKind::EquipmentTag,
+    IdentifierKind::DocumentNumber,
+    IdentifierKind::Isin,
+    IdentifierKind::BusinessNumber,
+];
+
+/// The `ids` term of identifier `term` named by a chunk's document rather
+/// than its own text: kept apart so it satisfies a required identifier
+/// without scoring like one the chunk states itself.
+fn document_term(term: &str) -> String {
+    format!("doc:{term}")
+}
+
 /// `key=value` terms a chunk can be filtered by: its domain, document id and
 /// every metadata entry.
 pub fn filter_terms(chunk: &Chunk) -> Vec<String> {
@@ -276,6 +296,9 @@ impl LexicalIndex {
                 for term in self.identifier_terms(chunk, &text) {
                     d.add_text(f.ids, term);
                 }
+                for term in self.document_identifiers(chunk) {
+                    d.add_text(f.ids, document_term(&term));
+                }
                 if kind.uses_morphemes() {
                     d.add_text(f.morph, &text);
                 }
@@ -360,6 +383,34 @@ impl LexicalIndex {
         self.analyzers.kind
     }
 
+    /// The identifier terms `chunk`'s document names for all its chunks:
+    /// those of the kinds that say what a document is about (part numbers,
+    /// equipment tags, document numbers, ISINs, business numbers) in its
+    /// header ([`Chunk::header`]) and metadata values. Alarm codes,
+    /// articles, dates and amounts in a header name one fact, not the
+    /// document's subject.
+    fn document_identifiers(&self, chunk: &Chunk) -> Vec<String> {
+        let mut scope = chunk.header.clone();
+        for value in chunk.metadata.values() {
+            scope.push('\n');
+            scope.push_str(value);
+        }
+        if scope.trim().is_empty() {
+            return Vec::new();
+        }
+        let rules = self.resources.identifier_rules(Some(chunk.domain.as_str()));
+        let mut terms: Vec<String> = rules
+            .extractor
+            .extract(&normalize(&scope))
+            .into_iter()
+            .filter(|id| DOCUMENT_SCOPED_KINDS.contains(&id.kind))
+            .flat_map(|id| id.terms)
+            .collect();
+        terms.sort();
+        terms.dedup();
+        terms
+    }
+
     /// Every identifier term of `chunk` (its domain's rules).
     fn identifier_terms(&self, chunk: &Chunk, text: &str) -> Vec<String> {
         let rules = self.resources.identifier_rules(Some(chunk.domain.as_str()));
@@ -387,12 +438,17 @@ impl LexicalIndex {
             .collect()
     }
 
-    /// Whether `chunk` contains every identifier term in `required`.
+    /// Whether `chunk` has every identifier term in `required`: in its
+    /// own text, or named by its document for all its chunks (the BM25
+    /// side's required clause accepts the same).
     pub fn has_identifiers(&self, chunk: &Chunk, required: &[String]) -> bool {
         if required.is_empty() {
             return true;
         }
-        let terms = self.identifier_terms(chunk, &chunk.indexed_text());
+        let mut terms = self.identifier_terms(chunk, &chunk.indexed_text());
+        if required.iter().any(|r| !terms.contains(r)) {
+            terms.extend(self.document_identifiers(chunk));
+        }
         required.iter().all(|r| terms.contains(r))
     }
 

@@ -8,7 +8,9 @@
 //! kind, as configured per domain. Synonym rules add terms at a lower weight.
 
 use seogo_analyzer::normalize::normalize;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RegexQuery, TermQuery};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RegexQuery, TermQuery,
+};
 use tantivy::schema::IndexRecordOption;
 use tantivy::Term;
 
@@ -114,9 +116,20 @@ pub(super) fn build(
     let rules = resources.identifier_rules(domain);
     for id in rules.extractor.extract(&normalize(&parsed.free)) {
         if let Some(required) = rules.required_term(&id) {
+            // Stated in the chunk (scores), or named by its document for
+            // every chunk (passes, scoring nothing: a chunk that states
+            // the identifier itself still ranks first).
+            let named_by_document =
+                ConstScoreQuery::new(term_query(fields.ids, &super::document_term(required)), 0.0);
             must.push((
                 Occur::Must,
-                boosted(term_query(fields.ids, required), weights.identifier),
+                Box::new(BooleanQuery::new(vec![
+                    (
+                        Occur::Should,
+                        boosted(term_query(fields.ids, required), weights.identifier),
+                    ),
+                    (Occur::Should, Box::new(named_by_document)),
+                ])),
             ));
         }
         // The most specific form always scores (제3조제2항 over 제3조).

@@ -34,6 +34,7 @@ fn chunk(doc_id: &str, text: &str, acl: &str) -> Chunk {
         page: None,
         locator: None,
         text: text.to_string(),
+        header: String::new(),
         domain: Domain::General,
         acl: vec![acl.to_string()],
         metadata: Default::default(),
@@ -99,6 +100,51 @@ fn a_part_number_matches_exactly() {
     assert_eq!(ids(&index, "ＰＮ－４４７１－Ａ"), vec!["a"]);
     // Without a code, all three are candidates.
     assert_eq!(ids(&index, "설비 점검 주기").len(), 3);
+}
+
+#[test]
+fn a_tag_the_documents_header_names_admits_its_sections_but_a_stated_tag_ranks_first() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = combined(dir.path(), &[]);
+    let header = "| 대상 설비 | 냉각수 순환 펌프 (설비번호 P-201A, P-201B) |";
+    let mut vibration = chunk(
+        "sop",
+        "진동 판정 기준: 4.5 mm/s 초과는 위험으로 판정한다.",
+        PUBLIC_GROUP,
+    );
+    vibration.header = header.into();
+    let mut stated = chunk("log", "P-201A 진동 판정 기준 점검 기록", PUBLIC_GROUP);
+    stated.id = Chunk::make_id("log", 0);
+    let other = chunk("other", "P-301 진동 판정 기준", PUBLIC_GROUP);
+    let mut in_metadata = chunk("wo", "진동 판정 기준 초과로 베어링 교체", PUBLIC_GROUP);
+    in_metadata
+        .metadata
+        .insert("equipment".into(), "P-201A".into());
+    // The header's alarm code is one fact of the document, not its subject.
+    let mut alarm = chunk("alarm", "진동 판정 기준", PUBLIC_GROUP);
+    alarm.header = "경보 E-1023 발생 시 조치".into();
+    for c in [&vibration, &stated, &other, &in_metadata, &alarm] {
+        index
+            .replace_document(&c.doc_id, std::slice::from_ref(c))
+            .expect("add");
+    }
+    index.commit().expect("commit");
+
+    let found = ids(&index, "P-201A 펌프의 진동 판정 기준은?");
+    assert_eq!(found.first().map(String::as_str), Some("log"), "{found:?}");
+    assert!(
+        found.contains(&"sop".to_string()) && found.contains(&"wo".to_string()),
+        "{found:?}"
+    );
+    assert!(!found.contains(&"other".to_string()), "{found:?}");
+    assert_eq!(ids(&index, "E-1023 진동 판정 기준"), Vec::<String>::new());
+
+    // The dense side's post-filter accepts the same chunks.
+    let required = index.required_identifiers("P-201A 진동", &public());
+    assert_eq!(required, vec!["p-201a"]);
+    assert!(index.has_identifiers(&vibration, &required));
+    assert!(index.has_identifiers(&in_metadata, &required));
+    assert!(!index.has_identifiers(&other, &required));
 }
 
 #[test]

@@ -200,16 +200,33 @@ impl Authenticator {
         self.anonymous
     }
 
+    /// Whether no credential could be checked: anonymous callers allowed,
+    /// no key in the key file (read now: keys may be created while
+    /// serving) and no OIDC provider.
+    pub fn unauthenticated(&self) -> bool {
+        self.anonymous && self.oidc.is_none() && self.keys.current().keys.is_empty()
+    }
+
     /// The caller presenting `authorization` (the header's value).
+    ///
+    /// On a server with nothing to check credentials against (see
+    /// [`Self::unauthenticated`]) any header is ignored and the caller is
+    /// anonymous: standard OpenAI clients always send a bearer token, a
+    /// dummy one included, and refusing it would lock them out of a demo
+    /// server that lets everyone read its public documents anyway.
     pub fn authenticate(&self, authorization: Option<&str>) -> Result<Caller, ApiError> {
+        let anonymous = || Caller {
+            id: "anonymous".into(),
+            role: Role::Query,
+            collections: None,
+            principals: Vec::new(),
+        };
+        if self.unauthenticated() {
+            return Ok(anonymous());
+        }
         let Some(value) = authorization else {
             if self.anonymous {
-                return Ok(Caller {
-                    id: "anonymous".into(),
-                    role: Role::Query,
-                    collections: None,
-                    principals: Vec::new(),
-                });
+                return Ok(anonymous());
             }
             return Err(ApiError::unauthorized(
                 "credentials required: send `Authorization: Bearer <API key or token>`",

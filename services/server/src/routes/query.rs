@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use seogo_engine::answer::{Answer, AskRequest};
+use seogo_engine::answer::{Answer, AskEvent, AskRequest};
 use seogo_engine::retrieve::{SearchMode, SearchRequest};
 use seogo_models::{ChatMessage, Role as ChatRole};
 use serde::Deserialize;
@@ -99,14 +99,14 @@ pub(crate) struct AskBody {
 }
 
 /// Answers `req` for `caller` on the blocking pool, within the limit on
-/// generations at once and the request timeout, passing raw tokens to
-/// `on_text`; records the audit line and the token counts.
+/// generations at once and the request timeout, passing the sources and
+/// raw tokens to `on_event`; records the audit line and the token counts.
 pub(crate) async fn answer(
     state: &Shared,
     caller: &Caller,
     req: AskRequest,
     route: &'static str,
-    mut on_text: impl FnMut(&str) + Send + 'static,
+    mut on_event: impl FnMut(AskEvent<'_>) + Send + 'static,
 ) -> Result<Answer, ApiError> {
     let deadline = tokio::time::Instant::now() + state.timeout;
     let permit = tokio::time::timeout_at(deadline, state.generations.clone().acquire_owned())
@@ -124,7 +124,7 @@ pub(crate) async fn answer(
     let collection = req.scope.collection.clone();
     let work = blocking(move || {
         let _permit = permit;
-        engine.ask(&req, &mut on_text)
+        engine.ask(&req, &mut on_event)
     });
     let result = match tokio::time::timeout_at(deadline, work).await {
         Ok(result) => result,
@@ -218,9 +218,14 @@ pub(crate) async fn ask(
     let tokens = tx.clone();
     tokio::spawn(async move {
         let question = req.question.clone();
-        let result = answer(&state, &caller, req, "/v1/ask", move |piece| {
+        let result = answer(&state, &caller, req, "/v1/ask", move |e| {
             // A client that went away just stops receiving.
-            let _ = tokens.blocking_send(event("token", &json!({ "text": piece })));
+            let _ = tokens.blocking_send(match e {
+                // The sources as soon as retrieval is done, before the
+                // first token: a person reads the evidence meanwhile.
+                AskEvent::Sources(sources) => event("sources", &json!({ "sources": sources })),
+                AskEvent::Text(piece) => event("token", &json!({ "text": piece })),
+            });
         })
         .await;
         let last = result

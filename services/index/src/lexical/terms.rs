@@ -1,0 +1,83 @@
+//! What answering reads from the lexical side: the content terms of a
+//! question or a passage as this index's own analysis finds them, and how
+//! rare each is in the collection. Evidence windows are scored with them,
+//! so a sentence matches a question exactly when the index would have
+//! matched it (삼성전자의 and 삼성전자는 alike), and a word every page
+//! repeats weighs little.
+
+use std::collections::{HashMap, HashSet};
+
+use seogo_analyzer::normalize::Normalized;
+use tantivy::Term;
+
+use super::LexicalIndex;
+
+/// A text's content terms: words (MeCab-ko content morphemes, or bigrams
+/// for a collection without them) and identifiers (canonical codes).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContentTerms {
+    pub words: HashSet<String>,
+    pub identifiers: HashSet<String>,
+}
+
+impl ContentTerms {
+    /// Whether `term` is among the words or the identifiers.
+    pub fn contains(&self, term: &str) -> bool {
+        self.words.contains(term) || self.identifiers.contains(term)
+    }
+
+    /// Adds `other`'s terms.
+    pub fn extend(&mut self, other: &ContentTerms) {
+        self.words.extend(other.words.iter().cloned());
+        self.identifiers.extend(other.identifiers.iter().cloned());
+    }
+}
+
+impl LexicalIndex {
+    /// The content terms of `text` (a question or a passage).
+    pub fn content_terms(&self, text: &str) -> ContentTerms {
+        let words = match self.analyzers.morph_terms(text) {
+            Some(morphemes) => morphemes,
+            None => self.analyzers.query_text_terms(text).unwrap_or_default(),
+        };
+        let identifiers = self
+            .resources
+            .identifiers
+            .extractor
+            .extract(&Normalized::new(text).text)
+            .into_iter()
+            .filter_map(|id| id.terms.into_iter().next())
+            .collect();
+        ContentTerms {
+            words: words.into_iter().collect(),
+            identifiers,
+        }
+    }
+
+    /// BM25's inverse document frequency of each of `terms` in this index
+    /// (words in the field they were analysed for, identifiers in the
+    /// identifier field): a term no chunk has weighs most.
+    pub fn term_weights(&self, terms: &ContentTerms) -> HashMap<String, f32> {
+        let searcher = self.reader.searcher();
+        let chunks = searcher.num_docs() as f32;
+        let word_field = if self.analyzers.morph.is_some() {
+            self.fields.morph
+        } else {
+            self.fields.text
+        };
+        let idf = |field, term: &str| {
+            let df = searcher
+                .doc_freq(&Term::from_field_text(field, term))
+                .unwrap_or(0) as f32;
+            (1.0 + (chunks - df + 0.5) / (df + 0.5)).ln()
+        };
+        let mut weights = HashMap::new();
+        for w in &terms.words {
+            weights.insert(w.clone(), idf(word_field, w));
+        }
+        for id in &terms.identifiers {
+            weights.insert(id.clone(), idf(self.fields.ids, id));
+        }
+        weights
+    }
+}
