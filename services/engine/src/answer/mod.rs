@@ -205,7 +205,8 @@ impl Engine {
             return Ok(declined(Vec::new(), None));
         }
 
-        let messages = prompt::messages(question, &evidence.sources, lang, cfg.format);
+        let messages =
+            prompt::messages(question, &evidence.sources, lang, cfg.format, cfg.examples);
         if let Some(last) = messages.last() {
             tracing::trace!(prompt = %last.content, "evidence");
         }

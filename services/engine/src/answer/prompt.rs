@@ -86,6 +86,7 @@ pub(super) fn messages(
     sources: &[Source],
     lang: Lang,
     format: AnswerFormat,
+    examples: bool,
 ) -> Vec<ChatMessage> {
     let turn = |role, content: &str| ChatMessage {
         role,
@@ -95,7 +96,7 @@ pub(super) fn messages(
     match format {
         AnswerFormat::Cited => {
             messages.push(turn(Role::System, CITED_PROMPT));
-            for (example, answer) in CITED_EXAMPLES {
+            for (example, answer) in CITED_EXAMPLES.iter().filter(|_| examples) {
                 messages.push(turn(Role::User, example));
                 messages.push(turn(Role::Assistant, answer));
             }
