@@ -382,7 +382,11 @@ pub struct AnswerConfig {
     /// Below this share of the question's weight stated by an answer's
     /// supported sentences and the sources they cite, the answer is about
     /// something else (the pump's interval for a question about another
-    /// machine) and the question is declined.
+    /// machine) and the question is declined. 0.55 was chosen by
+    /// `seogo eval calibrate` (balanced accuracy, five folds over the
+    /// pooled ko-autorag, mtrag-un and KorQuAD outcomes; 0.55 in four of
+    /// five folds): refusal on unanswerable questions 0.60 → 0.80 for
+    /// answerable ones 0.12 → 0.21 (docs/BENCHMARKS.md).
     pub min_coverage: f32,
     /// The extractive floor: when the model declines or none of its
     /// sentences holds, the best window is given verbatim (marked as an
@@ -443,7 +447,7 @@ impl Default for AnswerConfig {
             examples: true,
             format: AnswerFormat::Cited,
             min_evidence: 0.0,
-            min_coverage: 0.0,
+            min_coverage: 0.55,
             extract_min_coverage: 0.7,
             unsupported: UnsupportedPolicy::Drop,
         }
