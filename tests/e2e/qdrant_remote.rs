@@ -7,7 +7,7 @@
 //! test is ignored unless asked for with a server:
 //!
 //! ```sh
-//! docker run -d -p 6334:6334 qdrant/qdrant:v1.16.3
+//! docker run -d -p 6334:6334 qdrant/qdrant:v1.18.3
 //! SEOGO_TEST_QDRANT_URL=http://127.0.0.1:6334 \
 //!   cargo test -p seogo-tests --test e2e -- --ignored qdrant_remote
 //! ```
