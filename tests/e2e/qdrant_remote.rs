@@ -2,12 +2,13 @@
 //! suite on the embedded store, `seogo migrate` of its vectors to the
 //! server, the same suite with `[vectors] backend = "qdrant"`, and back.
 //!
-//! No Qdrant server can be installed on the development machines (no
+//! The server is built from source by `../shared/tools/qdrant/` (no
 //! registry here carries one, and Docker's engine does not run), so this
 //! test is ignored unless asked for with a server:
 //!
 //! ```sh
-//! docker run -d -p 6334:6334 qdrant/qdrant:v1.18.3
+//! bash ../shared/tools/qdrant/build.sh
+//! bash ../shared/tools/qdrant/run-cluster.sh start /tmp/qdrant-single 1
 //! SEOGO_TEST_QDRANT_URL=http://127.0.0.1:6334 \
 //!   cargo test -p seogo-tests --test e2e -- --ignored qdrant_remote
 //! ```
