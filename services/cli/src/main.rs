@@ -443,9 +443,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 connector,
                 ..IngestRequest::default()
             };
-            let mut progress = output::ProgressReporter::new();
-            let report = engine.ingest(&req, &mut |p| progress.update(p))?;
-            progress.finish();
+            let report = output::with_progress(|progress| engine.ingest(&req, progress))?;
             output::print_ingest(&report, args.json)?;
             Ok(if report.failures.is_empty() {
                 ExitCode::SUCCESS
@@ -454,9 +452,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Sync { name, json } => {
-            let mut progress = output::ProgressReporter::new();
-            let report = engine.sync(&name, &mut |p| progress.update(p))?;
-            progress.finish();
+            let report = output::with_progress(|progress| engine.sync(&name, progress))?;
             output::print_sync(&report, json)?;
             let fetch_failed = report.fetch.as_ref().is_some_and(|f| !f.failed.is_empty());
             Ok(if report.ingest.failures.is_empty() && !fetch_failed {
@@ -554,23 +550,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     json,
                 },
         } => {
-            let mut progress = output::ProgressReporter::new();
-            let report = engine.eval_retrieval(
-                &EvalRequest {
-                    dataset,
-                    modes,
-                    split,
-                    analyzer,
-                    connector: connector
-                        .as_deref()
-                        .map(|name| {
-                            seogo_engine::connectors::connector(name, &serde_json::Value::Null)
-                        })
-                        .transpose()?,
-                },
-                &mut |p| progress.update(p),
-            )?;
-            progress.finish();
+            let connector = connector
+                .as_deref()
+                .map(|name| seogo_engine::connectors::connector(name, &serde_json::Value::Null))
+                .transpose()?;
+            let req = EvalRequest {
+                dataset,
+                modes,
+                split,
+                analyzer,
+                connector,
+            };
+            let report = output::with_progress(|progress| engine.eval_retrieval(&req, progress))?;
             output::print_eval(&report, json)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -583,16 +574,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     json,
                 },
         } => {
-            let mut progress = output::ProgressReporter::new();
-            let report = engine.eval_answers(
-                &AnswerEvalRequest {
-                    dataset,
-                    limit,
-                    seed,
-                },
-                &mut |p| progress.update(p),
-            )?;
-            progress.finish();
+            let report = output::with_progress(|progress| {
+                engine.eval_answers(
+                    &AnswerEvalRequest {
+                        dataset,
+                        limit,
+                        seed,
+                    },
+                    progress,
+                )
+            })?;
             output::print_answer_eval(&report, json)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -606,17 +597,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     json,
                 },
         } => {
-            let mut progress = output::ProgressReporter::new();
-            let report = engine.eval_tune(
-                &TuneRequest {
-                    datasets: dataset,
-                    folds,
-                    seed,
-                    limit,
-                },
-                &mut |p| progress.update(p),
-            )?;
-            progress.finish();
+            let report = output::with_progress(|progress| {
+                engine.eval_tune(
+                    &TuneRequest {
+                        datasets: dataset,
+                        folds,
+                        seed,
+                        limit,
+                    },
+                    progress,
+                )
+            })?;
             output::print_tune(&report, json)?;
             Ok(ExitCode::SUCCESS)
         }

@@ -76,6 +76,17 @@ impl ProgressReporter {
     }
 }
 
+/// Runs `work` with its indexing progress shown on stderr; the bar is
+/// cleared before the result (or error) is printed.
+pub fn with_progress<T, E>(
+    work: impl FnOnce(&mut dyn FnMut(Progress)) -> Result<T, E>,
+) -> Result<T, E> {
+    let mut progress = ProgressReporter::new();
+    let result = work(&mut |p| progress.update(p));
+    progress.finish();
+    result
+}
+
 pub fn print_ingest(report: &IngestReport, json: bool) -> anyhow::Result<()> {
     for w in &report.warnings {
         eprintln!("seogo: warning: {w}");
