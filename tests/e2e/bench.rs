@@ -37,7 +37,9 @@ fn search_bench_reports_every_mode_and_exact_recall_below_the_index_threshold() 
     for mode in size["modes"].as_array().expect("modes") {
         assert!(mode["p50_ms"].as_f64().is_some_and(|ms| ms > 0.0), "{mode}");
         assert!(
-            mode["concurrent_qps"].as_f64().is_some_and(|q| q > 0.0),
+            mode["concurrent"][0]["qps"]
+                .as_f64()
+                .is_some_and(|q| q > 0.0),
             "{mode}"
         );
     }

@@ -26,7 +26,7 @@ use crate::ingest_cli::write_korquad_files;
 const COMMIT_CHUNKS: &str = "4";
 
 /// The points inside `Collection::commit` a crash is aimed at.
-const CRASH_POINTS: [&str; 4] = [
+pub(crate) const CRASH_POINTS: [&str; 4] = [
     "before-commit",
     "after-lexical-commit",
     "after-vector-flush",
@@ -51,11 +51,23 @@ pub(crate) fn open_state(data: &Path) -> State {
     config.data.dir = data.to_path_buf();
     config.models.dir = models_dir();
     let engine = Engine::new(config);
-    let collection = match engine.collection("default", false) {
-        Ok(c) => c,
-        Err(EngineError::NoSuchCollection(_)) => return State::new(),
+    match engine.collection("default", false) {
+        Ok(_) => state_of(&engine),
+        Err(EngineError::NoSuchCollection(_)) => State::new(),
         Err(e) => panic!("opening after a crash: {e}"),
-    };
+    }
+}
+
+/// Every document of collection `default` in `engine`, its stores
+/// checked to agree.
+pub(crate) fn state_of(engine: &Engine) -> State {
+    let collection = engine.collection("default", false).expect("open");
+    // On a cluster other processes write: the manifest as it is now.
+    collection
+        .write()
+        .expect("lock")
+        .refresh()
+        .expect("refresh");
     let col = collection.read().expect("lock");
     let inventory: Inventory = col.inventory().expect("inventory");
     assert!(
@@ -85,7 +97,7 @@ pub(crate) fn open_state(data: &Path) -> State {
 
 /// Every document of `now` is at its `before` or `after` version, and one
 /// the phase does not change is there at that version.
-fn assert_between(now: &State, before: &State, after: &State, what: &str) {
+pub(crate) fn assert_between(now: &State, before: &State, after: &State, what: &str) {
     for (id, state) in now {
         assert!(
             before.get(id) == Some(state) || after.get(id) == Some(state),

@@ -134,10 +134,44 @@ fn data_offset(bundle: &Path, name: &str) -> u64 {
     panic!("{name} is not in the bundle")
 }
 
+/// A compose service's environment, defaults taken.
+fn environment_of(service: &Value) -> BTreeMap<String, String> {
+    service["environment"]
+        .as_mapping()
+        .expect("environment")
+        .iter()
+        .map(|(k, v)| (text(k), text(v)))
+        .collect()
+}
+
+/// A compose service's environment, and the configuration `seogo config`
+/// prints with its `SEOGO__*` settings over the B200 config file.
+fn settings_of(service: &Value) -> (BTreeMap<String, String>, serde_json::Value) {
+    let environment = environment_of(service);
+    let mut cmd = Command::new(seogo_bin());
+    cmd.env_clear()
+        .arg("--config")
+        .arg(workspace_root().join("docker/seogo.b200.toml"))
+        .arg("config");
+    for (name, value) in environment.iter().filter(|(n, _)| n.starts_with("SEOGO__")) {
+        cmd.env(name, value);
+    }
+    let printed = run(&mut cmd);
+    assert!(printed.status.success(), "{}", stderr(&printed));
+    let config = serde_json::from_str(&stdout(&printed)).expect("config");
+    (environment, config)
+}
+
 fn compose(name: &str) -> Value {
     let path = workspace_root().join("docker").join(name);
     let text = std::fs::read_to_string(&path).expect("compose file");
-    serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    let mut value: Value =
+        serde_norway::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    // `<<: *anchor` merges, as Compose applies them.
+    value
+        .apply_merge()
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    value
 }
 
 /// Compose's `${VAR:-default}` / `${VAR:?message}`, with the defaults
@@ -192,12 +226,7 @@ fn flag_variables() -> Vec<String> {
 /// Checks one Seogo service: every setting it passes is one Seogo reads,
 /// and `seogo config` accepts the lot.
 fn check_seogo_service(service: &Value, stack: &Value) -> serde_json::Value {
-    let environment: BTreeMap<String, String> = service["environment"]
-        .as_mapping()
-        .expect("environment")
-        .iter()
-        .map(|(k, v)| (text(k), text(v)))
-        .collect();
+    let environment = environment_of(service);
     let known = flag_variables();
     let config_file = list(&service["volumes"])
         .into_iter()
@@ -395,27 +424,64 @@ fn the_qdrant_override_moves_the_vectors_to_an_internal_qdrant() {
     );
 
     // The override's settings on top of the base stack's, through seogo.
-    let environment: BTreeMap<String, String> = over["services"]["seogo"]["environment"]
-        .as_mapping()
-        .expect("environment")
-        .iter()
-        .map(|(k, v)| (text(k), text(v)))
-        .collect();
-    let mut cmd = Command::new(seogo_bin());
-    cmd.env_clear()
-        .arg("--config")
-        .arg(workspace_root().join("docker/seogo.b200.toml"))
-        .arg("config");
-    for (name, value) in environment.iter().filter(|(n, _)| n.starts_with("SEOGO__")) {
-        cmd.env(name, value);
-    }
-    let printed = run(&mut cmd);
-    assert!(printed.status.success(), "{}", stderr(&printed));
-    let config: serde_json::Value = serde_json::from_str(&stdout(&printed)).expect("config");
+    let (environment, config) = settings_of(&over["services"]["seogo"]);
     let vectors = &config["vectors"];
     assert_eq!(vectors["backend"], "qdrant", "{config}");
     assert_eq!(vectors["url"], "http://qdrant:6334");
     assert_eq!(vectors["shards"], 1);
     let key = vectors["api_key_env"].as_str().expect("api_key_env");
     assert_eq!(environment[key], "required");
+}
+
+#[test]
+fn the_cluster_stack_publishes_one_port_over_three_internal_peers() {
+    let stack = compose("compose.cluster.yaml");
+    let services = stack["services"].as_mapping().expect("services");
+    let published: Vec<String> = services
+        .iter()
+        .filter(|(_, s)| !list(&s["ports"]).is_empty())
+        .map(|(name, _)| text(name))
+        .collect();
+    assert_eq!(
+        published,
+        ["balancer"],
+        "only the balancer publishes a port"
+    );
+    let mut volumes = Vec::new();
+    for peer in ["qdrant-0", "qdrant-1", "qdrant-2"] {
+        let qdrant = &stack["services"][peer];
+        assert_eq!(list(&qdrant["networks"]), ["backend"], "{peer}");
+        assert_eq!(
+            text(&qdrant["environment"]["QDRANT__CLUSTER__ENABLED"]),
+            "true"
+        );
+        assert!(text(&qdrant["image"]).ends_with(":v1.18.3"), "{peer}");
+        let storage = list(&qdrant["volumes"]);
+        assert_eq!(storage.len(), 1, "{peer}");
+        let name = storage[0].split(':').next().expect("volume").to_string();
+        assert!(
+            stack["volumes"][name.as_str()].is_mapping(),
+            "{peer}: {name}"
+        );
+        volumes.push(name);
+    }
+    volumes.dedup();
+    assert_eq!(volumes.len(), 3, "each peer its own storage");
+    assert!(stack["networks"]["backend"]["internal"] == Value::Bool(true));
+
+    // Both nodes: the cluster settings, through seogo itself.
+    for node in ["seogo-1", "seogo-2"] {
+        let (_, config) = settings_of(&stack["services"][node]);
+        let vectors = &config["vectors"];
+        assert_eq!(vectors["backend"], "qdrant", "{node}: {config}");
+        assert_eq!(vectors["shards"], 3, "{node}");
+        assert_eq!(vectors["replication_factor"], 2, "{node}");
+        assert_eq!(
+            config["server"]["keys_file"], "/var/lib/seogo/shared/api-keys.json",
+            "{node}: keys shared by the nodes"
+        );
+    }
+    let nginx = std::fs::read_to_string(workspace_root().join("docker/nginx.cluster.conf"))
+        .expect("balancer config");
+    assert!(nginx.contains("server seogo-1:8080") && nginx.contains("server seogo-2:8080"));
 }

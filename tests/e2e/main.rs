@@ -4,6 +4,8 @@
 mod api;
 mod batch;
 mod bench;
+mod cluster;
+mod cluster_failover;
 mod connectors;
 mod crash;
 mod deploy;
@@ -11,7 +13,6 @@ mod fetch;
 mod formats;
 mod generator;
 mod ingest_cli;
-mod qdrant_remote;
 mod reindex;
 mod retrieval_eval;
 mod served;

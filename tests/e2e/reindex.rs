@@ -21,6 +21,11 @@ pub(crate) fn renamed_embedder(root: &Path) -> std::path::PathBuf {
 fn top_ids(out: &std::process::Output) -> Vec<String> {
     assert!(out.status.success(), "{}", stderr(out));
     let results: serde_json::Value = serde_json::from_str(&stdout(out)).expect("json");
+    chunk_ids(&results)
+}
+
+/// The chunk ids of a JSON array of search results, in order.
+pub(crate) fn chunk_ids(results: &serde_json::Value) -> Vec<String> {
     results
         .as_array()
         .expect("results")

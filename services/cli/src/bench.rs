@@ -97,9 +97,10 @@ pub enum BenchCommand {
         /// Queries per mode for the one-client figures.
         #[arg(long, default_value_t = 200)]
         queries: usize,
-        /// Concurrent clients for the throughput figures (0: skip).
-        #[arg(long, default_value_t = 4)]
-        clients: usize,
+        /// Concurrent clients for the throughput figures, one phase per
+        /// number (none: skip).
+        #[arg(long, value_delimiter = ',', default_value = "4")]
+        clients: Vec<usize>,
         /// Seconds each mode's throughput phase runs.
         #[arg(long, default_value_t = 10.0)]
         seconds: f64,
@@ -441,18 +442,19 @@ fn print_search_bench(report: &SearchBench, json: bool) -> anyhow::Result<()> {
     println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
     for size in &report.sizes {
         for m in &size.modes {
-            println!(
-                "| {} | {} | {:.1} | {:.1} | {:.1} | {} | {:.1} | {:.1} | {:.1} |",
-                size.chunks,
-                m.mode,
-                m.p50_ms,
-                m.p99_ms,
-                m.qps,
-                m.clients,
-                m.concurrent_qps,
-                m.concurrent_p50_ms,
-                m.concurrent_p99_ms
+            let single = format!(
+                "| {} | {} | {:.1} | {:.1} | {:.1}",
+                size.chunks, m.mode, m.p50_ms, m.p99_ms, m.qps
             );
+            if m.concurrent.is_empty() {
+                println!("{single} | 0 | | | |");
+            }
+            for c in &m.concurrent {
+                println!(
+                    "{single} | {} | {:.1} | {:.1} | {:.1} |",
+                    c.clients, c.qps, c.p50_ms, c.p99_ms
+                );
+            }
         }
     }
     println!();

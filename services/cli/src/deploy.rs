@@ -219,8 +219,8 @@ pub fn health(bind: SocketAddr, timeout: Duration) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `seogo migrate`: the collection's vectors to (or from) the Qdrant at
-/// the given address, with `[vectors]`'s Qdrant settings when it has them.
+/// `seogo migrate`: the collection to (or from) the Qdrant at the given
+/// address, with `[vectors]`'s Qdrant settings when it has them.
 pub fn migrate(
     engine: &Engine,
     collection: &str,
@@ -241,13 +241,17 @@ pub fn migrate(
         (None, Some(from)) => (remote(&from)?, VectorsConfig::default()),
         _ => anyhow::bail!("give one of --to or --from"),
     };
-    let report = engine.migrate_vectors(collection, &source, &target)?;
+    let report = engine.migrate(collection, &source, &target)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         println!(
-            "{}: {} vectors copied; {} in the source, {} in the target",
-            report.collection, report.copied, report.source_points, report.target_points
+            "{}: {} documents, {} chunks copied and checked; {} in the source, {} in the target",
+            report.collection,
+            report.documents,
+            report.copied,
+            report.source_points,
+            report.target_points
         );
     }
     Ok(ExitCode::SUCCESS)

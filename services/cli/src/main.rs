@@ -155,10 +155,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Copy a collection's vectors to a Qdrant server or cluster (`--to
-    /// qdrant://host:6334`) or back (`--from …`), checking the counts.
-    /// Shards, replication and the collection prefix come from
-    /// `[vectors]` when it names Qdrant.
+    /// Copy a whole collection (chunks, vectors, BM25, manifest) to a
+    /// Qdrant server or cluster (`--to qdrant://host:6334`) or back into the
+    /// data directory (`--from …`), checking document hashes and chunk
+    /// digests both ways. Shards, replication and the collection prefix
+    /// come from `[vectors]` when it names Qdrant.
     Migrate {
         #[arg(long, env = "SEOGO_COLLECTION", default_value = DEFAULT_COLLECTION)]
         collection: String,

@@ -108,6 +108,13 @@ impl Engine {
     /// Writes the backup to `out` (through `out.partial`, renamed when
     /// complete).
     pub fn backup(&self, out: &Path) -> Result<BackupReport, EngineError> {
+        if matches!(self.config().vectors, crate::VectorsConfig::Qdrant(_)) {
+            return Err(EngineError::BadRequest(
+                "the collections are on the Qdrant cluster: back them up with Qdrant's \
+                 snapshots (docs/DEPLOY.md), or `seogo migrate --from` them here first"
+                    .into(),
+            ));
+        }
         let data = self.config().data.dir.clone();
         let partial = out.with_extension("partial");
         let file = File::create(&partial).map_err(|e| EngineError::io(&partial, e))?;

@@ -102,7 +102,7 @@ impl Engine {
             sizes: vec![2_000],
             sentences: 150,
             queries: 40,
-            clients: 2,
+            clients: vec![2],
             seconds: 3.0,
             beams: Vec::new(),
         })?;

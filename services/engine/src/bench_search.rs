@@ -35,8 +35,8 @@ pub struct SearchBenchOptions {
     pub sentences: usize,
     /// Queries per mode for the one-client latency.
     pub queries: usize,
-    /// Concurrent clients for the throughput phase (0 skips it).
-    pub clients: usize,
+    /// Concurrent clients for each throughput phase (none skips it).
+    pub clients: Vec<usize>,
     /// How long each mode's throughput phase runs.
     pub seconds: f64,
     /// HNSW search beams (ef) measured besides the configured one.
@@ -51,11 +51,17 @@ pub struct ModeFigures {
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub qps: f64,
-    /// `clients` at once for the configured time.
+    /// Each number of clients at once for the configured time.
+    pub concurrent: Vec<ConcurrentFigures>,
+}
+
+/// Throughput and latency with `clients` searching at once.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConcurrentFigures {
     pub clients: usize,
-    pub concurrent_qps: f64,
-    pub concurrent_p50_ms: f64,
-    pub concurrent_p99_ms: f64,
+    pub qps: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
 }
 
 /// Figures of one collection size.
@@ -325,31 +331,36 @@ impl Engine {
             let mut col = write(&collection);
             let mut rng = Rng(size as u64);
             let docs = size.div_ceil(CHUNKS_PER_DOC);
-            let mut batch_chunks = Vec::new();
-            let mut batch_vectors = Vec::new();
+            let mut batch: Vec<(String, Vec<Chunk>, Vec<Vec<f32>>)> = Vec::new();
             for doc in 0..docs {
-                let (doc_id, chunks, chunk_vectors) =
-                    synthetic_document(doc, sentences, vectors, &mut rng);
-                col.lexical.replace_document(&doc_id, &chunks)?;
-                col.manifest.docs.insert(
-                    doc_id.clone(),
-                    DocEntry {
-                        content_hash: doc_id.clone(),
-                        source: chunks[0].source.clone(),
-                        title: chunks[0].title.clone(),
-                        chunks: chunks.len() as u32,
-                        facts: Vec::new(),
-                        acl: Some(chunks[0].acl.clone()),
-                        domain: Some(Domain::General),
-                    },
-                );
-                batch_chunks.extend(chunks);
-                batch_vectors.extend(chunk_vectors);
-                if batch_chunks.len() >= 512 || doc + 1 == docs {
-                    col.vectors.upsert(&batch_chunks, &batch_vectors)?;
-                    batch_chunks.clear();
-                    batch_vectors.clear();
+                batch.push(synthetic_document(doc, sentences, vectors, &mut rng));
+                let batch_size: usize = batch.iter().map(|(_, c, _)| c.len()).sum();
+                if batch_size < 512 && doc + 1 < docs {
+                    continue;
                 }
+                // Journaled (on a cluster: claimed) a batch at a time, before
+                // either index sees it, as an ingest does.
+                col.begin_write(batch.iter().map(|(id, _, _)| id.as_str()))?;
+                let mut batch_chunks = Vec::with_capacity(batch_size);
+                let mut batch_vectors = Vec::with_capacity(batch_size);
+                for (doc_id, chunks, chunk_vectors) in batch.drain(..) {
+                    col.lexical.replace_document(&doc_id, &chunks)?;
+                    col.manifest.docs.insert(
+                        doc_id.clone(),
+                        DocEntry {
+                            content_hash: doc_id.clone(),
+                            source: chunks[0].source.clone(),
+                            title: chunks[0].title.clone(),
+                            chunks: chunks.len() as u32,
+                            facts: Vec::new(),
+                            acl: Some(chunks[0].acl.clone()),
+                            domain: Some(Domain::General),
+                        },
+                    );
+                    batch_chunks.extend(chunks);
+                    batch_vectors.extend(chunk_vectors);
+                }
+                col.vectors.upsert(&batch_chunks, &batch_vectors)?;
             }
             col.commit()?;
         }
@@ -479,7 +490,30 @@ impl Engine {
             .collect::<Result<Vec<f64>, _>>()?;
         let single_seconds = started.elapsed().as_secs_f64();
         single.sort_by(f64::total_cmp);
-        let clients = options.clients;
+        let concurrent = options
+            .clients
+            .iter()
+            .filter(|c| **c > 0)
+            .map(|&clients| self.bench_concurrently(collection, mode, queries, clients, options))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ModeFigures {
+            mode: mode.as_str().to_string(),
+            p50_ms: round2(percentile(&single, 0.5)),
+            p99_ms: round2(percentile(&single, 0.99)),
+            qps: round2(single.len() as f64 / single_seconds),
+            concurrent,
+        })
+    }
+
+    /// `clients` searching at once for the configured time.
+    fn bench_concurrently(
+        &self,
+        collection: &str,
+        mode: SearchMode,
+        queries: &[&str],
+        clients: usize,
+        options: &SearchBenchOptions,
+    ) -> Result<ConcurrentFigures, EngineError> {
         let deadline = Duration::from_secs_f64(options.seconds.max(0.1));
         let started = Instant::now();
         let per_client = std::thread::scope(|scope| {
@@ -511,22 +545,14 @@ impl Engine {
                 })
                 .collect::<Result<Vec<_>, _>>()
         })?;
-        let concurrent_seconds = started.elapsed().as_secs_f64();
-        let mut concurrent: Vec<f64> = per_client.into_iter().flatten().collect();
-        concurrent.sort_by(f64::total_cmp);
-        Ok(ModeFigures {
-            mode: mode.as_str().to_string(),
-            p50_ms: round2(percentile(&single, 0.5)),
-            p99_ms: round2(percentile(&single, 0.99)),
-            qps: round2(single.len() as f64 / single_seconds),
+        let seconds = started.elapsed().as_secs_f64();
+        let mut latencies: Vec<f64> = per_client.into_iter().flatten().collect();
+        latencies.sort_by(f64::total_cmp);
+        Ok(ConcurrentFigures {
             clients,
-            concurrent_qps: if clients == 0 {
-                0.0
-            } else {
-                round2(concurrent.len() as f64 / concurrent_seconds)
-            },
-            concurrent_p50_ms: round2(percentile(&concurrent, 0.5)),
-            concurrent_p99_ms: round2(percentile(&concurrent, 0.99)),
+            qps: round2(latencies.len() as f64 / seconds),
+            p50_ms: round2(percentile(&latencies, 0.5)),
+            p99_ms: round2(percentile(&latencies, 0.99)),
         })
     }
 }

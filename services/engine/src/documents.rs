@@ -58,7 +58,7 @@ impl Engine {
         query: &DocumentQuery,
     ) -> Result<DocumentPage, EngineError> {
         let filter = scope.filter()?;
-        self.read_current(&scope.collection, |col| {
+        self.read_fresh(&scope.collection, |col| {
             let needle = query.contains.to_lowercase();
             let mut readable = Vec::new();
             for (id, entry) in &col.manifest.docs {
@@ -106,7 +106,7 @@ impl Engine {
         doc_id: &str,
     ) -> Result<Option<DocumentView>, EngineError> {
         let filter = scope.filter()?;
-        self.read_current(&scope.collection, |col| {
+        self.read_fresh(&scope.collection, |col| {
             let Some(entry) = col.manifest.docs.get(doc_id) else {
                 return Ok(None);
             };
@@ -132,9 +132,7 @@ impl Engine {
     /// analyzer); false when it already exists.
     pub fn create_collection(&self, name: &str) -> Result<bool, EngineError> {
         validate_name(name)?;
-        let exists = Collection::dir_of(&self.config().data.dir, name)
-            .join("collection.json")
-            .exists();
+        let exists = self.collection_names()?.iter().any(|n| n == name);
         self.collection(name, true)?;
         Ok(!exists)
     }
@@ -145,6 +143,11 @@ impl Engine {
         self.ensure_not_reindexing(name)?;
         let dir = Collection::dir_of(&self.config().data.dir, name);
         // Closed first: later requests reopen from disk and find nothing.
+        if let crate::VectorsConfig::Qdrant(remote) = &self.config().vectors {
+            return self.retire_collection(name, || {
+                Ok(seogo_index::ClusterStore::delete(remote, name)?)
+            });
+        }
         self.retire_collection(name, || {
             if !dir.join("collection.json").exists() {
                 return Ok(false);

@@ -357,7 +357,18 @@ impl QuestionTerms {
     /// rarity there.
     pub(crate) fn of(lexical: &LexicalIndex, question: &str) -> Self {
         let terms = lexical.content_terms(question);
-        Self::new(&terms, &lexical.term_weights(&terms))
+        // Without the statistics (a cluster that stopped answering) every
+        // term weighs the same: the search itself reports the failure.
+        let weights = lexical.term_weights(&terms).unwrap_or_else(|e| {
+            tracing::warn!("term statistics unavailable, terms weigh alike: {e}");
+            terms
+                .words
+                .iter()
+                .chain(&terms.identifiers)
+                .map(|t| (t.clone(), 1.0))
+                .collect()
+        });
+        Self::new(&terms, &weights)
     }
 
     /// The question terms `terms` holds, as a share of the question's weight.

@@ -34,7 +34,7 @@ impl FactQuery {
 impl Engine {
     /// The facts of `collection` that match `query`, in document order.
     pub fn facts(&self, collection: &str, query: &FactQuery) -> Result<Vec<Fact>, EngineError> {
-        self.read_current(collection, |col| {
+        self.read_fresh(collection, |col| {
             Ok(col
                 .manifest
                 .docs

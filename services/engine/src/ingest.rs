@@ -278,6 +278,11 @@ impl Engine {
                     });
                     continue;
                 }
+                if col.is_busy_elsewhere(&doc.id) {
+                    // Another node is writing it now; its result stands.
+                    report.unchanged += 1;
+                    continue;
+                }
                 let known = match col.manifest.docs.get(&doc.id) {
                     Some(e) if e.content_hash == doc.content_hash && e.source == doc.source => {
                         report.unchanged += 1;

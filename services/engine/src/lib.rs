@@ -225,6 +225,32 @@ impl Engine {
         }
     }
 
+    /// [`read_current`](Self::read_current) for what reads the manifest
+    /// (document listings, counts, facts): on a cluster the manifest is
+    /// read again first when it is over a second old, since other nodes
+    /// write to it. Searches never need it and do not pay for it.
+    pub(crate) fn read_fresh<T>(
+        &self,
+        name: &str,
+        read_with: impl FnOnce(&Collection) -> Result<T, EngineError>,
+    ) -> Result<T, EngineError> {
+        let collection = self.collection(name, false)?;
+        {
+            let col = read(&collection);
+            if col.retired || !col.manifest_is_stale() {
+                drop(col);
+                return self.read_current(name, read_with);
+            }
+        }
+        {
+            let mut col = write(&collection);
+            if !col.retired && col.manifest_is_stale() {
+                col.refresh()?;
+            }
+        }
+        self.read_current(name, read_with)
+    }
+
     /// Collection `name` for a change. Refused while a reindex rebuilds it:
     /// a writer queued on its lock for the whole rebuild would hold back
     /// every search queued behind it.
@@ -307,7 +333,7 @@ impl Engine {
             old.retired = true;
             drop(std::mem::replace(
                 &mut old.vectors,
-                Box::new(seogo_index::ClosedVectorStore),
+                Arc::new(seogo_index::ClosedVectorStore),
             ));
             old
         });
@@ -323,7 +349,7 @@ impl Engine {
     pub fn collection_summaries(&self) -> Result<Vec<CollectionSummary>, EngineError> {
         let mut out = Vec::new();
         for name in self.collection_names()? {
-            let summary = self.read_current(&name, |col| {
+            let summary = self.read_fresh(&name, |col| {
                 let counts = col.counts()?;
                 Ok(CollectionSummary {
                     name: name.clone(),
@@ -343,8 +369,12 @@ impl Engine {
         Ok(out)
     }
 
-    /// Names of the collections in the data directory.
+    /// Names of the collections in the data directory (or on the Qdrant
+    /// cluster).
     pub fn collection_names(&self) -> Result<Vec<String>, EngineError> {
+        if let VectorsConfig::Qdrant(remote) = &self.config.vectors {
+            return Ok(seogo_index::ClusterStore::list(remote)?);
+        }
         let dir = self.config.data.dir.join("collections");
         let mut names = Vec::new();
         match std::fs::read_dir(&dir) {
@@ -414,17 +444,19 @@ pub(crate) fn write(c: &SharedCollection) -> std::sync::RwLockWriteGuard<'_, Col
 }
 
 /// Write access for a change, refused when a reindex replaced the
-/// collection after it was fetched (its files are gone).
+/// collection after it was fetched (its files are gone). On a cluster the
+/// manifest is read again first: other nodes may have written since.
 pub(crate) fn write_current(
     c: &SharedCollection,
 ) -> Result<std::sync::RwLockWriteGuard<'_, Collection>, EngineError> {
-    let col = write(c);
+    let mut col = write(c);
     if col.retired {
         return Err(EngineError::Busy(format!(
             "collection `{}` was just replaced by a reindex or deleted; retry",
             col.name
         )));
     }
+    col.refresh()?;
     Ok(col)
 }
 

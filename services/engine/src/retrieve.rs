@@ -5,7 +5,7 @@ use std::str::FromStr;
 use rayon::prelude::*;
 
 use seogo_docs::{Chunk, PUBLIC_GROUP};
-use seogo_index::{fuse, ContentTerms, Hit, SearchFilter, Snippet};
+use seogo_index::{fuse, ContentTerms, FusionMethod, Hit, SearchFilter, Snippet};
 use serde::{Deserialize, Serialize};
 
 use crate::evidence::{QuestionTerms, ScoredChunk};
@@ -152,7 +152,11 @@ impl Scope {
                     })
             })
             .collect::<Result<_, _>>()?;
-        Ok(SearchFilter { principals, equals })
+        Ok(SearchFilter {
+            principals,
+            equals,
+            identifiers: Vec::new(),
+        })
     }
 }
 
@@ -184,12 +188,45 @@ impl Engine {
             // Identifiers the query requires (PN-4471-A, 제3조) bind the dense
             // side too: a near code must not come back by embedding similarity.
             let required = col.lexical.required_identifiers(&req.query, &filter);
+            // A cluster filters by them inside Qdrant; the check below is
+            // the embedded store's filter.
+            let dense_filter = SearchFilter {
+                identifiers: required.clone(),
+                ..filter.clone()
+            };
             let dense = |k: usize| -> Result<Vec<Hit>, EngineError> {
                 col.check_embedder(self.embedder()?.fingerprint())?;
                 let vector = self.query_vector(&req.query)?;
-                let mut hits = col.vectors.search(&vector, &filter, k)?;
+                let mut hits = col.vectors.search(&vector, &dense_filter, k)?;
                 hits.retain(|h| col.lexical.has_identifiers(&h.chunk, &required));
                 Ok(hits)
+            };
+            // Both lists at once (BM25 finishes while the query is
+            // embedded), fused here.
+            let fuse_two_lists = |depth: usize| -> Result<Vec<SearchResult>, EngineError> {
+                let (lexical, dense) = std::thread::scope(|scope| {
+                    let dense = scope.spawn(|| dense(cfg.dense_k.max(depth)));
+                    let lexical = col
+                        .lexical
+                        .search(&req.query, &filter, cfg.lexical_k.max(depth));
+                    (lexical, dense.join())
+                });
+                let dense = dense.map_err(|_| {
+                    seogo_index::IndexError::Vector("the dense search failed (a panic)".into())
+                })??;
+                let lists = [(cfg.lexical_weight, lexical?), (cfg.dense_weight, dense)];
+                Ok(fuse(&lists, cfg.fusion, depth)
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, f)| SearchResult {
+                        rank: i + 1,
+                        score: f.score,
+                        bm25_rank: f.ranks[0],
+                        dense_rank: f.ranks[1],
+                        snippet: None,
+                        chunk: f.hit.chunk,
+                    })
+                    .collect())
             };
             let mut results = match req.mode {
                 SearchMode::Bm25 => ranked(col.lexical.search(&req.query, &filter, req.k)?, true),
@@ -199,31 +236,34 @@ impl Engine {
                         SearchMode::Rerank => req.k.max(RERANK_DEPTH),
                         _ => req.k,
                     };
-                    // The two engines run at once: BM25 finishes while the
-                    // query is embedded.
-                    let (lexical, dense) = std::thread::scope(|scope| {
-                        let dense = scope.spawn(|| dense(cfg.dense_k.max(depth)));
-                        let lexical =
-                            col.lexical
-                                .search(&req.query, &filter, cfg.lexical_k.max(depth));
-                        (lexical, dense.join())
-                    });
-                    let dense = dense.map_err(|_| {
-                        seogo_index::IndexError::Vector("the dense search failed (a panic)".into())
-                    })??;
-                    let lists = [(cfg.lexical_weight, lexical?), (cfg.dense_weight, dense)];
-                    let fused: Vec<SearchResult> = fuse(&lists, cfg.fusion, depth)
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, f)| SearchResult {
-                            rank: i + 1,
-                            score: f.score,
-                            bm25_rank: f.ranks[0],
-                            dense_rank: f.ranks[1],
-                            snippet: None,
-                            chunk: f.hit.chunk,
-                        })
-                        .collect();
+                    let fused = match (cfg.fusion, col.lexical.fuses_on_cluster()) {
+                        (FusionMethod::Rrf { k: rrf_k }, true) => {
+                            // One Query API call; Qdrant's fusion keeps no
+                            // per-list ranks.
+                            col.check_embedder(self.embedder()?.fingerprint())?;
+                            let vector = self.query_vector(&req.query)?;
+                            let hits = col
+                                .lexical
+                                .search_fused_on_cluster(
+                                    &req.query,
+                                    &vector,
+                                    &dense_filter,
+                                    (cfg.lexical_k.max(depth), cfg.dense_k.max(depth)),
+                                    (cfg.lexical_weight, cfg.dense_weight),
+                                    rrf_k.round() as u32 + 1,
+                                    depth,
+                                )?
+                                .unwrap_or_default();
+                            ranked(hits, false)
+                                .into_iter()
+                                .map(|r| SearchResult {
+                                    dense_rank: None,
+                                    ..r
+                                })
+                                .collect()
+                        }
+                        _ => fuse_two_lists(depth)?,
+                    };
                     if req.mode == SearchMode::Rerank {
                         let question = QuestionTerms::of(&col.lexical, &req.query);
                         rerank(

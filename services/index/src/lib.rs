@@ -5,19 +5,20 @@
 //! ([`SearchFilter`]), so a chunk the caller may not read is never a
 //! candidate, not merely hidden afterwards.
 
+mod cluster;
 mod error;
 pub mod fusion;
 mod lexical;
-mod remote;
 mod vector;
 
+pub use cluster::{ClusterFusion, ClusterStore, DocRecord, QdrantConfig, WriteClaim};
 pub use error::IndexError;
 pub use fusion::{fuse, FusedHit, FusionMethod};
 pub use lexical::{
-    filter_terms, parse_query, AnalyzerKind, ContentTerms, IdentifierRules, LexicalIndex,
-    LexicalResources, LexicalWeights, ParsedQuery, Snippet, SnippetTerms, SynonymSource,
+    filter_terms, parse_query, AnalyzerKind, AverageLengths, ContentTerms, IdentifierRules,
+    LexicalIndex, LexicalResources, LexicalWeights, ParsedQuery, Snippet, SnippetTerms,
+    SynonymSource,
 };
-pub use remote::{QdrantConfig, QdrantVectorStore};
 pub use vector::{ClosedVectorStore, EdgeVectorStore, ExportSink, VectorStore, DEFAULT_HNSW_EF};
 
 use seogo_docs::Chunk;
@@ -60,4 +61,9 @@ pub struct SearchFilter {
     pub principals: Vec<String>,
     /// `key=value` constraints (domain, doc_id, metadata), all required.
     pub equals: Vec<(String, String)>,
+    /// Identifier terms every result must hold, in its own text or named
+    /// by its document. A cluster collection filters by them inside
+    /// Qdrant; locally the engine checks the dense side's hits and the
+    /// BM25 query requires them itself.
+    pub identifiers: Vec<String>,
 }

@@ -31,13 +31,7 @@ pub trait VectorStore: Send + Sync + std::fmt::Debug {
         chunks: &[Chunk],
         vectors: &[Vec<f32>],
     ) -> Result<(), IndexError> {
-        if chunks.len() != vectors.len() {
-            return Err(IndexError::Vector(format!(
-                "{doc_id}: {} chunks but {} vectors",
-                chunks.len(),
-                vectors.len()
-            )));
-        }
+        check_pairs(doc_id, chunks, vectors)?;
         self.delete_document(doc_id)?;
         if chunks.is_empty() {
             return Ok(());
@@ -48,6 +42,11 @@ pub trait VectorStore: Send + Sync + std::fmt::Debug {
     fn delete_document(&self, doc_id: &str) -> Result<(), IndexError>;
     /// Makes the changes so far durable.
     fn flush(&self) -> Result<(), IndexError>;
+    /// Drops changes staged and not yet flushed (a store that writes
+    /// through has none).
+    fn rollback(&self) -> Result<(), IndexError> {
+        Ok(())
+    }
     /// Top-`k` chunks by cosine similarity among those `filter` allows,
     /// through the store's index (HNSW where it has one), with the
     /// configured search beam.
@@ -82,6 +81,22 @@ pub trait VectorStore: Send + Sync + std::fmt::Debug {
     /// Every stored chunk with its vector, in batches (`seogo migrate`);
     /// returns how many.
     fn export(&self, each: &mut ExportSink<'_>) -> Result<u64, IndexError>;
+}
+
+/// One vector per chunk, or an error naming the document.
+pub(crate) fn check_pairs(
+    doc_id: &str,
+    chunks: &[Chunk],
+    vectors: &[Vec<f32>],
+) -> Result<(), IndexError> {
+    if chunks.len() == vectors.len() {
+        return Ok(());
+    }
+    Err(IndexError::Vector(format!(
+        "{doc_id}: {} chunks but {} vectors",
+        chunks.len(),
+        vectors.len()
+    )))
 }
 
 /// The store of a collection that was closed for good (swapped out by a

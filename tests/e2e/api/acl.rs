@@ -55,7 +55,6 @@ pub(crate) fn stand_in_config(replay: &ReplayServer) -> String {
 
 #[test]
 fn no_caller_ever_sees_a_chunk_outside_its_groups() {
-    let f = fixture();
     let replay = stand_in_generator(std::time::Duration::ZERO);
     let generator = stand_in_config(&replay);
     let server = Server::start(&config(
@@ -63,7 +62,47 @@ fn no_caller_ever_sees_a_chunk_outside_its_groups() {
         "requests_per_minute = 0\nmax_concurrent_generations = 4",
         &generator,
     ));
+    check_every_endpoint(&server);
+}
 
+/// The same with the collections on a Qdrant cluster: ACL filters run
+/// inside Qdrant (both vector kinds, the document records).
+#[test]
+#[ignore = "needs a Qdrant server: set SEOGO_TEST_QDRANT_URL and run with --ignored"]
+fn no_caller_ever_sees_a_chunk_outside_its_groups_on_a_cluster() {
+    let replay = stand_in_generator(std::time::Duration::ZERO);
+    let remote = crate::cluster::remote("acl");
+    let extra = format!(
+        "{}\n{}",
+        stand_in_config(&replay),
+        crate::cluster::cluster_section(&remote)
+    );
+    let config = config(
+        "acl-cluster",
+        "requests_per_minute = 0\nmax_concurrent_generations = 4",
+        &extra,
+    );
+    let copy = tempfile::tempdir().expect("tempdir");
+    seogo_tests::copy_tree(&fixture().dir.join("data"), copy.path());
+    for collection in ["default", "acl"] {
+        let out = seogo_tests::run(
+            seogo_tests::seogo(copy.path())
+                .arg("--config")
+                .arg(&config)
+                .args(["migrate", "--collection", collection, "--to", &remote.url]),
+        );
+        assert!(out.status.success(), "{}", seogo_tests::stderr(&out));
+    }
+    // The node keeps no collection: only the cluster can answer.
+    std::fs::remove_dir_all(copy.path().join("collections")).expect("rm collections");
+    let server = Server::serve(copy, &config);
+    check_every_endpoint(&server);
+}
+
+/// Hundreds of requests by callers with random groups through every
+/// endpoint that returns document text; zero leaks, counted.
+fn check_every_endpoint(server: &Server) {
+    let f = fixture();
     // Callers: the random-group keys and OIDC tokens with random groups.
     let mut rng = Lcg(11);
     let mut callers: Vec<(String, Vec<String>)> = f.callers.clone();

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use super::{config, fixture, Server};
 
 /// A multipart/form-data body: (field, file name, bytes) parts.
-pub(super) fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+pub(crate) fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
     let boundary = "seogo-test-boundary-7f3a";
     let mut body = Vec::new();
     for (field, file, bytes) in parts {

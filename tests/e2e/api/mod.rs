@@ -9,7 +9,7 @@ mod answering;
 mod auth;
 mod backup;
 mod batch;
-mod documents;
+pub(crate) mod documents;
 mod endpoints;
 mod hostile;
 mod races;

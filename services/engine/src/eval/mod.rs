@@ -49,6 +49,10 @@ pub struct IndexingStats {
     /// Source text indexed (the documents' sections).
     pub megabytes: f64,
     pub seconds: f64,
+    /// Tokens per chunk in each BM25 view: what a cluster collection's
+    /// sparse vectors normalise by (`seogo_index::AverageLengths`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub average_lengths: Option<seogo_index::AverageLengths>,
 }
 
 /// Latency percentiles in milliseconds.
@@ -326,10 +330,17 @@ impl Engine {
         if let Some(f) = report.failures.first() {
             return Err(EngineError::BadRequest(format!("{}: {}", f.path, f.error)));
         }
-        Ok((report.chunks_written > 0).then(|| IndexingStats {
+        if report.chunks_written == 0 {
+            return Ok(None);
+        }
+        let seconds = round4(started.elapsed().as_secs_f64());
+        let average_lengths =
+            self.read_current(name, |col| Ok(col.lexical.average_lengths()?))?;
+        Ok(Some(IndexingStats {
             chunks: report.chunks_written,
             megabytes,
-            seconds: round4(started.elapsed().as_secs_f64()),
+            seconds,
+            average_lengths,
         }))
     }
 
@@ -360,12 +371,14 @@ impl Engine {
         index.commit()?;
         let seconds = round4(started.elapsed().as_secs_f64());
         std::fs::write(&done, b"").map_err(|e| EngineError::io(&done, e))?;
+        let average_lengths = index.average_lengths()?;
         Ok((
             index,
             Some(IndexingStats {
                 chunks,
                 megabytes,
                 seconds,
+                average_lengths,
             }),
         ))
     }

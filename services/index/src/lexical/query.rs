@@ -14,7 +14,7 @@ use tantivy::query::{
 use tantivy::schema::IndexRecordOption;
 use tantivy::Term;
 
-use super::{Analyzers, Fields};
+use super::{inverted::Fields, Analyzers};
 use crate::{IndexError, LexicalResources};
 
 /// The parts of a query string.

@@ -8,9 +8,9 @@
 use std::collections::{HashMap, HashSet};
 
 use seogo_analyzer::normalize::Normalized;
-use tantivy::Term;
 
-use super::LexicalIndex;
+use super::{sparse, LexicalIndex, Storage};
+use crate::IndexError;
 
 /// A text's content terms: words (MeCab-ko content morphemes, or bigrams
 /// for a collection without them) and identifiers (canonical codes).
@@ -57,27 +57,36 @@ impl LexicalIndex {
     /// BM25's inverse document frequency of each of `terms` in this index
     /// (words in the field they were analysed for, identifiers in the
     /// identifier field): a term no chunk has weighs most.
-    pub fn term_weights(&self, terms: &ContentTerms) -> HashMap<String, f32> {
-        let searcher = self.reader.searcher();
-        let chunks = searcher.num_docs() as f32;
-        let word_field = if self.analyzers.morph.is_some() {
-            self.fields.morph
-        } else {
-            self.fields.text
-        };
-        let idf = |field, term: &str| {
-            let df = searcher
-                .doc_freq(&Term::from_field_text(field, term))
-                .unwrap_or(0) as f32;
-            (1.0 + (chunks - df + 0.5) / (df + 0.5)).ln()
-        };
-        let mut weights = HashMap::new();
-        for w in &terms.words {
-            weights.insert(w.clone(), idf(word_field, w));
+    pub fn term_weights(&self, terms: &ContentTerms) -> Result<HashMap<String, f32>, IndexError> {
+        let has_morph = self.analyzers.morph.is_some();
+        match &self.storage {
+            Storage::Local(index) => {
+                let word_field = if has_morph {
+                    index.fields.morph
+                } else {
+                    index.fields.text
+                };
+                let mut weights = HashMap::new();
+                for w in &terms.words {
+                    weights.insert(w.clone(), index.idf(word_field, w));
+                }
+                for id in &terms.identifiers {
+                    weights.insert(id.clone(), index.idf(index.fields.ids, id));
+                }
+                Ok(weights)
+            }
+            Storage::Cluster(store) => {
+                let mut named: Vec<(String, u32)> = Vec::new();
+                for w in &terms.words {
+                    named.push((w.clone(), sparse::word_dimension(has_morph, w)));
+                }
+                for id in &terms.identifiers {
+                    named.push((id.clone(), sparse::identifier_dimension(id)));
+                }
+                let dimensions: Vec<u32> = named.iter().map(|(_, d)| *d).collect();
+                let idf = store.idf(&dimensions)?;
+                Ok(named.into_iter().map(|(t, _)| t).zip(idf).collect())
+            }
         }
-        for id in &terms.identifiers {
-            weights.insert(id.clone(), idf(self.fields.ids, id));
-        }
-        weights
     }
 }

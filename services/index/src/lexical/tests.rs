@@ -69,7 +69,7 @@ fn combined(dir: &Path, docs: &[(&str, &str)]) -> LexicalIndex {
 fn public() -> SearchFilter {
     SearchFilter {
         principals: vec![PUBLIC_GROUP.to_string()],
-        equals: Vec::new(),
+        ..SearchFilter::default()
     }
 }
 

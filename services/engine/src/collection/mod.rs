@@ -1,9 +1,10 @@
 //! A collection: one lexical index, one vector store and the manifest that
 //! says which documents (at which content hash) both hold.
 //!
-//! Layout under `DATA/collections/NAME/`: `lexical/` (tantivy), `vectors/`
-//! (qdrant-edge), `manifest.json`, `collection.json` (the embedder
-//! fingerprint the vectors were made with).
+//! Embedded, its home is `DATA/collections/NAME/`: `lexical/` (tantivy),
+//! `vectors/` (qdrant-edge), `manifest.json`, `collection.json` (the
+//! embedder fingerprint the vectors were made with). On a Qdrant cluster
+//! everything is in Qdrant instead ([`cluster`]): the node keeps nothing.
 //!
 //! Crash safety rests on a journal and one ordering. Before either index is
 //! touched, the ids of the documents about to change are written to
@@ -21,7 +22,7 @@ use std::sync::Arc;
 
 use seogo_docs::Chunk;
 use seogo_index::{
-    AnalyzerKind, EdgeVectorStore, LexicalIndex, LexicalResources, QdrantVectorStore, StoredChunk,
+    AnalyzerKind, ClusterStore, EdgeVectorStore, LexicalIndex, LexicalResources, StoredChunk,
     VectorStore,
 };
 use seogo_models::EmbedderFingerprint;
@@ -29,6 +30,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::VectorsConfig;
 use crate::EngineError;
+
+mod cluster;
 
 /// What the manifest knows of one document.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -58,7 +61,7 @@ pub struct Manifest {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct CollectionMeta {
+pub(crate) struct CollectionMeta {
     embedder: EmbedderFingerprint,
     /// Collections from before the analyzer choice were built with bigrams.
     #[serde(default = "legacy_analyzer")]
@@ -69,18 +72,31 @@ fn legacy_analyzer() -> AnalyzerKind {
     AnalyzerKind::Bigram
 }
 
+/// Where a collection's files (or records) are.
+#[derive(Debug)]
+enum Home {
+    /// Its directory on this node.
+    Dir(PathBuf),
+    /// Its two collections on a Qdrant cluster.
+    Cluster(Arc<ClusterStore>),
+}
+
 /// An open collection.
 #[derive(Debug)]
 pub struct Collection {
     pub name: String,
-    dir: PathBuf,
+    home: Home,
     pub lexical: LexicalIndex,
-    pub vectors: Box<dyn VectorStore>,
+    pub vectors: Arc<dyn VectorStore>,
     pub manifest: Manifest,
     /// The embedder the vectors were made with.
     pub embedder: EmbedderFingerprint,
     /// Documents changed since the last commit, as journaled on disk.
     in_flight: BTreeSet<String>,
+    /// Documents another live node is writing (a cluster; see `refresh`).
+    busy_elsewhere: BTreeSet<String>,
+    /// When a cluster collection's manifest was last read.
+    refreshed: Option<std::time::Instant>,
     /// Replaced by a reindex: its directory is gone, so a holder of this
     /// handle fetches the collection again.
     pub(crate) retired: bool,
@@ -89,30 +105,17 @@ pub struct Collection {
 /// The journal of documents being written (see the module comment).
 const JOURNAL: &str = "in-flight.json";
 
-/// The vector store `config` names for collection `name` in `dir`.
-pub fn open_vectors(
-    config: &VectorsConfig,
-    name: &str,
+/// The embedded vector store of the collection in `dir`.
+fn open_local_vectors(
     dir: &Path,
     dimension: usize,
-) -> Result<Box<dyn VectorStore>, EngineError> {
-    Ok(match config {
-        VectorsConfig::Embedded { hnsw_ef } => Box::new(EdgeVectorStore::open(
-            &dir.join("vectors"),
-            dimension,
-            *hnsw_ef,
-        )?),
-        VectorsConfig::Qdrant(remote) => {
-            Box::new(QdrantVectorStore::open(remote, name, dimension)?)
-        }
-    })
-}
-
-/// The vector dimension collection `name` in `dir` was created for.
-pub fn stored_dimension(name: &str, dir: &Path) -> Result<usize, EngineError> {
-    read_meta(dir)?
-        .map(|meta| meta.embedder.dimension)
-        .ok_or_else(|| EngineError::NoSuchCollection(name.to_string()))
+    hnsw_ef: usize,
+) -> Result<Arc<dyn VectorStore>, EngineError> {
+    Ok(Arc::new(EdgeVectorStore::open(
+        &dir.join("vectors"),
+        dimension,
+        hnsw_ef,
+    )?))
 }
 
 /// `collection.json` of the collection in `dir`, `None` when it has none.
@@ -159,14 +162,34 @@ impl Collection {
         data_dir.join("collections").join(name)
     }
 
-    /// Opens the collection at `dir`; with `create_for`, creates it for
-    /// that embedder's vectors and that analyzer when it does not exist yet.
+    /// Opens collection `name` where `vectors` says: embedded in `dir`,
+    /// or on a Qdrant cluster. With `create_for`, creates it for that
+    /// embedder's vectors and that analyzer when it does not exist yet.
     pub fn open(
         name: &str,
         dir: &Path,
         create_for: Option<(&EmbedderFingerprint, AnalyzerKind)>,
         lexical_resources: Arc<LexicalResources>,
         vectors: &VectorsConfig,
+    ) -> Result<Self, EngineError> {
+        let mut collection = match vectors {
+            VectorsConfig::Embedded { hnsw_ef } => {
+                Self::open_local(name, dir, create_for, lexical_resources, *hnsw_ef)?
+            }
+            VectorsConfig::Qdrant(remote) => {
+                Self::open_cluster(name, remote, create_for, lexical_resources)?
+            }
+        };
+        collection.recover_interrupted_write()?;
+        Ok(collection)
+    }
+
+    fn open_local(
+        name: &str,
+        dir: &Path,
+        create_for: Option<(&EmbedderFingerprint, AnalyzerKind)>,
+        lexical_resources: Arc<LexicalResources>,
+        hnsw_ef: usize,
     ) -> Result<Self, EngineError> {
         let meta = match read_meta(dir)? {
             Some(meta) => meta,
@@ -185,7 +208,7 @@ impl Collection {
         };
         let embedder = meta.embedder;
         let lexical = LexicalIndex::open(&dir.join("lexical"), meta.analyzer, lexical_resources)?;
-        let vectors = open_vectors(vectors, name, dir, embedder.dimension)?;
+        let vectors = open_local_vectors(dir, embedder.dimension, hnsw_ef)?;
         let manifest = match std::fs::read(dir.join("manifest.json")) {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
                 EngineError::Corrupt(format!("{}/manifest.json: {e}", dir.display()))
@@ -193,25 +216,42 @@ impl Collection {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Manifest::default(),
             Err(e) => return Err(EngineError::io(dir.join("manifest.json"), e)),
         };
-        let mut collection = Self {
+        Ok(Self {
             name: name.to_string(),
-            dir: dir.to_path_buf(),
+            home: Home::Dir(dir.to_path_buf()),
             lexical,
             vectors,
             manifest,
             embedder,
             in_flight: BTreeSet::new(),
+            busy_elsewhere: BTreeSet::new(),
+            refreshed: None,
             retired: false,
-        };
-        collection.recover_interrupted_write()?;
-        Ok(collection)
+        })
+    }
+
+    /// Whether the collection lives on a Qdrant cluster.
+    pub fn on_cluster(&self) -> bool {
+        matches!(self.home, Home::Cluster(_))
     }
 
     /// Finishes off a write whose process died: every journaled document
     /// leaves both indexes and the manifest. Left alone while another live
-    /// process holds the lexical writer, since the journal is then its own.
+    /// process holds the lexical writer (or, on a cluster, the claim),
+    /// since the journal is then its own.
     fn recover_interrupted_write(&mut self) -> Result<(), EngineError> {
-        let path = self.dir.join(JOURNAL);
+        let dir = match &self.home {
+            Home::Dir(dir) => dir.clone(),
+            Home::Cluster(store) => {
+                let abandoned = cluster::abandoned_claims(store)?;
+                if abandoned.is_empty() {
+                    return Ok(());
+                }
+                self.in_flight = abandoned;
+                return self.drop_in_flight();
+            }
+        };
+        let path = dir.join(JOURNAL);
         let ids: BTreeSet<String> = match std::fs::read(&path) {
             Ok(bytes) => serde_json::from_slice(&bytes)
                 .map_err(|e| EngineError::Corrupt(format!("{}: {e}", path.display())))?,
@@ -251,14 +291,17 @@ impl Collection {
 
     /// Refuses a write when the collection's disk has under `min_mb` free.
     pub fn ensure_free_space(&self, min_mb: u64) -> Result<(), EngineError> {
+        // A cluster's disks are Qdrant's to watch.
+        let Home::Dir(dir) = &self.home else {
+            return Ok(());
+        };
         if min_mb == 0 {
             return Ok(());
         }
-        let free_mb =
-            fs4::available_space(&self.dir).map_err(|e| EngineError::io(&self.dir, e))? / (1 << 20);
+        let free_mb = fs4::available_space(dir).map_err(|e| EngineError::io(dir, e))? / (1 << 20);
         if free_mb < min_mb {
             return Err(EngineError::DiskFull {
-                path: self.dir.clone(),
+                path: dir.clone(),
                 free_mb,
                 min_mb,
             });
@@ -283,8 +326,11 @@ impl Collection {
         // Held in memory only once on disk: a journal that could not be
         // written staged nothing, so there is nothing of it to undo.
         let mut journal = self.in_flight.clone();
-        journal.extend(new.into_iter().map(str::to_string));
-        write_json_atomic(&self.dir.join(JOURNAL), &journal)?;
+        journal.extend(new.iter().map(|id| id.to_string()));
+        match &self.home {
+            Home::Dir(dir) => write_json_atomic(&dir.join(JOURNAL), &journal)?,
+            Home::Cluster(store) => cluster::claim(store, &self.manifest, &new)?,
+        }
         self.in_flight = journal;
         Ok(())
     }
@@ -313,6 +359,7 @@ impl Collection {
             return Ok(());
         }
         self.lexical.rollback()?;
+        self.vectors.rollback()?;
         self.drop_in_flight()
     }
 
@@ -338,14 +385,20 @@ impl Collection {
         crash_point("after-lexical-commit");
         self.vectors.flush()?;
         crash_point("after-vector-flush");
-        write_json_atomic(&self.dir.join("manifest.json"), &self.manifest)?;
-        crash_point("after-manifest");
-        if !self.in_flight.is_empty() {
-            let path = self.dir.join(JOURNAL);
-            std::fs::remove_file(&path).map_err(|e| EngineError::io(&path, e))?;
-            sync_dir(&self.dir)?;
-            self.in_flight.clear();
+        match &self.home {
+            Home::Dir(dir) => {
+                write_json_atomic(&dir.join("manifest.json"), &self.manifest)?;
+                crash_point("after-manifest");
+                if !self.in_flight.is_empty() {
+                    let path = dir.join(JOURNAL);
+                    std::fs::remove_file(&path).map_err(|e| EngineError::io(&path, e))?;
+                    sync_dir(dir)?;
+                }
+            }
+            // The new entries replace the claims: that is the commit point.
+            Home::Cluster(store) => cluster::record(store, &self.manifest, &self.in_flight)?,
         }
+        self.in_flight.clear();
         Ok(())
     }
 
@@ -385,7 +438,7 @@ impl Collection {
                 .values()
                 .map(|d| u64::from(d.chunks))
                 .sum(),
-            lexical_chunks: self.lexical.num_chunks(),
+            lexical_chunks: self.lexical.num_chunks()?,
             vector_chunks: self.vectors.count()?,
         })
     }
