@@ -377,3 +377,42 @@ fn writes_killed_half_way_on_the_cluster_leave_no_orphans() {
         "the resumed run differs from the clean one"
     );
 }
+
+#[test]
+#[ignore = "needs a Qdrant server: set SEOGO_TEST_QDRANT_URL and run with --ignored"]
+fn a_node_with_another_embedder_is_refused_by_the_cluster_collection() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let config = write_config(tmp.path(), "fingerprint", "");
+    let writer = tmp.path().join("writer");
+    let out = run(seogo(&writer)
+        .arg("--config")
+        .arg(&config)
+        .arg("ingest")
+        .arg(seogo_tests::demo_corpus()));
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Another node, empty data directory, another embedder.
+    let other = crate::reindex::renamed_embedder(tmp.path());
+    let node = tmp.path().join("node");
+    let with_other = |args: &[&str]| {
+        run(seogo(&node)
+            .env("SEOGO__MODELS__EMBEDDER", &other)
+            .arg("--config")
+            .arg(&config)
+            .args(args))
+    };
+    let dense = with_other(&["search", "냉각수 펌프 점검 주기", "--mode", "dense"]);
+    assert!(!dense.status.success(), "{}", stdout(&dense));
+    assert!(stderr(&dense).contains("embedder"), "{}", stderr(&dense));
+    let note = tmp.path().join("note.md");
+    std::fs::write(&note, "# 공지\n\n냉각수 펌프는 매주 점검한다.\n").expect("note");
+    let ingest = with_other(&["ingest", note.to_str().expect("path")]);
+    assert!(!ingest.status.success(), "{}", stdout(&ingest));
+    // BM25 needs no vectors and keeps serving from the cluster.
+    let bm25 = with_other(&["search", "냉각수 펌프 점검 주기", "--mode", "bm25"]);
+    assert!(bm25.status.success(), "{}", stderr(&bm25));
+    assert!(
+        stdout(&bm25).contains("manufacturing-sop-pump.md"),
+        "{}",
+        stdout(&bm25)
+    );
+}
