@@ -416,3 +416,42 @@ fn a_node_with_another_embedder_is_refused_by_the_cluster_collection() {
         stdout(&bm25)
     );
 }
+
+#[test]
+#[ignore = "needs a Qdrant server: set SEOGO_TEST_QDRANT_URL and run with --ignored"]
+fn phrases_prefixes_and_codes_select_the_same_chunks_as_the_local_index() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let config = write_config(tmp.path(), "syntax", "");
+    let local = tmp.path().join("local");
+    let node = tmp.path().join("node");
+    for (data, config) in [(&local, None), (&node, Some(&config))] {
+        let mut cmd = seogo(data);
+        if let Some(config) = config {
+            cmd.arg("--config").arg(config);
+        }
+        let out = run(cmd.arg("ingest").arg(seogo_tests::demo_corpus()));
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let ids = |data: &Path, config: Option<&Path>, query: &str| {
+        let mut cmd = seogo(data);
+        if let Some(config) = config {
+            cmd.arg("--config").arg(config);
+        }
+        let out = run(cmd.args(["search", query, "--mode", "bm25", "-k", "20", "--json"]));
+        let mut ids = crate::reindex::top_ids(&out);
+        ids.sort();
+        ids
+    };
+    // The chunks a filter lets through, whatever their scores.
+    for query in [
+        "PN-44*",
+        "베어링 SOP-CW*",
+        "\"진동 판정\" 기준",
+        "PN-4471-B 교체",
+    ] {
+        let here = ids(&local, None, query);
+        assert!(!here.is_empty(), "{query}: nothing locally");
+        assert_eq!(ids(&node, Some(&config), query), here, "{query}");
+    }
+    assert!(ids(&node, Some(&config), "ZQ-99*").is_empty());
+}

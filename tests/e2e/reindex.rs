@@ -18,7 +18,7 @@ pub(crate) fn renamed_embedder(root: &Path) -> std::path::PathBuf {
     dir
 }
 
-fn top_ids(out: &std::process::Output) -> Vec<String> {
+pub(crate) fn top_ids(out: &std::process::Output) -> Vec<String> {
     assert!(out.status.success(), "{}", stderr(out));
     let results: serde_json::Value = serde_json::from_str(&stdout(out)).expect("json");
     chunk_ids(&results)

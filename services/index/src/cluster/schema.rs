@@ -24,6 +24,9 @@ pub(super) const INDEXED_FIELDS: [&str; 4] = ["doc_id", "acl", "meta", "ids"];
 /// The payload field `"phrases"` are matched in (a text index with phrase
 /// matching; see `lexical::sparse::phrase_stream`).
 pub(super) const PHRASES: &str = "phrase_stream";
+/// The payload field `prefix*` terms are matched in: the chunk's own text,
+/// under a prefix index (no second copy of the text).
+pub(super) const PREFIXES: &str = "chunk.text";
 /// The collection layout this code writes and reads (metadata
 /// `seogo_layout`); collections without it hold vectors only.
 pub(super) const LAYOUT: u64 = 2;
@@ -134,6 +137,19 @@ pub(super) fn create_chunks_collection(
             .phrase_matching(true)
             .build();
         let index = CreateFieldIndexCollectionBuilder::new(n.clone(), PHRASES, FieldType::Text)
+            .field_index_params(params)
+            .wait(true);
+        async move { c.create_field_index(index).await }
+    })?;
+    let n = name.to_string();
+    client.call(move |c| {
+        // Two characters at least, as `parse_query` takes a prefix.
+        let params = TextIndexParamsBuilder::new(TokenizerType::Prefix)
+            .lowercase(true)
+            .min_token_len(2)
+            .max_token_len(24)
+            .build();
+        let index = CreateFieldIndexCollectionBuilder::new(n.clone(), PREFIXES, FieldType::Text)
             .field_index_params(params)
             .wait(true);
         async move { c.create_field_index(index).await }

@@ -1,6 +1,7 @@
 //! Queries on a cluster collection: dense, sparse (BM25), both fused in
 //! Qdrant, a document's chunks and the sparse side's IDF. Every filter
-//! (ACL, metadata, required identifiers, phrases) runs inside Qdrant.
+//! (ACL, metadata, required identifiers, phrases, prefixes) runs inside
+//! Qdrant.
 
 use std::collections::HashMap;
 
@@ -11,7 +12,7 @@ use qdrant_client::qdrant::{
 use qdrant_client::Payload;
 use seogo_docs::Chunk;
 
-use super::schema::{only_vector, DENSE, PHRASES, SPARSE};
+use super::schema::{only_vector, DENSE, PHRASES, PREFIXES, SPARSE};
 use super::ClusterStore;
 use crate::lexical::sparse::SparseQuery;
 use crate::{Hit, IndexError, SearchFilter};
@@ -53,18 +54,10 @@ impl ClusterStore {
         filter: &SearchFilter,
         k: usize,
     ) -> Result<Vec<Hit>, IndexError> {
-        let mut filter = filter.clone();
-        filter.identifiers.extend(query.required.iter().cloned());
-        let mut remote = remote_filter(&filter);
-        for phrase in &query.phrases {
-            remote
-                .must
-                .push(Condition::matches_phrase(PHRASES, phrase.clone()));
-        }
         self.query_nearest(
             VectorInput::new_sparse(query.vector.indices.clone(), query.vector.values.clone()),
             SPARSE,
-            remote,
+            lexical_filter(query, filter),
             k,
             None,
         )
@@ -93,14 +86,7 @@ impl ClusterStore {
         let mut prefetches = Vec::new();
         let mut rrf_weights = Vec::new();
         if let Some(sparse) = sparse {
-            let mut lexical = filter.clone();
-            lexical.identifiers.extend(sparse.required.iter().cloned());
-            let mut remote = remote_filter(&lexical);
-            for phrase in &sparse.phrases {
-                remote
-                    .must
-                    .push(Condition::matches_phrase(PHRASES, phrase.clone()));
-            }
+            let remote = lexical_filter(sparse, filter);
             prefetches.push(
                 PrefetchQueryBuilder::default()
                     .query(VectorInput::new_sparse(
@@ -224,6 +210,28 @@ pub(super) fn remote_filter(filter: &SearchFilter) -> Filter {
         );
     }
     Filter::must(must)
+}
+
+/// The BM25 side's filter: the caller's, plus the query's required
+/// identifiers, each `"phrase"` in the phrase stream and each `prefix*`
+/// starting a word of the chunk's text (Qdrant's prefix index splits
+/// words at punctuation too, so `PN-44*` needs a word starting `pn` and
+/// one starting `44`, where tantivy needs one token starting `pn-44`).
+fn lexical_filter(query: &SparseQuery, filter: &SearchFilter) -> Filter {
+    let mut lexical = filter.clone();
+    lexical.identifiers.extend(query.required.iter().cloned());
+    let mut remote = remote_filter(&lexical);
+    for phrase in &query.phrases {
+        remote
+            .must
+            .push(Condition::matches_phrase(PHRASES, phrase.clone()));
+    }
+    for prefix in &query.prefixes {
+        remote
+            .must
+            .push(Condition::matches_text(PREFIXES, prefix.clone()));
+    }
+    remote
 }
 
 /// Qdrant's scored points as hits.

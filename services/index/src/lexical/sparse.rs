@@ -265,6 +265,8 @@ pub struct SparseQuery {
     pub required: Vec<String>,
     /// Each must occur in the result's phrase stream ([`phrase_stream`]).
     pub phrases: Vec<String>,
+    /// Each must start a word of the result's text (normalised).
+    pub prefixes: Vec<String>,
 }
 
 /// The sparse query for `parsed`, or `None` when it has nothing to search
@@ -328,6 +330,7 @@ pub(crate) fn query(
         vector: SparseVector::from_map(out),
         required,
         phrases,
+        prefixes: parsed.prefixes.clone(),
     })
 }
 
