@@ -402,7 +402,11 @@ fn a_node_with_another_embedder_is_refused_by_the_cluster_collection() {
     };
     let dense = with_other(&["search", "냉각수 펌프 점검 주기", "--mode", "dense"]);
     assert!(!dense.status.success(), "{}", stdout(&dense));
-    assert!(stderr(&dense).contains("embedder"), "{}", stderr(&dense));
+    assert!(
+        stderr(&dense).contains("every node of a cluster needs the collection's embedder"),
+        "{}",
+        stderr(&dense)
+    );
     let note = tmp.path().join("note.md");
     std::fs::write(&note, "# 공지\n\n냉각수 펌프는 매주 점검한다.\n").expect("note");
     let ingest = with_other(&["ingest", note.to_str().expect("path")]);

@@ -11,11 +11,13 @@ pub enum EngineError {
     #[error("collection `{0}` does not exist; ingest into it first")]
     NoSuchCollection(String),
     /// The collection was built with a different embedder.
-    #[error("collection `{collection}` was indexed with {indexed}, but {configured} is configured: run `seogo reindex --collection {collection}` to re-embed it with the configured one (it keeps serving BM25 meanwhile), or configure the original embedder")]
+    #[error("collection `{collection}` was indexed with {indexed}, but {configured} is configured: {remedy}")]
     EmbedderMismatch {
         collection: String,
         indexed: String,
         configured: String,
+        /// What to run, which differs on a cluster.
+        remedy: String,
     },
     /// A file of the data directory could not be read or written.
     #[error("{path}: {source}")]
