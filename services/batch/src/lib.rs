@@ -43,8 +43,10 @@ pub enum BatchError {
     #[error("collection `{collection}`: {source} (a data directory serves one process at a time: is `seogo serve` using it? Use the API's /v1/batch then)")]
     Collection {
         collection: String,
+        /// Boxed: the engine's error is large, and this one travels in
+        /// every batch result.
         #[source]
-        source: EngineError,
+        source: Box<EngineError>,
     },
     #[error("{path}: {source}")]
     Workbook {
@@ -156,7 +158,7 @@ pub fn run(
         .collection(&options.collection, false)
         .map_err(|source| BatchError::Collection {
             collection: options.collection.clone(),
-            source,
+            source: Box::new(source),
         })?;
     let table = table::read(input)?;
     let question_column = table::question_column(&table, options.question_column.as_deref())

@@ -11,13 +11,13 @@ pub enum EngineError {
     #[error("collection `{0}` does not exist; ingest into it first")]
     NoSuchCollection(String),
     /// The collection was built with a different embedder.
-    #[error("collection `{collection}` was indexed with {indexed}, but {configured} is configured: {remedy}")]
+    #[error("collection `{collection}` was indexed with {indexed}, but {configured} is configured: {}", mismatch_remedy(collection, *on_cluster))]
     EmbedderMismatch {
         collection: String,
         indexed: String,
         configured: String,
-        /// What to run, which differs on a cluster.
-        remedy: String,
+        /// What to run differs on a cluster.
+        on_cluster: bool,
     },
     /// A file of the data directory could not be read or written.
     #[error("{path}: {source}")]
@@ -71,6 +71,22 @@ impl EngineError {
         ) || matches!(
             self,
             EngineError::Model(seogo_models::ModelError::NotInstalled { .. })
+        )
+    }
+}
+
+/// What to run when a collection's embedder is not the configured one.
+fn mismatch_remedy(collection: &str, on_cluster: bool) -> String {
+    if on_cluster {
+        format!(
+            "every node of a cluster needs the collection's embedder; to change it, \
+             `seogo migrate --from` the collection to one node's data directory, \
+             `seogo reindex --collection {collection}` it there and migrate it back"
+        )
+    } else {
+        format!(
+            "run `seogo reindex --collection {collection}` to re-embed it with the configured \
+             one (it keeps serving BM25 meanwhile), or configure the original embedder"
         )
     }
 }

@@ -369,23 +369,11 @@ impl Collection {
         if &self.embedder == configured {
             Ok(())
         } else {
-            let name = &self.name;
-            let remedy = match self.home {
-                Home::Dir(_) => format!(
-                    "run `seogo reindex --collection {name}` to re-embed it with the configured \
-                     one (it keeps serving BM25 meanwhile), or configure the original embedder"
-                ),
-                Home::Cluster(_) => format!(
-                    "every node of a cluster needs the collection's embedder; to change it, \
-                     `seogo migrate --from` the collection to one node's data directory, \
-                     `seogo reindex --collection {name}` it there and migrate it back"
-                ),
-            };
             Err(EngineError::EmbedderMismatch {
                 collection: self.name.clone(),
                 indexed: format!("{} rev {}", self.embedder.model, self.embedder.revision),
                 configured: format!("{} rev {}", configured.model, configured.revision),
-                remedy,
+                on_cluster: self.on_cluster(),
             })
         }
     }
