@@ -9,6 +9,7 @@ mod cluster_failover;
 mod connectors;
 mod crash;
 mod deploy;
+mod docs;
 mod fetch;
 mod formats;
 mod generator;
