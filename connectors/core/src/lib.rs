@@ -1,7 +1,9 @@
 //! Seogo's document model and the generic connectors.
 //!
-//! Every source — a folder of Markdown, a BEIR corpus, later PDFs, HWP and
-//! domain feeds — becomes [`Document`]s made of [`Section`]s that keep their
+//! Every source — PDF, DOCX, PPTX, ODT, spreadsheets, HWP and HWPX, HTML,
+//! RTF, e-mail, XML/JSON, zip archives, Markdown and text, a BEIR corpus,
+//! and the domain connectors' refinements of them — becomes [`Document`]s
+//! made of [`Section`]s that keep their
 //! heading path and page, and the [`chunk`] module turns those into
 //! [`Chunk`]s: the unit that is indexed, retrieved and cited. Nothing here
 //! knows about indexes or models; the engine glues them together.

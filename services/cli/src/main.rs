@@ -46,7 +46,9 @@ enum Command {
         #[command(subcommand)]
         action: ModelsCommand,
     },
-    /// Index files and folders (Markdown, text, BEIR corpus.jsonl).
+    /// Index files and folders: PDF, DOCX, PPTX, ODT, XLSX/XLS/ODS/CSV, HWP,
+    /// HWPX, HTML, RTF, EML, XML/JSON, zip, Markdown, text and BEIR
+    /// corpus.jsonl, each detected by its content.
     Ingest(IngestArgs),
     /// Remove a document (by id or path) from a collection.
     Delete {
