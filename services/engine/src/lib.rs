@@ -235,16 +235,12 @@ impl Engine {
         read_with: impl FnOnce(&Collection) -> Result<T, EngineError>,
     ) -> Result<T, EngineError> {
         let collection = self.collection(name, false)?;
-        {
-            let col = read(&collection);
-            if col.retired || !col.manifest_is_stale() {
-                drop(col);
-                return self.read_current(name, read_with);
-            }
-        }
-        {
+        let stale = |col: &Collection| !col.retired && col.manifest_is_stale();
+        // Checked under the read lock first: a fresh or embedded
+        // collection never takes the write lock here.
+        if stale(&read(&collection)) {
             let mut col = write(&collection);
-            if !col.retired && col.manifest_is_stale() {
+            if stale(&col) {
                 col.refresh()?;
             }
         }

@@ -24,15 +24,36 @@ fn entry_of(record: &DocRecord) -> Result<Option<DocEntry>, EngineError> {
         .map_err(|e| EngineError::Corrupt(format!("document `{}`: {e}", record.doc_id)))
 }
 
-/// The manifest the cluster holds: every document with a committed entry.
-fn load_manifest(store: &ClusterStore) -> Result<Manifest, EngineError> {
-    let mut manifest = Manifest::default();
+/// The cluster's document records, read in one pass.
+struct Records {
+    /// Every document with a committed entry.
+    manifest: Manifest,
+    /// Documents another live node is writing.
+    busy: BTreeSet<String>,
+    /// Documents whose writer is gone (a dead process on this host, or a
+    /// claim older than `claim_secs` from another): what recovery undoes.
+    abandoned: BTreeSet<String>,
+}
+
+fn read_records(store: &ClusterStore) -> Result<Records, EngineError> {
+    let mut records = Records {
+        manifest: Manifest::default(),
+        busy: BTreeSet::new(),
+        abandoned: BTreeSet::new(),
+    };
     for record in store.documents()? {
+        if let Some(claim) = record.claim.as_ref().filter(|c| !c.is_mine()) {
+            if claim.is_live(store.claim_secs()) {
+                records.busy.insert(record.doc_id.clone());
+            } else {
+                records.abandoned.insert(record.doc_id.clone());
+            }
+        }
         if let Some(entry) = entry_of(&record)? {
-            manifest.docs.insert(record.doc_id, entry);
+            records.manifest.docs.insert(record.doc_id, entry);
         }
     }
-    Ok(manifest)
+    Ok(records)
 }
 
 impl Collection {
@@ -60,16 +81,18 @@ impl Collection {
             .map_err(|e| EngineError::Corrupt(format!("collection `{name}` on Qdrant: {e}")))?;
         let store = Arc::new(store);
         let lexical = LexicalIndex::on_cluster(store.clone(), meta.analyzer, lexical_resources)?;
-        let manifest = load_manifest(&store)?;
+        let records = read_records(&store)?;
         Ok(Self {
             name: name.to_string(),
             home: Home::Cluster(store.clone()),
             lexical,
             vectors: store,
-            manifest,
+            manifest: records.manifest,
             embedder: meta.embedder,
-            in_flight: BTreeSet::new(),
-            busy_elsewhere: BTreeSet::new(),
+            // The journal a dead writer left: undone by
+            // `recover_interrupted_write` as the open finishes.
+            in_flight: records.abandoned,
+            busy_elsewhere: records.busy,
             refreshed: Some(std::time::Instant::now()),
             retired: false,
         })
@@ -84,20 +107,9 @@ impl Collection {
         let Home::Cluster(store) = &self.home else {
             return Ok(());
         };
-        let mut manifest = Manifest::default();
-        let mut busy = BTreeSet::new();
-        for record in store.documents()? {
-            if let Some(claim) = &record.claim {
-                if !claim.is_mine() && claim.is_live(store.claim_secs()) {
-                    busy.insert(record.doc_id.clone());
-                }
-            }
-            if let Some(entry) = entry_of(&record)? {
-                manifest.docs.insert(record.doc_id, entry);
-            }
-        }
-        self.manifest = manifest;
-        self.busy_elsewhere = busy;
+        let records = read_records(store)?;
+        self.manifest = records.manifest;
+        self.busy_elsewhere = records.busy;
         self.refreshed = Some(std::time::Instant::now());
         Ok(())
     }
@@ -115,21 +127,6 @@ impl Collection {
     pub fn is_busy_elsewhere(&self, doc_id: &str) -> bool {
         self.busy_elsewhere.contains(doc_id)
     }
-}
-
-/// Documents whose writer is gone (a dead process on this host, or a claim
-/// older than `claim_secs` from another): what recovery undoes.
-pub(super) fn abandoned_claims(store: &ClusterStore) -> Result<BTreeSet<String>, EngineError> {
-    Ok(store
-        .documents()?
-        .into_iter()
-        .filter(|r| {
-            r.claim
-                .as_ref()
-                .is_some_and(|c| !c.is_mine() && !c.is_live(store.claim_secs()))
-        })
-        .map(|r| r.doc_id)
-        .collect())
 }
 
 /// Claims `doc_ids` for this process before their chunks change, keeping

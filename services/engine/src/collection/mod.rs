@@ -242,14 +242,10 @@ impl Collection {
     fn recover_interrupted_write(&mut self) -> Result<(), EngineError> {
         let dir = match &self.home {
             Home::Dir(dir) => dir.clone(),
-            Home::Cluster(store) => {
-                let abandoned = cluster::abandoned_claims(store)?;
-                if abandoned.is_empty() {
-                    return Ok(());
-                }
-                self.in_flight = abandoned;
-                return self.drop_in_flight();
-            }
+            // Its journal (a dead writer's claims) was read with the
+            // records when it opened.
+            Home::Cluster(_) if self.in_flight.is_empty() => return Ok(()),
+            Home::Cluster(_) => return self.drop_in_flight(),
         };
         let path = dir.join(JOURNAL);
         let ids: BTreeSet<String> = match std::fs::read(&path) {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use qdrant_client::qdrant::{
     with_vectors_selector, CreateCollectionBuilder, CreateFieldIndexCollectionBuilder, Distance,
-    FieldType, Modifier, SparseVectorParamsBuilder, SparseVectorsConfigBuilder,
+    FieldType, Modifier, SparseVectorParamsBuilder, SparseVectorsConfigBuilder, TextIndexParams,
     TextIndexParamsBuilder, TokenizerType, VectorParamsBuilder, VectorsConfigBuilder,
     VectorsSelector,
 };
@@ -122,36 +122,39 @@ pub(super) fn create_chunks_collection(
         async move { c.create_collection(create).await }
     })?;
     for field in INDEXED_FIELDS {
-        let n = name.to_string();
-        client.call(move |c| {
-            let index =
-                CreateFieldIndexCollectionBuilder::new(n.clone(), field, FieldType::Keyword)
-                    .wait(true);
-            async move { c.create_field_index(index).await }
-        })?;
+        create_index(client, name, field, FieldType::Keyword, None)?;
     }
-    let n = name.to_string();
+    let phrases = TextIndexParamsBuilder::new(TokenizerType::Whitespace)
+        .lowercase(false)
+        .phrase_matching(true)
+        .build();
+    create_index(client, name, PHRASES, FieldType::Text, Some(phrases))?;
+    // Two characters at least, as `parse_query` takes a prefix.
+    let prefixes = TextIndexParamsBuilder::new(TokenizerType::Prefix)
+        .lowercase(true)
+        .min_token_len(2)
+        .max_token_len(24)
+        .build();
+    create_index(client, name, PREFIXES, FieldType::Text, Some(prefixes))?;
+    Ok(())
+}
+
+/// A payload index on `field` of collection `name`, built before it
+/// returns.
+fn create_index(
+    client: &Client,
+    name: &str,
+    field: &'static str,
+    kind: FieldType,
+    text: Option<TextIndexParams>,
+) -> Result<(), IndexError> {
+    let name = name.to_string();
     client.call(move |c| {
-        let params = TextIndexParamsBuilder::new(TokenizerType::Whitespace)
-            .lowercase(false)
-            .phrase_matching(true)
-            .build();
-        let index = CreateFieldIndexCollectionBuilder::new(n.clone(), PHRASES, FieldType::Text)
-            .field_index_params(params)
-            .wait(true);
-        async move { c.create_field_index(index).await }
-    })?;
-    let n = name.to_string();
-    client.call(move |c| {
-        // Two characters at least, as `parse_query` takes a prefix.
-        let params = TextIndexParamsBuilder::new(TokenizerType::Prefix)
-            .lowercase(true)
-            .min_token_len(2)
-            .max_token_len(24)
-            .build();
-        let index = CreateFieldIndexCollectionBuilder::new(n.clone(), PREFIXES, FieldType::Text)
-            .field_index_params(params)
-            .wait(true);
+        let mut index =
+            CreateFieldIndexCollectionBuilder::new(name.clone(), field, kind).wait(true);
+        if let Some(text) = text.clone() {
+            index = index.field_index_params(text);
+        }
         async move { c.create_field_index(index).await }
     })?;
     Ok(())

@@ -165,15 +165,12 @@ impl ClusterStore {
             let batch = QueryBatchPointsBuilder::new(name.clone(), queries.clone());
             async move { c.query_batch(batch).await }
         })?;
-        let chunks = self.count_where(None)? as f32;
-        let unseen = (1.0f32 + (chunks + 0.5) / 0.5).ln();
-        Ok(dimensions
+        // Each term's idf, `None` where no chunk has it.
+        let seen: Vec<Option<f32>> = dimensions
             .iter()
             .zip(response.result)
             .map(|(d, batch)| {
-                let Some(point) = batch.result.into_iter().next() else {
-                    return unseen;
-                };
+                let point = batch.result.into_iter().next()?;
                 let value = point
                     .vectors
                     .and_then(|v| v.get_vector_by_name(SPARSE))
@@ -182,13 +179,19 @@ impl ClusterStore {
                             s.indices.iter().position(|i| i == d).map(|at| s.values[at])
                         }
                         _ => None,
-                    });
-                match value {
-                    Some(v) if v > 0.0 => point.score / v,
-                    _ => unseen,
-                }
+                    })?;
+                (value > 0.0).then(|| point.score / value)
             })
-            .collect())
+            .collect();
+        // A term no chunk has weighs most; the count it needs is one more
+        // call, made only then.
+        let unseen = if seen.iter().any(Option::is_none) {
+            let chunks = self.count_where(None)? as f32;
+            (1.0f32 + (chunks + 0.5) / 0.5).ln()
+        } else {
+            0.0
+        };
+        Ok(seen.into_iter().map(|w| w.unwrap_or(unseen)).collect())
     }
 }
 
