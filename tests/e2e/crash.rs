@@ -191,7 +191,9 @@ fn phase(
         let what = format!("{name}, kill {i} after {delay:?}");
         assert_between(&open_state(crashed), &before, &after, &what);
     }
-    for point in CRASH_POINTS {
+    // The data directory's own files, between writing and renaming them.
+    let local = ["before-rename:journal", "before-rename:manifest"];
+    for point in CRASH_POINTS.iter().chain(&local) {
         mirror(&snapshot, crashed);
         let status = ingest(crashed, corpus)
             .env("SEOGO_CRASH_AT", point)
@@ -201,7 +203,8 @@ fn phase(
         assert_eq!(
             status.signal(),
             Some(6),
-            "{what}: the point was never reached"
+            "{what}: the point was never reached (is the binary built with \
+             `--features crash-points`? scripts/test.sh builds it so)"
         );
         kills += 1;
         assert_between(&open_state(crashed), &before, &after, &what);
@@ -209,7 +212,7 @@ fn phase(
 
     eprintln!(
         "{name}: {kills} kills landed ({random_kills} random tries, {} crash points)",
-        CRASH_POINTS.len()
+        CRASH_POINTS.len() + local.len()
     );
     let out = run(ingest(crashed, corpus).stderr(Stdio::piped()));
     assert!(out.status.success(), "{name}: {}", stderr(&out));

@@ -1,5 +1,6 @@
 //! Seogo's end-to-end tests: real models, real indexes on disk, the real
 //! binary. One binary, a module per area.
+#![allow(clippy::disallowed_methods)] // fixtures and scratch files, not kept state
 
 mod api;
 mod batch;
@@ -10,6 +11,8 @@ mod connectors;
 mod crash;
 mod deploy;
 mod docs;
+mod durable;
+mod errors;
 mod fetch;
 mod formats;
 mod generator;

@@ -96,7 +96,7 @@ fn serve_answers_search_and_rejects_bad_requests_as_json() {
 
     let (status, body) = http(&addr, "POST", "/v1/search", r#"{"query":"x","k":0}"#);
     assert_eq!(status, 400, "{body}");
-    assert!(body.contains("bad_request"), "{body}");
+    assert!(body.contains("\"k_out_of_range\""), "{body}");
 
     let (status, body) = http(
         &addr,

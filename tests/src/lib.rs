@@ -4,6 +4,7 @@
 //! Nothing here fakes a part: tests use the installed model pack, on-disk
 //! indexes and the real binary. Missing prerequisites fail loudly with the
 //! command that fixes them; they are never skipped.
+#![allow(clippy::disallowed_methods)] // fixtures and scratch files, not kept state
 
 pub mod replay;
 

@@ -9,6 +9,7 @@
 //! folders already have, and a site can inspect or back up exactly what
 //! was fetched. Items whose version has not changed are not downloaded
 //! again, which is what keeps a nightly sync inside the APIs' quotas.
+#![cfg_attr(test, allow(clippy::disallowed_methods))] // tests write scratch files
 
 mod dart;
 mod edgar;

@@ -8,7 +8,7 @@
 //! non-empty listing.
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -135,18 +135,9 @@ fn store(path: &Path, bytes: &[u8]) -> Result<(), FetchError> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|cause| io(parent, cause))?;
     }
-    let tmp = tmp_name(path);
-    std::fs::write(&tmp, bytes).map_err(|cause| io(&tmp, cause))?;
-    std::fs::rename(&tmp, path).map_err(|cause| io(path, cause))
-}
-
-fn tmp_name(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    // Hidden, so a folder sync running meanwhile skips it.
-    path.with_file_name(format!(".{name}.part"))
+    // The temporary name is hidden, so a folder sync running meanwhile
+    // skips it.
+    seogo_durable::write(path, bytes, "mirror").map_err(|e| io(&e.path, e.cause))
 }
 
 fn remove(dir: &Path, file: &str) -> Result<(), FetchError> {

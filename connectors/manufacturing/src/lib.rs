@@ -25,6 +25,7 @@
 //!   "steps": {"group_tokens": 200}       // 0: every step its own section
 //! }
 //! ```
+#![cfg_attr(test, allow(clippy::disallowed_methods))] // tests write scratch files
 
 mod idents;
 mod options;

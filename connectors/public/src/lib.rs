@@ -4,6 +4,7 @@
 //! their 문서번호, 기관, 날짜, 제목 and 종류 as metadata; public-data CSVs
 //! (data.go.kr) get their 제공기관/기준일자; and a stated security grade
 //! (공개/부분공개/비공개) sets the ACL of every document of the file.
+#![cfg_attr(test, allow(clippy::disallowed_methods))] // tests write scratch files
 
 mod classification;
 mod dataset;

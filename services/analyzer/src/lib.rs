@@ -15,6 +15,7 @@
 //!
 //! All of them see the same [`normalize`]d text: NFKC (full-width →
 //! half-width) and lowercase.
+#![cfg_attr(test, allow(clippy::disallowed_methods))] // tests write scratch files
 
 pub mod bigram;
 pub mod identifiers;
@@ -30,12 +31,8 @@ pub use stream::VecTokenStream;
 /// Why analysis resources could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum AnalysisError {
-    #[error("{path}: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("{path}: {cause}")]
+    Io { path: String, cause: std::io::Error },
     #[error("{path}: not a MeCab dictionary file: {reason}")]
     BadDictionary { path: String, reason: String },
     #[error("{path}: line {line}: {reason}")]
@@ -50,7 +47,7 @@ impl AnalysisError {
     pub(crate) fn io(path: &std::path::Path, source: std::io::Error) -> Self {
         Self::Io {
             path: path.display().to_string(),
-            source,
+            cause: source,
         }
     }
 }

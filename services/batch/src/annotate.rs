@@ -36,11 +36,25 @@ const ADDED_WIDTHS: [f64; 5] = [60.0, 10.0, 11.0, 60.0, 30.0];
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum AnnotateError {
     #[error("the workbook package: {0}")]
-    Zip(#[from] zip::result::ZipError),
+    Zip(zip::result::ZipError),
     #[error("{part}: {reason}")]
     Part { part: String, reason: String },
     #[error("writing the workbook: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
+}
+
+// The causes are in the messages, so they are not `#[from]` sources too
+// (which would print them twice under `{:#}`).
+impl From<zip::result::ZipError> for AnnotateError {
+    fn from(e: zip::result::ZipError) -> Self {
+        AnnotateError::Zip(e)
+    }
+}
+
+impl From<std::io::Error> for AnnotateError {
+    fn from(e: std::io::Error) -> Self {
+        AnnotateError::Io(e)
+    }
 }
 
 fn part_error(part: &str, reason: impl ToString) -> AnnotateError {

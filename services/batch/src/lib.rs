@@ -8,6 +8,7 @@
 //! before the next is counted, so `resume` answers only the rows not
 //! recorded — a SIGKILL loses at most the rows in flight. A row that fails
 //! is retried, then recorded with its error; it never stops the batch.
+#![cfg_attr(test, allow(clippy::disallowed_methods))] // tests write scratch files
 
 mod annotate;
 mod state;
@@ -33,26 +34,23 @@ pub enum BatchError {
     Input { path: PathBuf, reason: String },
     #[error("{path}: {reason}")]
     State { path: PathBuf, reason: String },
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Output {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The collection cannot be opened (missing, or held by a server).
-    #[error("collection `{collection}`: {source} (a data directory serves one process at a time: is `seogo serve` using it? Use the API's /v1/batch then)")]
+    #[error("collection `{collection}`: {cause} (a data directory serves one process at a time: is `seogo serve` using it? Use the API's /v1/batch then)")]
     Collection {
         collection: String,
         /// Boxed: the engine's error is large, and this one travels in
         /// every batch result.
-        #[source]
-        source: Box<EngineError>,
+        cause: Box<EngineError>,
     },
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Workbook {
         path: PathBuf,
-        #[source]
-        source: rust_xlsxwriter::XlsxError,
+        cause: rust_xlsxwriter::XlsxError,
     },
 }
 
@@ -158,7 +156,7 @@ pub fn run(
         .collection(&options.collection, false)
         .map_err(|source| BatchError::Collection {
             collection: options.collection.clone(),
-            source: Box::new(source),
+            cause: Box::new(source),
         })?;
     let table = table::read(input)?;
     let question_column = table::question_column(&table, options.question_column.as_deref())
@@ -367,9 +365,9 @@ fn write_output(
     question_column: usize,
     results: &[Option<RowResult>],
 ) -> Result<(), BatchError> {
-    let io = |source| BatchError::Output {
+    let io = |cause| BatchError::Output {
         path: output.to_path_buf(),
-        source,
+        cause,
     };
     let mut columns = table.columns.clone();
     columns.extend(answer_columns(&table.columns));
@@ -450,11 +448,11 @@ fn write_output(
                 results,
             };
             let tmp = output.with_extension("seogo-tmp.xlsx");
-            workbook::write(&tmp, &sheet).map_err(|source| BatchError::Workbook {
+            workbook::write(&tmp, &sheet).map_err(|cause| BatchError::Workbook {
                 path: output.to_path_buf(),
-                source,
+                cause,
             })?;
-            std::fs::rename(&tmp, output).map_err(io)
+            seogo_durable::replace_with(&tmp, output, "batch-output").map_err(|e| io(e.cause))
         }
     }
 }

@@ -82,10 +82,12 @@ pub(crate) fn create(path: &Path, header: &Header) -> Result<Writer, BatchError>
         path: path.to_path_buf(),
         reason: e.to_string(),
     };
-    let mut file = File::create(path).map_err(error)?;
-    let line = serde_json::to_string(header).unwrap_or_default();
-    writeln!(file, "{line}")
-        .and_then(|()| file.sync_data())
+    // The header lands whole (or the old file stays), then rows append.
+    let line = serde_json::to_string(header).unwrap_or_default() + "\n";
+    seogo_durable::write(path, line.as_bytes(), "batch-state").map_err(|e| error(e.cause))?;
+    let file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(path)
         .map_err(error)?;
     Ok(Writer {
         path: path.to_path_buf(),

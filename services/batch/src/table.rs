@@ -388,11 +388,9 @@ pub fn write_jsonl(
     write_atomic(path, &out)
 }
 
-/// Replaces `path` whole: a reader never sees half a file.
+/// Replaces `path` whole: a reader (or a crash) never sees half a file.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), std::io::Error> {
-    let tmp = path.with_extension("seogo-tmp");
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
+    seogo_durable::write(path, bytes, "batch-output").map_err(|e| e.cause)
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 //! writes `BUNDLE.tar.sha256` for the site to compare with the number the
 //! sender published: the manifest guards against damage, that number
 //! against a bundle replaced whole.
+#![cfg_attr(test, allow(clippy::disallowed_methods))] // tests write scratch files
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -32,12 +33,8 @@ const MAX_MANIFEST_BYTES: u64 = 16 << 20;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BundleError {
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
+    #[error("{path}: {cause}")]
+    Io { path: PathBuf, cause: io::Error },
     /// The bundle does not match its manifest (or has none).
     #[error("{bundle}: refused: {}", problems.join("; "))]
     Refused {
@@ -48,10 +45,17 @@ pub enum BundleError {
     Exists(PathBuf),
 }
 
+fn durable_error(e: seogo_durable::DurableError) -> BundleError {
+    BundleError::Io {
+        path: e.path,
+        cause: e.cause,
+    }
+}
+
 fn io_error(path: &Path) -> impl FnOnce(io::Error) -> BundleError + '_ {
     move |source| BundleError::Io {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     }
 }
 
@@ -135,12 +139,12 @@ pub struct Summary {
     pub sha256: String,
 }
 
-/// Writes `contents` to `out` (via `out.partial`, renamed when complete)
+/// Writes `contents` to `out` (through a hidden temporary file beside it, renamed when complete)
 /// and `out.sha256` beside it.
 pub fn create(contents: &Contents, out: &Path) -> Result<Summary, BundleError> {
-    let partial = with_suffix(out, ".partial");
-    let file = File::create(&partial).map_err(io_error(&partial))?;
-    let mut tar = tar::Builder::new(HashingWriter::new(BufWriter::new(file)));
+    let staged = seogo_durable::Staged::create(out).map_err(durable_error)?;
+    let partial = staged.temp_path().to_path_buf();
+    let mut tar = tar::Builder::new(HashingWriter::new(BufWriter::new(staged)));
     let mut manifest = Manifest {
         format: FORMAT,
         seogo_version: env!("CARGO_PKG_VERSION").into(),
@@ -168,7 +172,7 @@ pub fn create(contents: &Contents, out: &Path) -> Result<Summary, BundleError> {
         if hashing.count != bytes {
             return Err(BundleError::Io {
                 path: origin,
-                source: io::Error::other("the file changed size while it was bundled"),
+                cause: io::Error::other("the file changed size while it was bundled"),
             });
         }
         total += bytes;
@@ -183,21 +187,26 @@ pub fn create(contents: &Contents, out: &Path) -> Result<Summary, BundleError> {
     }
     let json = serde_json::to_vec_pretty(&manifest).map_err(|e| BundleError::Io {
         path: partial.clone(),
-        source: io::Error::other(e),
+        cause: io::Error::other(e),
     })?;
     append(&mut tar, MANIFEST, json.len() as u64, false, &mut &json[..])
         .map_err(io_error(&partial))?;
     let hashing = tar.into_inner().map_err(io_error(&partial))?;
     let sha256 = hex::encode(hashing.hasher.finalize());
-    let file = hashing
+    hashing
         .inner
         .into_inner()
-        .map_err(|e| io_error(&partial)(e.into_error()))?;
-    file.sync_all().map_err(io_error(&partial))?;
-    std::fs::rename(&partial, out).map_err(io_error(out))?;
+        .map_err(|e| io_error(&partial)(e.into_error()))?
+        .commit("bundle")
+        .map_err(durable_error)?;
     let name = out.file_name().unwrap_or_default().to_string_lossy();
     let checksum = with_suffix(out, ".sha256");
-    std::fs::write(&checksum, format!("{sha256}  {name}\n")).map_err(io_error(&checksum))?;
+    seogo_durable::write(
+        &checksum,
+        format!("{sha256}  {name}\n").as_bytes(),
+        "bundle",
+    )
+    .map_err(durable_error)?;
     Ok(Summary {
         files: manifest.files.len(),
         bytes: total,
@@ -245,7 +254,7 @@ pub fn unpack(bundle: &Path, dest: &Path) -> Result<(Summary, PathBuf), BundleEr
                     set_executable(&staging.join(name))?;
                 }
             }
-            std::fs::rename(&staging, &root).map_err(io_error(&root))?;
+            seogo_durable::rename(&staging, &root).map_err(durable_error)?;
             Ok((summary, root))
         }
         Err(e) => {
@@ -315,8 +324,12 @@ fn scan(bundle: &Path, sink: Option<&Path>) -> Result<(Summary, Manifest), Bundl
                 if let Some(parent) = target.parent() {
                     std::fs::create_dir_all(parent).map_err(io_error(parent))?;
                 }
-                let mut out = File::create(&target).map_err(io_error(&target))?;
-                io::copy(&mut hashing, &mut out)
+                let mut out = seogo_durable::Staged::create(&target).map_err(durable_error)?;
+                io::copy(&mut hashing, &mut out).and_then(|n| {
+                    out.commit("bundle")
+                        .map(|()| n)
+                        .map_err(|e| io::Error::other(e.to_string()))
+                })
             }
             None => io::copy(&mut hashing, &mut io::sink()),
         };

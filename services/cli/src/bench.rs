@@ -200,8 +200,7 @@ pub fn run(engine: &Engine, args: BenchArgs) -> anyhow::Result<ExitCode> {
         } => {
             let report = engine.bench_embed(&passages, rounds)?;
             if let Some(path) = first_vector {
-                std::fs::write(&path, serde_json::to_vec(&report.first_vector)?)
-                    .with_context(|| format!("writing {}", path.display()))?;
+                seogo_durable::write_json(&path, &report.first_vector, "report")?;
             }
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
@@ -309,8 +308,7 @@ pub fn run(engine: &Engine, args: BenchArgs) -> anyhow::Result<ExitCode> {
                 sample_seconds,
             })?;
             if let Some(path) = chart {
-                std::fs::write(&path, soak::chart_svg(&report))
-                    .with_context(|| format!("writing {}", path.display()))?;
+                seogo_durable::write(&path, soak::chart_svg(&report).as_bytes(), "report")?;
             }
             print_soak(&report, json)?;
             Ok(if report.errors() == 0 {

@@ -272,7 +272,7 @@ fn grpc_url(address: &str) -> anyhow::Result<String> {
 }
 
 /// `seogo backup OUT`: asks a running server for the snapshot (streamed to
-/// `OUT.partial`, renamed when complete), or takes it directly when no
+/// a temporary file beside OUT, renamed when complete), or takes it directly when no
 /// server holds the data directory.
 pub fn backup(
     engine: &Engine,
@@ -284,20 +284,11 @@ pub fn backup(
     let report = match server {
         Some(server) => {
             let url = format!("{}/v1/admin/backup", server.trim_end_matches('/'));
-            let mut request = ureq::post(&url);
-            if let Some(key) = api_key {
-                request = request.header("Authorization", &format!("Bearer {key}"));
-            }
-            let mut response = request
-                .send_empty()
-                .with_context(|| format!("POST {url}"))?;
-            let partial = out.with_extension("partial");
-            let mut file = std::fs::File::create(&partial)
-                .with_context(|| format!("creating {}", partial.display()))?;
+            let mut response = server_response(&url, api_key, Some(serde_json::Value::Null))?;
+            let mut file = seogo_durable::Staged::create(out)?;
             let bytes = std::io::copy(&mut response.body_mut().as_reader(), &mut file)
                 .with_context(|| format!("receiving the backup from {url}"))?;
-            file.sync_all()?;
-            std::fs::rename(&partial, out)?;
+            file.commit("backup")?;
             serde_json::json!({ "out": out, "bytes": bytes, "server": server })
         }
         None => {
@@ -371,8 +362,7 @@ pub fn reindex(
     Ok(ExitCode::SUCCESS)
 }
 
-/// A JSON call to the server's API (POST with a body, GET without); an
-/// error status becomes an error carrying the server's message.
+/// A JSON call to the server's API (POST with a body, GET without).
 fn server_call(
     server: &str,
     api_key: Option<&str>,
@@ -380,6 +370,20 @@ fn server_call(
     body: Option<serde_json::Value>,
 ) -> anyhow::Result<serde_json::Value> {
     let url = format!("{}{path}", server.trim_end_matches('/'));
+    server_response(&url, api_key, body)?
+        .body_mut()
+        .read_json()
+        .with_context(|| format!("{url}: not JSON"))
+}
+
+/// A call to the server's API (POST with a body, `Null` for an empty one;
+/// GET without). An error status becomes an error carrying the server's
+/// code and message, not ureq's bare "http status: 403".
+fn server_response(
+    url: &str,
+    api_key: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> anyhow::Result<ureq::http::Response<ureq::Body>> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()
@@ -387,33 +391,35 @@ fn server_call(
     let auth = api_key.map(|key| format!("Bearer {key}"));
     let result = match body {
         Some(body) => {
-            let mut request = agent.post(&url);
+            let mut request = agent.post(url);
             if let Some(auth) = &auth {
                 request = request.header("Authorization", auth);
             }
-            request.send_json(&body)
+            if body.is_null() {
+                request.send_empty()
+            } else {
+                request.send_json(&body)
+            }
         }
         None => {
-            let mut request = agent.get(&url);
+            let mut request = agent.get(url);
             if let Some(auth) = &auth {
                 request = request.header("Authorization", auth);
             }
             request.call()
         }
     };
-    let mut response = result.with_context(|| url.clone())?;
+    let mut response = result.with_context(|| url.to_string())?;
     let status = response.status().as_u16();
-    let reply: serde_json::Value = response
-        .body_mut()
-        .read_json()
-        .with_context(|| format!("{url}: not JSON"))?;
     if status >= 400 {
+        let reply: serde_json::Value = response.body_mut().read_json().unwrap_or_default();
         anyhow::bail!(
-            "{url}: {status} {}",
-            reply["error"]["message"].as_str().unwrap_or_default()
+            "{url}: the server answered {status} {}: {}",
+            reply["error"]["code"].as_str().unwrap_or("(no code)"),
+            reply["error"]["message"].as_str().unwrap_or("(no message)")
         );
     }
-    Ok(reply)
+    Ok(response)
 }
 
 /// `seogo restore IN`: unpacks into the configured data directory.

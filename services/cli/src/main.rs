@@ -1,4 +1,5 @@
 //! `seogo`: the command line of the Seogo appliance.
+#![cfg_attr(test, allow(clippy::disallowed_methods))] // tests write scratch files
 
 mod batch;
 mod bench;
@@ -81,6 +82,10 @@ enum Command {
     Serve {
         #[arg(long, env = "SEOGO_BIND", default_value = "127.0.0.1:8080")]
         bind: SocketAddr,
+        /// Print the reference of every API error code (Markdown, as in
+        /// docs/API-ERRORS.md) and exit.
+        #[arg(long)]
+        error_codes: bool,
     },
     /// Bring a `[[sources]]` entry of seogo.toml up to date: new and
     /// changed files indexed, vanished ones removed (never when the source
@@ -642,7 +647,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench(args) => bench::run(&engine, args),
         Command::Keys { action } => keys::run(&engine, action),
         Command::Batch(args) => batch::run(&engine, args),
-        Command::Serve { bind } => {
+        Command::Serve {
+            error_codes: true, ..
+        } => {
+            print!("{}", seogo_server::ErrorCode::reference());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { bind, .. } => {
             // Load the models and open every collection before accepting
             // requests: a data directory another process holds fails here,
             // with the reason, not later as a 500 per request.

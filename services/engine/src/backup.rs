@@ -42,7 +42,7 @@ pub struct RestoreReport {
 
 /// Appends `bytes` as a regular file `name` (errors name `source`).
 fn append_bytes(
-    tar: &mut tar::Builder<BufWriter<File>>,
+    tar: &mut tar::Builder<BufWriter<seogo_durable::Staged>>,
     name: &Path,
     bytes: &[u8],
     mode: u32,
@@ -59,7 +59,7 @@ fn append_bytes(
 /// Appends the file at `path` as `name`. A file that may grow meanwhile
 /// (an audit log) is read whole first, so its header matches its bytes.
 fn append_file(
-    tar: &mut tar::Builder<BufWriter<File>>,
+    tar: &mut tar::Builder<BufWriter<seogo_durable::Staged>>,
     path: &Path,
     name: &Path,
     stable: bool,
@@ -80,7 +80,7 @@ fn append_file(
 
 /// Appends every file under `dir` as `prefix/…`, counting them.
 fn append_tree(
-    tar: &mut tar::Builder<BufWriter<File>>,
+    tar: &mut tar::Builder<BufWriter<seogo_durable::Staged>>,
     dir: &Path,
     prefix: &Path,
     stable: bool,
@@ -105,20 +105,20 @@ fn append_tree(
 }
 
 impl Engine {
-    /// Writes the backup to `out` (through `out.partial`, renamed when
+    /// Writes the backup to `out` (through a temporary file beside it, renamed when
     /// complete).
     pub fn backup(&self, out: &Path) -> Result<BackupReport, EngineError> {
         if matches!(self.config().vectors, crate::VectorsConfig::Qdrant(_)) {
-            return Err(EngineError::BadRequest(
+            return Err(EngineError::Unsupported(
                 "the collections are on the Qdrant cluster: back them up with Qdrant's \
                  snapshots (docs/DEPLOY.md), or `seogo migrate --from` them here first"
                     .into(),
             ));
         }
         let data = self.config().data.dir.clone();
-        let partial = out.with_extension("partial");
-        let file = File::create(&partial).map_err(|e| EngineError::io(&partial, e))?;
-        let mut tar = tar::Builder::new(BufWriter::new(file));
+        let staged = seogo_durable::Staged::create(out)?;
+        let partial = staged.temp_path().to_path_buf();
+        let mut tar = tar::Builder::new(BufWriter::new(staged));
         tar.mode(tar::HeaderMode::Deterministic);
         let mut report = BackupReport {
             format: 1,
@@ -168,9 +168,7 @@ impl Engine {
         writer
             .into_inner()
             .map_err(|e| EngineError::io(out, e.into_error()))?
-            .sync_all()
-            .map_err(|e| EngineError::io(out, e))?;
-        std::fs::rename(&partial, out).map_err(|e| EngineError::io(out, e))?;
+            .commit("backup")?;
         Ok(report)
     }
 }
@@ -180,7 +178,7 @@ impl Engine {
 /// absolute paths and `..` are refused.
 pub fn restore(archive: &Path, data_dir: &Path) -> Result<RestoreReport, EngineError> {
     if std::fs::read_dir(data_dir).is_ok_and(|mut d| d.next().is_some()) {
-        return Err(EngineError::BadRequest(format!(
+        return Err(EngineError::Conflict(format!(
             "{}: not empty; restore into a new data directory",
             data_dir.display()
         )));
@@ -194,7 +192,7 @@ pub fn restore(archive: &Path, data_dir: &Path) -> Result<RestoreReport, EngineE
     let mut files = 0;
     let mut manifest: Option<BackupReport> = None;
     let refuse = |why: &str| {
-        EngineError::BadRequest(format!("{}: not a Seogo backup ({why})", archive.display()))
+        EngineError::BadInput(format!("{}: not a Seogo backup ({why})", archive.display()))
     };
     for entry in tar.entries().map_err(|e| EngineError::io(archive, e))? {
         let mut entry = entry.map_err(|e| EngineError::io(archive, e))?;
@@ -244,7 +242,7 @@ pub fn restore(archive: &Path, data_dir: &Path) -> Result<RestoreReport, EngineE
     if data_dir.exists() {
         std::fs::remove_dir(data_dir).map_err(|e| EngineError::io(data_dir, e))?;
     }
-    std::fs::rename(&staging, data_dir).map_err(|e| EngineError::io(&staging, e))?;
+    seogo_durable::rename(&staging, data_dir)?;
     Ok(RestoreReport {
         data_dir: data_dir.to_path_buf(),
         collections: manifest.collections,

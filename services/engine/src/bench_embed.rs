@@ -34,7 +34,7 @@ impl Engine {
         let text = std::fs::read_to_string(passages).map_err(|e| EngineError::io(passages, e))?;
         let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
         if lines.is_empty() {
-            return Err(EngineError::BadRequest(format!(
+            return Err(EngineError::BadInput(format!(
                 "{}: no passages (one per line)",
                 passages.display()
             )));
@@ -49,7 +49,7 @@ impl Engine {
         rounds: usize,
     ) -> Result<EmbedBench, EngineError> {
         if lines.is_empty() {
-            return Err(EngineError::BadRequest("no passages to embed".into()));
+            return Err(EngineError::BadInput("no passages to embed".into()));
         }
         let embedder = self.embedder()?;
         embedder.embed_passages(&lines[..lines.len().min(8)])?;

@@ -264,7 +264,7 @@ impl Engine {
         let mut sentences = corpus_sentences(&dataset, &mut rng);
         sentences.truncate(options.sentences.max(1));
         if sentences.is_empty() {
-            return Err(EngineError::BadRequest(format!(
+            return Err(EngineError::BadInput(format!(
                 "{}: no sentences of 15-400 characters in the corpus",
                 options.dataset.display()
             )));
@@ -276,7 +276,7 @@ impl Engine {
             .take(options.queries.max(1))
             .collect();
         if queries.is_empty() {
-            return Err(EngineError::BadRequest(format!(
+            return Err(EngineError::BadInput(format!(
                 "{}: no queries",
                 options.dataset.display()
             )));

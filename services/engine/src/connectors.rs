@@ -17,7 +17,7 @@ pub fn connector(
     name: &str,
     options: &serde_json::Value,
 ) -> Result<Arc<dyn Connector>, EngineError> {
-    let bad = |e: &dyn std::fmt::Display| EngineError::BadRequest(e.to_string());
+    let bad = |e: &dyn std::fmt::Display| EngineError::Config(e.to_string());
     Ok(match name {
         "manufacturing" => Arc::new(
             seogo_manufacturing::ManufacturingConnector::from_options(options)
@@ -30,7 +30,7 @@ pub fn connector(
             Arc::new(seogo_public::PublicConnector::from_options(options).map_err(|e| bad(&e))?)
         }
         other => {
-            return Err(EngineError::BadRequest(format!(
+            return Err(EngineError::Config(format!(
                 "unknown connector `{other}` (expected {})",
                 CONNECTORS.join(", ")
             )))
@@ -53,13 +53,12 @@ impl FileFilter {
             let mut builder = GlobSetBuilder::new();
             for g in globs {
                 builder.add(
-                    Glob::new(g)
-                        .map_err(|e| EngineError::BadRequest(format!("glob `{g}`: {e}")))?,
+                    Glob::new(g).map_err(|e| EngineError::Config(format!("glob `{g}`: {e}")))?,
                 );
             }
             builder
                 .build()
-                .map_err(|e| EngineError::BadRequest(e.to_string()))
+                .map_err(|e| EngineError::Config(e.to_string()))
         };
         Ok(Self {
             include: if include.is_empty() {

@@ -4,9 +4,43 @@ use std::path::PathBuf;
 /// can fix (bad request, missing models) from internal failures.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
-    /// The request is malformed (bad collection name, unknown filter key…).
+    /// A collection name outside 1-64 letters, digits, `-` or `_`.
+    #[error("invalid collection name `{0}`: use 1-64 letters, digits, `-` or `_`")]
+    InvalidCollectionName(String),
+    /// A search filter that is not `KEY=VALUE`.
+    #[error("filter `{0}` is not KEY=VALUE")]
+    InvalidFilter(String),
+    /// The query has no text.
+    #[error("the query is empty")]
+    EmptyQuery,
+    /// The query is longer than the engine accepts.
+    #[error("the query is {bytes} bytes; the limit is {limit}")]
+    QueryTooLong { bytes: usize, limit: usize },
+    /// `k` (results wanted) outside `1..=max`.
+    #[error("k must be 1..={max}")]
+    KOutOfRange { max: usize },
+    /// No `[[sources]]` entry has this name.
+    #[error("no source `{name}` in [[sources]] (configured: {configured})")]
+    NoSuchSource { name: String, configured: String },
+    /// A source's feed or folder could not be read; nothing was changed.
     #[error("{0}")]
-    BadRequest(String),
+    SourceFailed(String),
+    /// The configuration cannot do what was asked (an unknown connector, a
+    /// bad glob, an unknown identifier kind): the operator fixes seogo.toml.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// This store cannot do it (a backup or reindex of a Qdrant cluster
+    /// collection): the message says what to do instead.
+    #[error("{0}")]
+    Unsupported(String),
+    /// The target already holds what would be written (a migration onto a
+    /// collection that exists, a restore into a data directory in use).
+    #[error("{0}")]
+    Conflict(String),
+    /// An input file given to a command (a backup archive, an evaluation
+    /// set, a benchmark corpus) is not what it should be.
+    #[error("{0}")]
+    BadInput(String),
     /// The collection does not exist.
     #[error("collection `{0}` does not exist; ingest into it first")]
     NoSuchCollection(String),
@@ -20,11 +54,10 @@ pub enum EngineError {
         on_cluster: bool,
     },
     /// A file of the data directory could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The collection is busy with a change that excludes this one (a
     /// reindex); the caller retries later.
@@ -51,11 +84,20 @@ pub enum EngineError {
     Model(#[from] seogo_models::ModelError),
 }
 
+impl From<seogo_durable::DurableError> for EngineError {
+    fn from(e: seogo_durable::DurableError) -> Self {
+        EngineError::Io {
+            path: e.path,
+            cause: e.cause,
+        }
+    }
+}
+
 impl EngineError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         EngineError::Io {
             path: path.into(),
-            source,
+            cause: source,
         }
     }
 
@@ -63,7 +105,15 @@ impl EngineError {
     pub fn is_user_error(&self) -> bool {
         matches!(
             self,
-            EngineError::BadRequest(_)
+            EngineError::InvalidCollectionName(_)
+                | EngineError::InvalidFilter(_)
+                | EngineError::EmptyQuery
+                | EngineError::QueryTooLong { .. }
+                | EngineError::KOutOfRange { .. }
+                | EngineError::NoSuchSource { .. }
+                | EngineError::Unsupported(_)
+                | EngineError::Conflict(_)
+                | EngineError::BadInput(_)
                 | EngineError::NoSuchCollection(_)
                 | EngineError::EmbedderMismatch { .. }
                 | EngineError::Busy(_)

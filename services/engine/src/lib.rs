@@ -2,6 +2,7 @@
 //! (lexical + dense, fused, ACL-filtered), grounded answering and
 //! evaluation. It glues connectors, indexes and models, and never parses a
 //! file format or talks HTTP itself.
+#![cfg_attr(test, allow(clippy::disallowed_methods))] // tests write scratch files
 
 pub mod answer;
 pub mod backup;
@@ -30,7 +31,7 @@ pub mod sync;
 pub use collection::{validate_name, ChunkCounts, Collection, DocEntry, Inventory, Manifest};
 pub use config::{EngineConfig, GeneratorConfig, VectorsConfig};
 pub use error::EngineError;
-pub use seogo_index::AnalyzerKind;
+pub use seogo_index::{AnalyzerKind, IndexError};
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
@@ -162,7 +163,7 @@ impl Engine {
                 return Err(seogo_models::ModelError::NotInstalled { path: dir }.into());
             }
             let d = seogo_analyzer::mecab::Dictionary::open(&dir)
-                .map_err(|e| EngineError::BadRequest(e.to_string()))?;
+                .map_err(|e| EngineError::Config(e.to_string()))?;
             Some(Arc::new(d))
         } else {
             None
@@ -412,7 +413,7 @@ fn identifier_rules(cfg: &config::IdentifierConfig) -> Result<IdentifierRules, E
             .iter()
             .map(|n| {
                 n.parse()
-                    .map_err(|e: String| EngineError::BadRequest(format!("lexical.identifiers: {e}")))
+                    .map_err(|e: String| EngineError::Config(format!("lexical.identifiers: {e}")))
             })
             .collect()
     };

@@ -43,7 +43,7 @@ impl Engine {
                 )
             )
         {
-            return Err(EngineError::BadRequest(
+            return Err(EngineError::Conflict(
                 "the source and the target are the same store".into(),
             ));
         }
@@ -60,7 +60,7 @@ impl Engine {
         target.check_embedder(&source.embedder)?;
         let held = target.counts()?;
         if held.vector_chunks > 0 || held.documents > 0 {
-            return Err(EngineError::BadRequest(format!(
+            return Err(EngineError::Conflict(format!(
                 "the target already holds collection `{collection}` ({} documents, {} chunks): \
                  delete it there first",
                 held.documents, held.vector_chunks

@@ -41,7 +41,7 @@ fn sibling(dir: &Path, suffix: &str) -> PathBuf {
 pub(crate) fn recover_swap(dir: &Path) -> Result<(), EngineError> {
     let reindexed = sibling(dir, ".reindexed");
     if !dir.exists() && reindexed.exists() {
-        std::fs::rename(&reindexed, dir).map_err(|e| EngineError::io(&reindexed, e))?;
+        seogo_durable::rename(&reindexed, dir)?;
     }
     let retired = sibling(dir, ".retired");
     if dir.exists() && retired.exists() {
@@ -106,7 +106,7 @@ impl Engine {
         progress: &mut dyn FnMut(u64),
     ) -> Result<ReindexReport, EngineError> {
         if !matches!(self.config().vectors, VectorsConfig::Embedded { .. }) {
-            return Err(EngineError::BadRequest(
+            return Err(EngineError::Unsupported(
                 "reindex rebuilds embedded collections; for a Qdrant server, \
                  `seogo migrate --from` it to an embedded collection first"
                     .into(),
@@ -130,7 +130,7 @@ impl Engine {
             let from = format!("{} rev {}", old.embedder.model, old.embedder.revision);
             // The lexical index and the manifest carry over unchanged.
             copy_tree(&dir.join("lexical"), &shadow.join("lexical"))?;
-            write_json_atomic(&shadow.join("manifest.json"), &old.manifest)?;
+            write_json_atomic(&shadow.join("manifest.json"), &old.manifest, "manifest")?;
             let mut new = Collection::open(
                 name,
                 &shadow,
@@ -163,11 +163,11 @@ impl Engine {
         };
         // Verified: from here a crash is finished by `recover_swap`.
         let reindexed = sibling(&dir, ".reindexed");
-        std::fs::rename(&shadow, &reindexed).map_err(|e| EngineError::io(&shadow, e))?;
+        seogo_durable::rename(&shadow, &reindexed)?;
         drop(collection);
         self.retire_collection(name, || {
             let retired = sibling(&dir, ".retired");
-            std::fs::rename(&dir, &retired).map_err(|e| EngineError::io(&dir, e))?;
+            seogo_durable::rename(&dir, &retired)?;
             recover_swap(&dir)
         })?;
         let fingerprint = embedder.fingerprint();

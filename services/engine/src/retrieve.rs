@@ -147,9 +147,7 @@ impl Scope {
                 f.split_once('=')
                     .filter(|(k, _)| !k.trim().is_empty())
                     .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-                    .ok_or_else(|| {
-                        EngineError::BadRequest(format!("filter `{f}` is not KEY=VALUE"))
-                    })
+                    .ok_or_else(|| EngineError::InvalidFilter(f.clone()))
             })
             .collect::<Result<_, _>>()?;
         Ok(SearchFilter {
@@ -163,16 +161,16 @@ impl Scope {
 impl SearchRequest {
     fn validate(&self) -> Result<(), EngineError> {
         if self.query.trim().is_empty() {
-            return Err(EngineError::BadRequest("the query is empty".into()));
+            return Err(EngineError::EmptyQuery);
         }
         if self.query.len() > MAX_QUERY_BYTES {
-            return Err(EngineError::BadRequest(format!(
-                "the query is {} bytes; the limit is {MAX_QUERY_BYTES}",
-                self.query.len()
-            )));
+            return Err(EngineError::QueryTooLong {
+                bytes: self.query.len(),
+                limit: MAX_QUERY_BYTES,
+            });
         }
         if self.k == 0 || self.k > MAX_K {
-            return Err(EngineError::BadRequest(format!("k must be 1..={MAX_K}")));
+            return Err(EngineError::KOutOfRange { max: MAX_K });
         }
         Ok(())
     }

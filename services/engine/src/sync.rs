@@ -67,14 +67,14 @@ impl Engine {
                     .iter()
                     .map(|s| s.name.as_str())
                     .collect();
-                EngineError::BadRequest(format!(
-                    "no source `{name}` in [[sources]] (configured: {})",
-                    if names.is_empty() {
+                EngineError::NoSuchSource {
+                    name: name.to_string(),
+                    configured: if names.is_empty() {
                         "none".to_string()
                     } else {
                         names.join(", ")
-                    }
-                ))
+                    },
+                }
             })
     }
 
@@ -121,7 +121,7 @@ impl Engine {
             .as_ref()
             .map(|fetch| {
                 let refused = |e: &dyn std::fmt::Display| {
-                    EngineError::BadRequest(format!(
+                    EngineError::SourceFailed(format!(
                         "source `{}`: fetch: {e}; nothing was deleted",
                         source.name
                     ))
@@ -148,7 +148,7 @@ impl Engine {
             .map(|name| connector(name, &source.options))
             .transpose()?;
         let root = std::fs::canonicalize(&source.path).map_err(|e| {
-            EngineError::BadRequest(format!(
+            EngineError::SourceFailed(format!(
                 "source `{}`: {}: {e}; nothing was changed",
                 source.name,
                 source.path.display()
@@ -170,7 +170,7 @@ impl Engine {
         let report = self.ingest(&req, progress)?;
         if report.files == 0 {
             // Ingest removed nothing under an empty listing; say so loudly.
-            return Err(EngineError::BadRequest(format!(
+            return Err(EngineError::SourceFailed(format!(
                 "source `{}`: {} lists no file; nothing was deleted",
                 source.name,
                 root.display()
@@ -185,10 +185,8 @@ impl Engine {
             std::fs::create_dir_all(dir).map_err(|e| EngineError::io(dir, e))?;
         }
         let json =
-            serde_json::to_vec_pretty(state).map_err(|e| EngineError::BadRequest(e.to_string()))?;
-        let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, json).map_err(|e| EngineError::io(&tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| EngineError::io(&path, e))
+            serde_json::to_vec_pretty(state).map_err(|e| EngineError::Corrupt(e.to_string()))?;
+        Ok(seogo_durable::write(&path, &json, "sync-state")?)
     }
 
     /// Every configured source with its last sync.

@@ -9,6 +9,7 @@
 //! (honouring `Retry-After`), a bounded response size, an end-to-end
 //! timeout, and TLS that can trust a site's own CA. Blocking, because the
 //! engine is synchronous; rustls on ring, which the tree already builds.
+#![cfg_attr(test, allow(clippy::disallowed_methods))] // tests write scratch files
 
 use std::io::Read;
 use std::path::PathBuf;

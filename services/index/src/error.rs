@@ -5,11 +5,10 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
     /// A directory of the index could not be created or read.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// tantivy reported an error.
     #[error("lexical index: {0}")]
@@ -25,14 +24,22 @@ pub enum IndexError {
     Analysis(String),
     /// A stored chunk could not be (de)serialised.
     #[error("stored chunk: {0}")]
-    Json(#[from] serde_json::Error),
+    Json(serde_json::Error),
+}
+
+/// The cause is in the message, so it is not a `#[from]` source too (which
+/// would print it twice under `{:#}`).
+impl From<serde_json::Error> for IndexError {
+    fn from(e: serde_json::Error) -> Self {
+        IndexError::Json(e)
+    }
 }
 
 impl IndexError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         IndexError::Io {
             path: path.into(),
-            source,
+            cause: source,
         }
     }
 }

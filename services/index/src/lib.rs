@@ -4,6 +4,7 @@
 //! Both engines apply the caller's ACL and metadata filters inside the query
 //! ([`SearchFilter`]), so a chunk the caller may not read is never a
 //! candidate, not merely hidden afterwards.
+#![cfg_attr(test, allow(clippy::disallowed_methods))] // tests write scratch files
 
 mod cluster;
 mod error;

@@ -2,6 +2,7 @@
 //! local generator, and the traits the engine programs against
 //! ([`Embedder`], [`Generator`]) so that a served model (vLLM/SGLang on a
 //! B200 node) is a configuration choice, not a code change.
+#![cfg_attr(test, allow(clippy::disallowed_methods))] // tests write scratch files
 
 mod bert;
 mod chat_template;
@@ -59,11 +60,10 @@ pub fn device(spec: &str) -> Result<Device, ModelError> {
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
     /// A model file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The model directory has no installed pack.
     #[error("{path}: no models installed; run `seogo models install`")]
@@ -98,14 +98,31 @@ pub enum ModelError {
     Embedding(String),
     /// candle reported an error.
     #[error("candle: {0}")]
-    Candle(#[from] candle_core::Error),
+    Candle(candle_core::Error),
+}
+
+/// candle's message is in ours, so it is not a `#[from]` source too (which
+/// would print it twice under `{:#}`).
+impl From<seogo_durable::DurableError> for ModelError {
+    fn from(e: seogo_durable::DurableError) -> Self {
+        ModelError::Io {
+            path: e.path,
+            cause: e.cause,
+        }
+    }
+}
+
+impl From<candle_core::Error> for ModelError {
+    fn from(e: candle_core::Error) -> Self {
+        ModelError::Candle(e)
+    }
 }
 
 impl ModelError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         ModelError::Io {
             path: path.into(),
-            source,
+            cause: source,
         }
     }
 }

@@ -165,9 +165,9 @@ impl Audit {
         } else {
             let _ = std::fs::remove_file(numbered(self.keep));
             for n in (1..self.keep).rev() {
-                let _ = std::fs::rename(numbered(n), numbered(n + 1));
+                let _ = seogo_durable::rename(&numbered(n), &numbered(n + 1));
             }
-            std::fs::rename(&self.path, numbered(1))?;
+            seogo_durable::rename(&self.path, &numbered(1)).map_err(|e| e.cause)?;
         }
         writer.file = open_append(&self.path)?;
         writer.size = 0;

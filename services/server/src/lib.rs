@@ -7,6 +7,7 @@
 //!
 //! The engine is blocking (candle, tantivy, qdrant-edge), so every engine
 //! call runs on tokio's blocking pool, never on the async workers.
+#![cfg_attr(test, allow(clippy::disallowed_methods))] // tests write scratch files
 
 pub mod audit;
 pub mod auth;
@@ -33,22 +34,21 @@ pub use audit::Audit;
 pub use auth::keys::{KeyError, KeyRecord, KeyStore};
 pub use auth::oidc::Oidc;
 pub use auth::{Authenticator, Caller, Role};
-pub use error::ApiError;
+pub use error::{ApiError, ErrorCode};
 use metrics::Metrics;
 
 /// Server failures (configuration, binding, serving).
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
     /// The address could not be bound.
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}: {cause}")]
     Bind {
         addr: SocketAddr,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The server stopped with an I/O error.
     #[error("server: {0}")]
-    Serve(#[source] std::io::Error),
+    Serve(std::io::Error),
     #[error(transparent)]
     Keys(#[from] KeyError),
     #[error(transparent)]
@@ -244,7 +244,7 @@ pub async fn serve(engine: Arc<Engine>, addr: SocketAddr) -> Result<(), ServerEr
     }
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|source| ServerError::Bind { addr, source })?;
+        .map_err(|cause| ServerError::Bind { addr, cause })?;
     let local = listener.local_addr().map_err(ServerError::Serve)?;
     tracing::info!(%local, "serving");
     eprintln!("seogo: listening on http://{local}");

@@ -2,6 +2,7 @@
 //! page that shows it. Both are compiled into the binary, so an air-gapped
 //! server needs no asset directory and the widget requests nothing but the
 //! Seogo API it came from.
+#![cfg_attr(test, allow(clippy::disallowed_methods))] // tests write scratch files
 
 /// `widget.js`: launcher, chat panel (Shadow DOM), streaming, citations.
 pub const SCRIPT: &str = include_str!(concat!(env!("OUT_DIR"), "/widget.js"));

@@ -130,6 +130,12 @@ fn a_backup_taken_while_serving_restores_to_the_same_answers() {
         ])
         .arg(out_dir.path().join("no.tar")));
     assert!(!refused.status.success());
+    // The server's code and message reach the operator, each once.
+    let said = stderr(&refused);
+    assert!(
+        said.contains("403 role_forbidden") && said.matches("admin role").count() == 1,
+        "{said}"
+    );
     assert!(!out_dir.path().join("no.tar").exists());
     drop(server);
 

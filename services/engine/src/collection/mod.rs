@@ -15,6 +15,7 @@
 //! manifest: nothing half-written is ever served, and the next ingest or
 //! sync reads those documents again because the manifest no longer has them.
 
+use seogo_durable::crash_point;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -140,9 +141,7 @@ pub fn validate_name(name: &str) -> Result<(), EngineError> {
     if ok {
         Ok(())
     } else {
-        Err(EngineError::BadRequest(format!(
-            "invalid collection name `{name}`: use 1-64 letters, digits, `-` or `_`"
-        )))
+        Err(EngineError::InvalidCollectionName(name.to_string()))
     }
 }
 
@@ -202,7 +201,7 @@ impl Collection {
                     embedder: embedder.clone(),
                     analyzer,
                 };
-                write_json_atomic(&dir.join("collection.json"), &meta)?;
+                write_json_atomic(&dir.join("collection.json"), &meta, "collection")?;
                 meta
             }
         };
@@ -324,7 +323,7 @@ impl Collection {
         let mut journal = self.in_flight.clone();
         journal.extend(new.iter().map(|id| id.to_string()));
         match &self.home {
-            Home::Dir(dir) => write_json_atomic(&dir.join(JOURNAL), &journal)?,
+            Home::Dir(dir) => write_json_atomic(&dir.join(JOURNAL), &journal, "journal")?,
             Home::Cluster(store) => cluster::claim(store, &self.manifest, &new)?,
         }
         self.in_flight = journal;
@@ -384,7 +383,7 @@ impl Collection {
         crash_point("after-vector-flush");
         match &self.home {
             Home::Dir(dir) => {
-                write_json_atomic(&dir.join("manifest.json"), &self.manifest)?;
+                write_json_atomic(&dir.join("manifest.json"), &self.manifest, "manifest")?;
                 crash_point("after-manifest");
                 if !self.in_flight.is_empty() {
                     let path = dir.join(JOURNAL);
@@ -473,48 +472,18 @@ pub struct ChunkCounts {
     pub vector_chunks: u64,
 }
 
-/// Makes a rename or removal in `dir` durable.
+/// Makes a removal in `dir` durable.
 fn sync_dir(dir: &Path) -> Result<(), EngineError> {
-    std::fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| EngineError::io(dir, e))
+    Ok(seogo_durable::sync_dir(dir)?)
 }
 
-/// Dies on the spot, as a power cut would, when `SEOGO_CRASH_AT` names
-/// this point (`NAME` or `NAME:N` for its N-th passage): the crash test
-/// (tests/e2e/crash.rs) lands kills exactly inside a commit this way, in
-/// addition to its random kills. Unset, it costs one cached lookup.
-fn crash_point(name: &str) {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    use std::sync::OnceLock;
-    static TARGET: OnceLock<Option<(String, u32)>> = OnceLock::new();
-    static PASSED: AtomicU32 = AtomicU32::new(0);
-    let target = TARGET.get_or_init(|| {
-        let spec = std::env::var("SEOGO_CRASH_AT").ok()?;
-        let (point, nth) = match spec.split_once(':') {
-            Some((point, n)) => (point.to_string(), n.parse().ok()?),
-            None => (spec, 1),
-        };
-        Some((point, nth))
-    });
-    if let Some((point, nth)) = target {
-        if point == name && PASSED.fetch_add(1, Ordering::SeqCst) + 1 == *nth {
-            std::process::abort();
-        }
-    }
-}
-
-/// Writes `value` as JSON to a temporary file, fsyncs, renames over `path`:
-/// a reader (or a crash) sees the old or the new file, never half of one.
-pub(crate) fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), EngineError> {
-    let tmp = path.with_extension("json.tmp");
-    let bytes = serde_json::to_vec(value).map_err(|e| EngineError::Corrupt(e.to_string()))?;
-    let write = || -> std::io::Result<()> {
-        use std::io::Write;
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(&bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    };
-    write().map_err(|e| EngineError::io(path, e))
+/// Writes `value` as JSON through seogo-durable: a reader (or a crash)
+/// sees the old or the new file, never half of one. `kind` names the file
+/// for the crash points.
+pub(crate) fn write_json_atomic<T: Serialize>(
+    path: &Path,
+    value: &T,
+    kind: &str,
+) -> Result<(), EngineError> {
+    Ok(seogo_durable::write_json(path, value, kind)?)
 }

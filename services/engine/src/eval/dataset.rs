@@ -76,7 +76,7 @@ impl Dataset {
             match json.len() {
                 1 => json.remove(0),
                 _ => {
-                    return Err(EngineError::BadRequest(format!(
+                    return Err(EngineError::BadInput(format!(
                         "{}: neither a BEIR folder (corpus.jsonl) nor a folder with one SQuAD .json file",
                         path.display()
                     )))
@@ -116,11 +116,11 @@ fn load_titled_files(
             continue;
         }
         let entry: TitledFile = serde_json::from_str(line).map_err(|e| {
-            EngineError::BadRequest(format!("{}: line {}: {e}", manifest_path.display(), i + 1))
+            EngineError::BadInput(format!("{}: line {}: {e}", manifest_path.display(), i + 1))
         })?;
         let file = dir.join("files").join(&entry.file);
         let (_, refined, _) = read_refined(&file, &opts, connector);
-        let refined = refined.map_err(|e| EngineError::BadRequest(e.to_string()))?;
+        let refined = refined.map_err(|e| EngineError::BadInput(e.to_string()))?;
         let relevant = refined
             .documents
             .iter()
@@ -172,18 +172,18 @@ fn load_beir(dir: &Path, split: Option<&str>, limits: &Limits) -> Result<Dataset
         limits: limits.clone(),
     };
     let corpus = read_file(&corpus_path, &corpus_path.to_string_lossy(), &opts)
-        .map_err(|e| EngineError::BadRequest(e.to_string()))?;
+        .map_err(|e| EngineError::BadInput(e.to_string()))?;
     let qrels = read_qrels(&qrels_path(dir, split)?)?;
     let queries_path = dir.join("queries.jsonl");
     let text = String::from_utf8(read(&queries_path)?)
-        .map_err(|e| EngineError::BadRequest(format!("{}: {e}", queries_path.display())))?;
+        .map_err(|e| EngineError::BadInput(format!("{}: {e}", queries_path.display())))?;
     let mut queries = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
         let q: QueryRecord = serde_json::from_str(line).map_err(|e| {
-            EngineError::BadRequest(format!("{}: line {}: {e}", queries_path.display(), i + 1))
+            EngineError::BadInput(format!("{}: line {}: {e}", queries_path.display(), i + 1))
         })?;
         let id = id_string(q.id);
         if let Some(relevant) = qrels.get(&id) {
@@ -221,11 +221,11 @@ fn qrels_path(dataset: &Path, split: Option<&str>) -> Result<PathBuf, EngineErro
         .collect();
     match files.len() {
         1 => Ok(files.remove(0)),
-        0 => Err(EngineError::BadRequest(format!(
+        0 => Err(EngineError::BadInput(format!(
             "{}: no qrels .tsv file",
             dir.display()
         ))),
-        _ => Err(EngineError::BadRequest(format!(
+        _ => Err(EngineError::BadInput(format!(
             "{}: several qrels files; choose one with --split",
             dir.display()
         ))),
@@ -235,7 +235,7 @@ fn qrels_path(dataset: &Path, split: Option<&str>) -> Result<PathBuf, EngineErro
 /// query id → (doc id → grade).
 fn read_qrels(path: &Path) -> Result<HashMap<String, HashMap<String, f64>>, EngineError> {
     let text = String::from_utf8(read(path)?)
-        .map_err(|e| EngineError::BadRequest(format!("{}: {e}", path.display())))?;
+        .map_err(|e| EngineError::BadInput(format!("{}: {e}", path.display())))?;
     let mut qrels: HashMap<String, HashMap<String, f64>> = HashMap::new();
     for (i, line) in text.lines().enumerate() {
         let cols: Vec<&str> = line.split('\t').collect();
@@ -243,7 +243,7 @@ fn read_qrels(path: &Path) -> Result<HashMap<String, HashMap<String, f64>>, Engi
             continue;
         }
         let grade: f64 = cols[2].trim().parse().map_err(|_| {
-            EngineError::BadRequest(format!("{}: line {}: bad score", path.display(), i + 1))
+            EngineError::BadInput(format!("{}: line {}: bad score", path.display(), i + 1))
         })?;
         qrels
             .entry(cols[0].to_string())
@@ -288,7 +288,7 @@ struct SquadAnswer {
 fn load_squad(path: &Path) -> Result<Dataset, EngineError> {
     let bytes = read(path)?;
     let squad: Squad = serde_json::from_slice(&bytes).map_err(|e| {
-        EngineError::BadRequest(format!("{}: not a SQuAD-format file: {e}", path.display()))
+        EngineError::BadInput(format!("{}: not a SQuAD-format file: {e}", path.display()))
     })?;
     let source = path.display().to_string();
     let mut corpus = Vec::new();

@@ -328,7 +328,7 @@ impl Engine {
         let report =
             self.ingest_documents(name, &dataset.display().to_string(), corpus, progress)?;
         if let Some(f) = report.failures.first() {
-            return Err(EngineError::BadRequest(format!("{}: {}", f.path, f.error)));
+            return Err(EngineError::BadInput(format!("{}: {}", f.path, f.error)));
         }
         if report.chunks_written == 0 {
             return Ok(None);
@@ -370,7 +370,7 @@ impl Engine {
         }
         index.commit()?;
         let seconds = round4(started.elapsed().as_secs_f64());
-        std::fs::write(&done, b"").map_err(|e| EngineError::io(&done, e))?;
+        seogo_durable::write(&done, b"", "eval-index")?;
         let average_lengths = index.average_lengths()?;
         Ok((
             index,

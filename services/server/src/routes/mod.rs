@@ -26,10 +26,7 @@ pub(crate) fn event(name: &str, data: &impl Serialize) -> Event {
 
 /// The `error` event a stream ends with when something fails mid-way.
 pub(crate) fn error_event(e: &ApiError) -> Event {
-    event(
-        "error",
-        &serde_json::json!({"error": {"code": e.code, "message": e.message}}),
-    )
+    event("error", &e.body())
 }
 
 /// A server-sent event response fed by `rx` (ends when every sender is

@@ -23,7 +23,7 @@ use tokio::sync::mpsc;
 
 use super::query::answer;
 use crate::auth::Caller;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::{blocking, Shared};
 
 /// The model name for the default collection.
@@ -91,8 +91,7 @@ fn collection_of(model: &str) -> Result<String, ApiError> {
         .map(str::to_string)
         .ok_or_else(|| {
             ApiError::new(
-                axum::http::StatusCode::NOT_FOUND,
-                "no_such_model",
+                ErrorCode::NoSuchModel,
                 format!(
                     "model `{model}`: use `{MODEL}` or `{MODEL}/<collection>` (see /v1/models)"
                 ),
@@ -275,8 +274,7 @@ pub(crate) async fn chat_completions(
             }
             Err(e) => {
                 // OpenAI's streams carry errors as a plain data event.
-                let error =
-                    json!({"error": {"code": e.code, "message": e.message, "type": e.code}});
+                let error = json!({"error": {"code": e.code.code(), "message": e.message, "type": e.code.code()}});
                 let _ = tx.send(Event::default().data(error.to_string())).await;
             }
         }

@@ -19,8 +19,16 @@ use crate::{blocking, Shared};
 /// served).
 pub(crate) const OPENAPI: &str = include_str!("../../api/openapi.json");
 
+/// The document served: the file with the error codes listed from
+/// [`crate::error::ErrorCode`].
+static DOCUMENT: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| crate::error::ErrorCode::document(OPENAPI));
+
 pub(crate) async fn openapi() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        DOCUMENT.as_str(),
+    )
 }
 
 pub(crate) async fn not_found() -> ApiError {
@@ -53,7 +61,7 @@ pub(crate) async fn readyz(State(state): State<Shared>) -> impl IntoResponse {
         ),
         Err(e) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({"status": "unavailable", "error": {"code": e.code, "message": e.message}})),
+            Json(json!({"status": "unavailable", "error": e.body()["error"]})),
         ),
     }
 }
@@ -197,8 +205,9 @@ pub(crate) async fn reindex(
             }
             Err(e) => {
                 done.state = JobState::Failed;
+                let status = e.status().as_u16();
                 done.error = Some(e.message);
-                e.status.as_u16()
+                status
             }
         };
         shared.audit.record(crate::audit::AuditEntry {

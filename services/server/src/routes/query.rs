@@ -4,7 +4,7 @@
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use seogo_engine::answer::{Answer, AskEvent, AskRequest};
@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 use super::{error_event, event};
 use crate::audit::AuditEntry;
 use crate::auth::Caller;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::{blocking, Shared};
 
 fn default_collection() -> String {
@@ -113,8 +113,7 @@ pub(crate) async fn answer(
         .await
         .map_err(|_| {
             ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "busy",
+                ErrorCode::Overloaded,
                 "every generation slot stayed busy until the request timed out; retry later",
             )
         })?
@@ -129,8 +128,7 @@ pub(crate) async fn answer(
     let result = match tokio::time::timeout_at(deadline, work).await {
         Ok(result) => result,
         Err(_) => Err(ApiError::new(
-            StatusCode::GATEWAY_TIMEOUT,
-            "timeout",
+            ErrorCode::Timeout,
             format!(
                 "no answer within {} s (server.request_timeout_secs)",
                 state.timeout.as_secs()
@@ -166,7 +164,7 @@ pub(crate) async fn answer(
                 !answer.grounded,
             );
         }
-        Err(e) => entry.status = e.status.as_u16(),
+        Err(e) => entry.status = e.status().as_u16(),
     }
     state.audit.record(entry);
     result
