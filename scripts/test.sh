@@ -50,9 +50,13 @@ if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi nanum; t
 fi
 phase npm npm ci --prefix tests/widget --no-audit --no-fund --loglevel=error
 status=0
-# Each crate's own tests, then the one end-to-end binary.
-phase "unit tests" cargo test --workspace --exclude seogo-tests --features "seogo/${SEOGO_FEATURES//,/,seogo/}" --no-fail-fast || status=$?
-phase "e2e tests" cargo test -p seogo-tests --no-fail-fast || status=$?
+# One build of every test target (one feature set, so the unit tests and
+# the end-to-end binary share their artifacts), then each crate's own
+# tests, then the one end-to-end binary.
+tests=(cargo test --workspace --features "seogo/${SEOGO_FEATURES//,/,seogo/}" --no-fail-fast)
+phase "test build" "${tests[@]}" --no-run || status=$?
+phase "unit tests" "${tests[@]}" --lib --bins || status=$?
+phase "e2e tests" "${tests[@]}" --test e2e || status=$?
 # The cluster tests need a real Qdrant: built from source by
 # ../shared/tools/qdrant (≈ 35 minutes, once per machine), so they run
 # here only when the binary is already cached; otherwise they stay
@@ -66,9 +70,9 @@ if [ -x "$QDRANT_BIN" ] && [ -f "$QDRANT_TOOLS/run-cluster.sh" ]; then
   bash "$QDRANT_TOOLS/run-cluster.sh" start "$QDRANT_DIR" 3 >/dev/null
   export SEOGO_TEST_QDRANT_URL=http://127.0.0.1:$((QDRANT_BASE_PORT + 1)) \
     SEOGO_TEST_QDRANT_DIR=$QDRANT_DIR SEOGO_TEST_QDRANT_SHARDS=3 SEOGO_TEST_QDRANT_REPLICAS=2
-  phase "cluster tests" cargo test -p seogo-tests --test e2e -- --ignored cluster --skip cluster_failover || status=$?
+  phase "cluster tests" "${tests[@]}" --test e2e -- --ignored cluster --skip cluster_failover || status=$?
   # Alone: it kills and restarts a peer.
-  phase "cluster failover test" cargo test -p seogo-tests --test e2e -- --ignored cluster_failover --nocapture || status=$?
+  phase "cluster failover test" "${tests[@]}" --test e2e -- --ignored cluster_failover --nocapture || status=$?
 else
   echo "cluster tests skipped (ignored): no Qdrant binary at $QDRANT_BIN;" \
     "build one with: bash $QDRANT_TOOLS/build.sh" >&2

@@ -383,7 +383,7 @@ fn a_cp949_csv_batch_killed_and_resumed_asks_each_question_once() {
     check_rows(&whole_rows);
 
     // The served generator behind a proxy that counts its calls.
-    let llama = crate::served::start(
+    let llama = crate::openai_generator::start(
         &tmp.path().join("llama-server.log"),
         &["-np", "2", "-c", "8192"],
     );

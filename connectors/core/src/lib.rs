@@ -24,7 +24,7 @@ pub mod parse;
 mod test_support;
 mod types;
 mod xml;
-mod zipped;
+mod zip_container;
 
 pub use chunk::{chunk_document, ChunkerConfig};
 pub use connector::{Connector, Fact, Refined, SourceFile};

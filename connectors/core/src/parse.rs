@@ -238,8 +238,8 @@ pub(crate) fn extract(
         Kind::Csv => formats::text::delimited(text, pick_delimiter(text, b','), title),
         Kind::Tsv => formats::text::delimited(text, b'\t', title),
         Kind::Html => formats::html::extract(text, budget),
-        Kind::Xml => formats::markup::extract(text, budget),
-        Kind::Json => formats::markup::extract_json(text, budget),
+        Kind::Xml => formats::xml_json::extract(text, budget),
+        Kind::Json => formats::xml_json::extract_json(text, budget),
         Kind::Eml => formats::eml::extract(text.as_bytes(), budget),
         Kind::Rtf => formats::rtf::extract(bytes, budget),
         Kind::Pdf => formats::pdf::extract(bytes, budget),
@@ -249,7 +249,7 @@ pub(crate) fn extract(
         Kind::Odt => formats::odt::extract(bytes, budget),
         Kind::Hwpx => formats::hwpx::extract(bytes, budget),
         Kind::Hwp => formats::hwp::extract(bytes, budget),
-        Kind::Zip => formats::archive::extract(bytes, budget),
+        Kind::Zip => formats::zip_archive::extract(bytes, budget),
         Kind::EncryptedOffice => Err(Failure::Encrypted(
             "password-protected (an EncryptedPackage inside a compound file)".into(),
         )),
@@ -273,7 +273,7 @@ pub fn unzip(
 ) -> Result<Vec<(String, Vec<u8>)>, DocError> {
     let budget = Budget::new(limits);
     let read = || -> Result<Vec<(String, Vec<u8>)>, Failure> {
-        let mut zipped = crate::zipped::Zipped::open(bytes, &budget)?;
+        let mut zipped = crate::zip_container::Zipped::open(bytes, &budget)?;
         let mut members = Vec::new();
         for name in zipped.names() {
             if let Some(data) = zipped.read(&name)? {

@@ -11,13 +11,18 @@ pub const PUBLIC_GROUP: &str = "public";
 
 /// Which domain connector a document belongs to; used as a search filter and
 /// to report evaluation per domain.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Domain {
+    /// Documents no domain connector read.
     #[default]
     General,
+    /// Manuals, SOPs, work orders, failure logs.
     Manufacturing,
+    /// Filings, XBRL facts, financial tables.
     Finance,
+    /// Statutes, government documents, public data.
     Public,
 }
 

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{safe_segment, secret, FetchError, Fetcher, Item};
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DartConfig {
@@ -19,6 +20,7 @@ pub struct DartConfig {
     pub base_url: String,
     /// The 인증키 (`crtfc_key`); when unset, read from `api_key_env`.
     pub api_key: Option<String>,
+    /// The environment variable holding the 인증키.
     pub api_key_env: String,
     /// Companies by 고유번호 (8 digits, e.g. `00126380`).
     pub corp_codes: Vec<String>,
@@ -29,6 +31,7 @@ pub struct DartConfig {
     pub report_names: Vec<String>,
     /// First 접수일자 searched (`20230101`); required.
     pub since: String,
+    /// Rate, retries and TLS for OpenDART.
     pub http: HttpSettings,
 }
 

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{safe_segment, FetchError, Fetcher, Item};
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct EdgarConfig {

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{safe_segment, secret, FetchError, Fetcher, Item};
 
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LawConfig {
@@ -21,11 +22,13 @@ pub struct LawConfig {
     /// The user id issued for the API (`OC`); when unset, read from
     /// `oc_env`.
     pub oc: Option<String>,
+    /// The environment variable holding the user id.
     pub oc_env: String,
     /// Statutes by their exact Korean name (`산업안전보건법`). A name the
     /// search does not find is an error: a renamed statute must not
     /// silently drop out of the collection.
     pub laws: Vec<String>,
+    /// Rate, retries and TLS for the law information service.
     pub http: HttpSettings,
 }
 

@@ -28,6 +28,7 @@ pub use law::LawConfig;
 pub use mirror::{mirror, FetchReport, ItemFailure, MANIFEST_FILE};
 
 /// `[sources.fetch]`: which API a source mirrors, and how.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum FetchConfig {

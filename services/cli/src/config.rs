@@ -51,12 +51,37 @@ pub fn load(args: &GlobalArgs) -> anyhow::Result<EngineConfig> {
     if let Some(threads) = args.threads {
         config.models.threads = threads;
     }
+    config.validate()?;
     Ok(config)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// docs/seogo.reference.toml, loaded as a seogo.toml, is the defaults:
+    /// every value it shows is the one in effect when a key is left out.
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API fixes the error type
+    fn the_reference_file_loads_as_the_defaults() {
+        // In a Jail: it holds the environment other tests set SEOGO__ in.
+        figment::Jail::expect_with(|_jail| {
+            let path =
+                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/seogo.reference.toml");
+            let args = GlobalArgs {
+                config: Some(path),
+                data_dir: None,
+                models_dir: None,
+                threads: None,
+            };
+            let loaded = load(&args).map_err(|e| format!("{e:#}"))?;
+            assert_eq!(
+                serde_json::to_value(&loaded).expect("json"),
+                serde_json::to_value(EngineConfig::default()).expect("json")
+            );
+            Ok(())
+        });
+    }
 
     #[test]
     #[allow(clippy::result_large_err)] // figment's Jail API fixes the error type

@@ -187,8 +187,15 @@ enum Command {
     },
     /// Print the configuration in effect (defaults, seogo.toml,
     /// SEOGO__… environment, flags) as JSON, secrets masked; an unknown
-    /// key fails here as it would at start.
-    Config,
+    /// key or a value out of range fails here as it would at start.
+    Config {
+        /// Print every option with its default and a comment, as TOML (docs/seogo.reference.toml), and exit.
+        #[arg(long, conflicts_with = "check")]
+        reference: bool,
+        /// Check the configuration (every value, named files) and say whether it is valid.
+        #[arg(long)]
+        check: bool,
+    },
     /// Show collections and their sizes in each store.
     Status {
         #[arg(long)]
@@ -384,6 +391,15 @@ fn main() -> ExitCode {
 const PARTIAL_FAILURE: u8 = 2;
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // The reference is the defaults': it needs no configuration loaded.
+    if let Command::Config {
+        reference: true, ..
+    } = cli.command
+    {
+        print!("{}", seogo_engine::config::reference());
+        return Ok(ExitCode::SUCCESS);
+    }
+    // Loading validates every value (`seogo config --check` reports it).
     let config = config::load(&cli.global)?;
     // candle sizes its CPU pool from CANDLE_NUM_THREADS, but its matmuls
     // ask `get_num_threads()`, which reads RAYON_NUM_THREADS and, without
@@ -406,7 +422,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Health { bind, timeout_secs } => {
             deploy::health(bind, std::time::Duration::from_secs(timeout_secs))
         }
-        Command::Config => deploy::print(&config),
+        Command::Config { check: true, .. } => {
+            println!(
+                "the configuration is valid ({} source{})",
+                config.sources.len(),
+                if config.sources.len() == 1 { "" } else { "s" }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config { .. } => deploy::print(&config),
         Command::Migrate {
             collection,
             to,

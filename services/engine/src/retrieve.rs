@@ -12,7 +12,9 @@ use crate::evidence::{QuestionTerms, ScoredChunk};
 use crate::{Engine, EngineError};
 
 /// Which engines answer a search.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum SearchMode {
     #[default]

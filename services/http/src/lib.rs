@@ -22,6 +22,7 @@ use ureq::tls::{parse_pem, PemItem, RootCerts, TlsConfig};
 use ureq::{Agent, Body};
 
 /// How a client talks to one remote: rate, retries, timeouts, TLS.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HttpSettings {
@@ -34,6 +35,7 @@ pub struct HttpSettings {
     /// `max_backoff_ms`. A longer `Retry-After` from the server wins (up
     /// to the same cap).
     pub backoff_ms: u64,
+    /// The longest wait between retries.
     pub max_backoff_ms: u64,
     /// Whole request, connect to last byte.
     pub timeout_secs: u64,

@@ -12,11 +12,15 @@ use serde::{Deserialize, Serialize};
 use crate::Hit;
 
 /// How rankings are combined.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase", tag = "method")]
 pub enum FusionMethod {
     /// `Σ weight / (k + rank)`, rank from 1.
-    Rrf { k: f32 },
+    Rrf {
+        /// The constant added to each rank (60 in the RRF paper).
+        k: f32,
+    },
     /// `Σ weight × (score − min) / (max − min)` per list.
     Score,
 }

@@ -45,6 +45,7 @@ pub trait Embedder: Send + Sync + std::fmt::Debug {
 /// KorQuAD within 0.0015 of each other in docs/BENCHMARKS.md, with int8
 /// passages under f32 queries too), so a collection built with one
 /// precision is searched with the other without re-embedding.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EmbedPrecision {

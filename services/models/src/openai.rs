@@ -16,6 +16,7 @@ use crate::generate::{ChatMessage, FinishReason, Generation, GenerationParams, G
 use crate::ModelError;
 
 /// `[generator]` with `kind = "openai"`.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct OpenAiConfig {
@@ -26,6 +27,7 @@ pub struct OpenAiConfig {
     /// Sent as `Authorization: Bearer …`; when unset, read from
     /// `api_key_env` (unset there too: no header).
     pub api_key: Option<String>,
+    /// The environment variable holding the API key.
     pub api_key_env: String,
     /// Prompt + completion tokens the served model attends to (vLLM
     /// `--max-model-len`): the answer's context budget.
@@ -34,6 +36,7 @@ pub struct OpenAiConfig {
     pub max_concurrent: usize,
     /// Overrides the answer's temperature (0 = greedy) when set.
     pub temperature: Option<f64>,
+    /// Overrides nucleus sampling's top-p when set.
     pub top_p: Option<f64>,
     /// The served model's `tokenizer.json`, for exact context budgets;
     /// without it tokens are over-estimated from characters.
@@ -41,6 +44,7 @@ pub struct OpenAiConfig {
     /// Merged into every request body: server-specific sampling such as
     /// vLLM's `repetition_penalty` or `chat_template_kwargs`.
     pub extra_body: serde_json::Map<String, serde_json::Value>,
+    /// Timeouts, retries and TLS for the model server.
     pub http: HttpSettings,
 }
 

@@ -36,7 +36,7 @@ const MAX_TURNS: usize = 40;
 impl Conversations {
     pub(crate) fn new(max: usize) -> Self {
         Self {
-            max: max.max(1),
+            max, // at least 1: validated with the configuration
             by_id: Mutex::new(HashMap::new()),
         }
     }

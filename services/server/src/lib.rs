@@ -109,8 +109,9 @@ impl AppState {
             conversations: conversations::Conversations::new(config.max_conversations),
             jobs: routes::documents::Jobs::default(),
             batches: routes::batch::BatchJobs::default(),
-            generations: Arc::new(Semaphore::new(config.max_concurrent_generations.max(1))),
-            timeout: Duration::from_secs(config.request_timeout_secs.max(1)),
+            // Both at least 1: the configuration is validated at load.
+            generations: Arc::new(Semaphore::new(config.max_concurrent_generations)),
+            timeout: Duration::from_secs(config.request_timeout_secs),
         })
     }
 }

@@ -12,22 +12,22 @@ use crate::limits::{Budget, Failure};
 use crate::outline::Outline;
 use crate::types::Section;
 use crate::xml::{name_of, xml_text, Node, XmlReader};
-use crate::zipped::Zipped;
+use crate::zip_container::Zipped;
 
-pub(crate) mod archive;
 pub(crate) mod docx;
 pub(crate) mod eml;
 pub(crate) mod grid;
 pub(crate) mod html;
 pub(crate) mod hwp;
 pub(crate) mod hwpx;
-pub(crate) mod markup;
 pub(crate) mod odt;
 pub(crate) mod pdf;
 pub(crate) mod pptx;
 pub(crate) mod rtf;
 pub(crate) mod sheet;
 pub(crate) mod text;
+pub(crate) mod xml_json;
+pub(crate) mod zip_archive;
 
 /// What a parser made of one file.
 #[derive(Debug, Default)]

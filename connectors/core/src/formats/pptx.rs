@@ -7,7 +7,7 @@ use crate::formats::{member_title, Extracted};
 use crate::limits::{Budget, Failure};
 use crate::outline::Outline;
 use crate::xml::{attr, name_of, xml_text, Node, XmlReader};
-use crate::zipped::Zipped;
+use crate::zip_container::Zipped;
 
 pub(crate) fn extract(bytes: &[u8], budget: &Budget) -> Result<Extracted, Failure> {
     let mut zip = Zipped::open(bytes, budget)?;

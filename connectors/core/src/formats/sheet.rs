@@ -15,7 +15,7 @@ use crate::formats::Extracted;
 use crate::limits::{Budget, Failure};
 use crate::outline::Outline;
 use crate::types::Table;
-use crate::zipped::Zipped;
+use crate::zip_container::Zipped;
 
 type Workbook<'a> = Sheets<Cursor<&'a [u8]>>;
 

@@ -8,11 +8,15 @@ use seogo_index::{AnalyzerKind, FusionMethod, LexicalWeights};
 use seogo_models::EmbedPrecision;
 use serde::{Deserialize, Serialize};
 
+mod reference;
 mod server;
+mod validate;
+pub use reference::{reference, undocumented};
 pub use server::{AuditConfig, OidcConfig, ServerConfig};
+pub use validate::ConfigError;
 
 /// Everything the engine needs to know, by section.
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct EngineConfig {
     pub data: DataConfig,
@@ -36,9 +40,10 @@ pub struct EngineConfig {
 /// One `[[sources]]` entry: a folder kept in sync with a collection,
 /// read through a domain connector — or, with `fetch`, an API (EDGAR,
 /// OpenDART, the law information service) mirrored into that folder first.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SourceConfig {
+    /// The name `seogo sync NAME` takes; unique among the sources.
     pub name: String,
     /// The folder (walked recursively; hidden entries skipped) or file;
     /// with `fetch`, the folder the API is mirrored into.
@@ -63,6 +68,7 @@ pub struct SourceConfig {
     /// may narrow it per document, e.g. by security classification).
     #[serde(default)]
     pub acl: Vec<String>,
+    /// The collection its documents go to.
     #[serde(default = "default_collection")]
     pub collection: String,
     /// `[sources.fetch]`: the API to mirror into `path` before each sync
@@ -78,7 +84,7 @@ fn default_collection() -> String {
 /// `[generator]`: the local GGUF run in-process by candle (the default,
 /// `models.generator`), or a served model behind an OpenAI-compatible API
 /// (`kind = "openai"`: vLLM/SGLang on the GPU node, or `llama-server`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum GeneratorConfig {
     #[default]
@@ -94,10 +100,11 @@ pub enum GeneratorConfig {
 /// Both take `hnsw_ef`, the HNSW candidates a search examines: recall
 /// against latency (256 by default; measured in
 /// docs/BENCHMARKS.md, "Query latency at scale").
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "backend", rename_all = "lowercase")]
 pub enum VectorsConfig {
     Embedded {
+        /// HNSW candidates examined per search (recall against latency).
         #[serde(default = "default_hnsw_ef")]
         hnsw_ef: usize,
     },
@@ -117,9 +124,10 @@ fn default_hnsw_ef() -> usize {
 }
 
 /// Where indexes and manifests live.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct DataConfig {
+    /// The data directory: collections, keys, sync state, audit log.
     pub dir: PathBuf,
     /// Chunks an ingest embeds and commits together: bounds its memory and
     /// the work a crash can undo; each commit costs a few fsyncs.
@@ -145,9 +153,10 @@ impl Default for DataConfig {
 /// Where the models are. `dir` holds the default pack; a site with its own
 /// mirror points `embedder`/`generator` at Hugging Face-format folders or a
 /// GGUF file instead.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ModelsConfig {
+    /// Where `seogo models install` puts the model pack.
     pub dir: PathBuf,
     /// HF-format BERT folder (config.json, model.safetensors, tokenizer.json).
     pub embedder: Option<PathBuf>,
@@ -230,10 +239,12 @@ impl ModelsConfig {
 }
 
 /// Chunk sizes, in approximate model tokens.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ChunkingConfig {
+    /// A chunk's size at most.
     pub max_tokens: usize,
+    /// Tokens a chunk repeats from the one before it (below max_tokens).
     pub overlap_tokens: usize,
 }
 
@@ -258,15 +269,18 @@ impl Default for ChunkingConfig {
 }
 
 /// Candidate depths, fusion and the relevance floor.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct RetrievalConfig {
     /// Lexical candidates fetched before fusion.
     pub lexical_k: usize,
     /// Dense candidates fetched before fusion.
     pub dense_k: usize,
+    /// How the lexical and dense rankings are combined.
     pub fusion: FusionMethod,
+    /// The lexical ranking's weight in the fusion.
     pub lexical_weight: f32,
+    /// The dense ranking's weight in the fusion.
     pub dense_weight: f32,
     /// The second-stage ranker (search mode `rerank`): the weight of a
     /// candidate's best evidence-window score against its fused score.
@@ -296,15 +310,18 @@ impl Default for RetrievalConfig {
 /// Lexical analysis: the analyzer new collections are built with, the
 /// MeCab-ko dictionary, identifier rules and synonym files (per domain
 /// where a domain needs its own).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct LexicalConfig {
+    /// The analyzer new collections are built with (fixed per collection).
     pub analyzer: AnalyzerKind,
     /// MeCab-ko dictionary folder; default `<models.dir>/mecab-ko-dic`.
     pub dictionary: Option<PathBuf>,
+    /// How much each query part counts in the BM25 score.
     pub weights: LexicalWeights,
     /// Synonym rules applied to every query (re-read when edited).
     pub synonyms: Option<PathBuf>,
+    /// Identifier kinds extracted, and those a result must contain.
     pub identifiers: IdentifierConfig,
     /// Per document domain (`general`, `manufacturing`, `finance`, `public`).
     pub domains: BTreeMap<String, DomainLexicalConfig>,
@@ -314,10 +331,12 @@ pub struct LexicalConfig {
 /// `standard`, `statute_article`, `document_number`, `isin`,
 /// `business_number`, `date`, `amount`) and which, named in a query, a
 /// result must contain; the others boost.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct IdentifierConfig {
+    /// Kinds extracted from documents and queries.
     pub kinds: Vec<String>,
+    /// Kinds a result must contain when the query names one (the others boost).
     pub required: Vec<String>,
 }
 
@@ -337,15 +356,17 @@ impl Default for IdentifierConfig {
 }
 
 /// A domain's own identifier rules and extra synonyms.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct DomainLexicalConfig {
+    /// The domain's identifier rules instead of `lexical.identifiers`.
     pub identifiers: Option<IdentifierConfig>,
+    /// Synonym rules added for queries in this domain.
     pub synonyms: Option<PathBuf>,
 }
 
 /// Grounded answering.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct AnswerConfig {
     /// Chunks the evidence windows are taken from, at most (each becomes
@@ -400,7 +421,9 @@ pub struct AnswerConfig {
 }
 
 /// See [`AnswerConfig::unsupported`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum UnsupportedPolicy {
     #[default]
@@ -409,7 +432,9 @@ pub enum UnsupportedPolicy {
 }
 
 /// See [`AnswerConfig::evidence`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum EvidenceMode {
     #[default]
@@ -418,7 +443,9 @@ pub enum EvidenceMode {
 }
 
 /// See [`AnswerConfig::format`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum AnswerFormat {
     #[default]

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 /// network: authentication is required as soon as keys or OIDC exist, and
 /// a caller without credentials sees public documents only when
 /// `anonymous` allows it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerConfig {
     /// API keys (hashed), managed with `seogo keys`; default
@@ -36,6 +36,7 @@ pub struct ServerConfig {
     pub request_timeout_secs: u64,
     /// Conversations kept for multi-turn `/v1/ask` (oldest dropped).
     pub max_conversations: usize,
+    /// The audit log of requests that read documents.
     pub audit: AuditConfig,
 }
 
@@ -58,7 +59,7 @@ impl Default for ServerConfig {
 }
 
 /// Bearer tokens from an OIDC provider (Keycloak, Azure AD, ADFS...).
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct OidcConfig {
     /// Must equal the token's `iss`.
@@ -71,8 +72,9 @@ pub struct OidcConfig {
     pub jwks_url: Option<String>,
     /// The claim listing the caller's groups (its principals).
     pub groups_claim: String,
-    /// Groups whose members get the admin / ingest role (others: query).
+    /// Groups whose members get the admin role.
     pub admin_groups: Vec<String>,
+    /// Groups whose members get the ingest role (others: query).
     pub ingest_groups: Vec<String>,
     /// Leeway for `exp`/`nbf`, in seconds (clock skew).
     pub leeway_secs: u64,
@@ -90,7 +92,7 @@ impl OidcConfig {
 }
 
 /// The audit log: one JSON line per request that reads documents.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuditConfig {
     /// Default `<data.dir>/audit`.

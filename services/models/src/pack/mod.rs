@@ -1,4 +1,4 @@
 //! The model pack: where weights come from and how they are checked.
 
-pub mod e5s1;
+pub mod convert_embedder;
 pub mod install;

@@ -17,7 +17,7 @@ use crate::formats::hwp::grid::Cell;
 use crate::formats::Extracted;
 use crate::limits::{Budget, Failure};
 use crate::xml::{xml_text, Node, XmlReader};
-use crate::zipped::Zipped;
+use crate::zip_container::Zipped;
 
 mod dom;
 

@@ -4,7 +4,7 @@
 
 use crate::formats::{Attachment, Extracted};
 use crate::limits::{Budget, Failure};
-use crate::zipped::Zipped;
+use crate::zip_container::Zipped;
 
 pub(crate) fn extract(bytes: &[u8], budget: &Budget) -> Result<Extracted, Failure> {
     if !bytes.starts_with(b"PK") {
