@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use seogo_tests::{copy_tree, run, seogo, stderr, stdout};
 
@@ -416,15 +416,14 @@ fn a_cp949_csv_batch_killed_and_resumed_asks_each_question_once() {
             .collect()
     };
     // Rows 4 and 14 are recorded at once (their errors); wait for answers.
-    let deadline = Instant::now() + Duration::from_secs(600);
-    while recorded(&state).len() < 6 {
-        assert!(Instant::now() < deadline, "the batch recorded nothing");
+    let every = Duration::from_millis(200);
+    seogo_tests::poll_until("six rows recorded", Duration::from_secs(600), every, || {
         assert!(
             child.try_wait().expect("wait").is_none(),
             "the batch ended early"
         );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+        (recorded(&state).len() >= 6).then_some(())
+    });
     child.kill().expect("SIGKILL");
     child.wait().expect("wait");
     let before = recorded(&state);
@@ -620,18 +619,16 @@ fn ctrl_c_finishes_the_rows_in_flight_writes_the_output_and_resume_completes_it(
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("batch");
-    let deadline = Instant::now() + Duration::from_secs(300);
     // The header line, then one row answered.
-    while std::fs::read_to_string(&state)
-        .unwrap_or_default()
-        .lines()
-        .count()
-        < 2
-    {
-        assert!(Instant::now() < deadline, "no row was recorded");
+    let every = Duration::from_millis(100);
+    seogo_tests::poll_until("a row recorded", Duration::from_secs(300), every, || {
         assert!(child.try_wait().expect("wait").is_none(), "ended early");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+        let lines = std::fs::read_to_string(&state)
+            .unwrap_or_default()
+            .lines()
+            .count();
+        (lines >= 2).then_some(())
+    });
     let interrupt = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()

@@ -237,18 +237,14 @@ fn two_stateless_nodes_serve_one_cluster() {
     assert_eq!(response.status().as_u16(), 202, "{text}");
     let job: Value = serde_json::from_str(&text).expect("job");
     let job_id = job["job_id"].as_str().expect("job id");
-    let deadline = std::time::Instant::now() + Duration::from_secs(300);
-    loop {
+    let every = Duration::from_millis(200);
+    let job = seogo_tests::poll_until("the upload job", Duration::from_secs(300), every, || {
         let (status, text) = node_a.get(&format!("/v1/jobs/{job_id}"), Some(&key));
         assert_eq!(status, 200, "{text}");
         let job: Value = serde_json::from_str(&text).expect("job");
-        if job["state"] != "running" {
-            assert_eq!(job["state"], "done", "{job}");
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "{job}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
+        (job["state"] != "running").then_some(job)
+    });
+    assert_eq!(job["state"], "done", "{job}");
 
     // Node B never saw the upload: it reads the cluster.
     let query = "P-201A 진동 판정 기준";

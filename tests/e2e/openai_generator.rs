@@ -8,7 +8,7 @@
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use seogo_tests::{demo_corpus, models_dir, run, seogo, stderr, stdout};
 
@@ -56,9 +56,8 @@ pub(crate) fn start(log: &Path, extra: &[&str]) -> LlamaServer {
         base: format!("http://127.0.0.1:{port}"),
     };
     // /health answers 200 once the model is loaded.
-    let deadline = Instant::now() + Duration::from_secs(180);
-    loop {
-        let ready = std::net::TcpStream::connect(("127.0.0.1", port))
+    let ready = seogo_tests::poll(Duration::from_secs(180), Duration::from_millis(500), || {
+        std::net::TcpStream::connect(("127.0.0.1", port))
             .ok()
             .and_then(|mut stream| {
                 use std::io::{Read, Write};
@@ -67,19 +66,15 @@ pub(crate) fn start(log: &Path, extra: &[&str]) -> LlamaServer {
                     .ok()?;
                 let mut head = String::new();
                 stream.read_to_string(&mut head).ok()?;
-                Some(head.starts_with("HTTP/1.1 200"))
+                head.starts_with("HTTP/1.1 200").then_some(())
             })
-            .unwrap_or(false);
-        if ready {
-            return server;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "llama-server did not become ready: {}",
-            std::fs::read_to_string(log).unwrap_or_default()
-        );
-        std::thread::sleep(Duration::from_millis(500));
-    }
+    });
+    assert!(
+        ready.is_some(),
+        "llama-server did not become ready: {}",
+        std::fs::read_to_string(log).unwrap_or_default()
+    );
+    server
 }
 
 #[test]

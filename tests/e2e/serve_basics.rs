@@ -1,8 +1,8 @@
 //! `seogo serve` over real HTTP: health, search, and errors as JSON.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Stdio};
+use std::process::Child;
 
 use seogo_tests::{demo_corpus, run, seogo, stderr};
 
@@ -52,22 +52,8 @@ fn serve_answers_search_and_rejects_bad_requests_as_json() {
         .args(["--acl", "hr"]));
     assert!(out.status.success(), "{}", stderr(&out));
 
-    let mut child = seogo(tmp.path())
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn serve");
-    let stderr_pipe = child.stderr.take().expect("stderr");
+    let (child, addr) = seogo_tests::spawn_serve(&mut seogo(tmp.path()));
     let server = Server(child);
-    let mut addr = None;
-    for line in BufReader::new(stderr_pipe).lines() {
-        let line = line.expect("line");
-        if let Some(rest) = line.split("listening on http://").nth(1) {
-            addr = Some(rest.trim().to_string());
-            break;
-        }
-    }
-    let addr = addr.expect("server announced its address");
 
     let (status, body) = http(&addr, "GET", "/healthz", "");
     assert_eq!(status, 200, "{body}");

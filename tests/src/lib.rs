@@ -122,3 +122,63 @@ pub fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Calls `probe` every `every` until it returns a value, for at most
+/// `limit`; `None` when the time runs out.
+pub fn poll<T>(
+    limit: std::time::Duration,
+    every: std::time::Duration,
+    mut probe: impl FnMut() -> Option<T>,
+) -> Option<T> {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if let Some(value) = probe() {
+            return Some(value);
+        }
+        if std::time::Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(every);
+    }
+}
+
+/// [`poll`] that fails the test, naming what never happened.
+pub fn poll_until<T>(
+    what: &str,
+    limit: std::time::Duration,
+    every: std::time::Duration,
+    probe: impl FnMut() -> Option<T>,
+) -> T {
+    poll(limit, every, probe).unwrap_or_else(|| panic!("{what}: not within {limit:?}"))
+}
+
+/// Starts `seogo … serve --bind 127.0.0.1:0` from `cmd` (a [`seogo`]
+/// command with its global flags) and returns the child and the address it
+/// announced. Its stderr keeps being drained, so the server never blocks
+/// on a full pipe.
+pub fn spawn_serve(cmd: &mut Command) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = cmd
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn seogo serve");
+    let pipe = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(pipe).lines();
+    let mut addr = None;
+    let mut said = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.expect("line");
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            addr = Some(rest.trim().to_string());
+            break;
+        }
+        said.push(line);
+    }
+    std::thread::spawn(move || for _ in lines {});
+    let addr = addr.unwrap_or_else(|| {
+        let _ = child.kill();
+        panic!("seogo serve announced no address:\n{}", said.join("\n"))
+    });
+    (child, addr)
+}

@@ -2,7 +2,7 @@
 //! answered table; it runs as its caller (never citing what the caller may
 //! not read) and only its caller sees it.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -35,21 +35,25 @@ fn a_batch_job_answers_a_table_as_its_caller() {
     let (status, body) = server.get(&format!("/v1/batch/{id}"), Some(&f.hr_key));
     assert_eq!(status, 404, "{body}");
 
-    let deadline = Instant::now() + Duration::from_secs(900);
-    let job = loop {
-        let (status, body) = server.get(&format!("/v1/batch/{id}"), Some(&f.public_key));
-        assert_eq!(status, 200, "{body}");
-        let job: Value = serde_json::from_str(&body).expect("json");
-        if job["state"] == "done" {
-            break job;
-        }
-        assert!(
-            ["queued", "running"].contains(&job["state"].as_str().unwrap_or_default()),
-            "{job}"
-        );
-        assert!(Instant::now() < deadline, "the batch never finished: {job}");
-        std::thread::sleep(Duration::from_millis(500));
-    };
+    let every = Duration::from_millis(500);
+    let job = seogo_tests::poll_until(
+        "the batch finishing",
+        Duration::from_secs(900),
+        every,
+        || {
+            let (status, body) = server.get(&format!("/v1/batch/{id}"), Some(&f.public_key));
+            assert_eq!(status, 200, "{body}");
+            let job: Value = serde_json::from_str(&body).expect("json");
+            if job["state"] == "done" {
+                return Some(job);
+            }
+            assert!(
+                ["queued", "running"].contains(&job["state"].as_str().unwrap_or_default()),
+                "{job}"
+            );
+            None
+        },
+    );
     assert_eq!(job["rows"], 3, "{job}");
     assert_eq!(job["done"], 3, "{job}");
     assert_eq!(job["failed"], 1, "the empty question: {job}");

@@ -2,7 +2,7 @@
 //! the caller's ACL, roles gate changes, uploads stream to disk under a size
 //! limit and an ingest job reports per-file errors.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
@@ -68,17 +68,13 @@ pub(super) fn encode(id: &str) -> String {
 
 /// Job `job_id` once it stopped running (five minutes at most).
 pub(super) fn finished_job(server: &Server, key: &str, job_id: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(300);
-    loop {
+    let every = Duration::from_millis(200);
+    seogo_tests::poll_until("the job finishing", Duration::from_secs(300), every, || {
         let (status, body) = server.get(&format!("/v1/jobs/{job_id}"), Some(key));
         assert_eq!(status, 200, "{body}");
         let job = json(&body);
-        if job["state"] != json!("running") {
-            return job;
-        }
-        assert!(Instant::now() < deadline, "the job never finished: {body}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
+        (job["state"] != json!("running")).then_some(job)
+    })
 }
 
 fn json(text: &str) -> Value {

@@ -16,9 +16,8 @@ mod races;
 mod reindex;
 mod shutdown;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -56,27 +55,8 @@ impl Server {
     /// Serves the data directory in `copy` (removed when the server is
     /// dropped) with `config`.
     pub fn serve(copy: tempfile::TempDir, config: &Path) -> Server {
-        let data_dir = copy.path();
-        let mut child = seogo(data_dir)
-            .arg("--config")
-            .arg(config)
-            .args(["serve", "--bind", "127.0.0.1:0"])
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn serve");
-        let pipe = child.stderr.take().expect("stderr");
-        let mut lines = BufReader::new(pipe).lines();
-        let mut addr = None;
-        for line in lines.by_ref() {
-            let line = line.expect("line");
-            if let Some(rest) = line.split("listening on http://").nth(1) {
-                addr = Some(rest.trim().to_string());
-                break;
-            }
-        }
-        // Keep draining stderr so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        let addr = addr.expect("server announced its address");
+        let (child, addr) =
+            seogo_tests::spawn_serve(seogo(copy.path()).arg("--config").arg(config));
         Server {
             child,
             base: format!("http://{addr}"),
@@ -97,14 +77,9 @@ impl Server {
 
     /// Waits up to `limit` for the process to exit.
     pub fn exited_within(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
-        let deadline = std::time::Instant::now() + limit;
-        while std::time::Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return Some(status);
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        None
+        seogo_tests::poll(limit, Duration::from_millis(100), || {
+            self.child.try_wait().ok().flatten()
+        })
     }
 
     pub fn agent() -> ureq::Agent {
