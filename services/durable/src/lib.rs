@@ -31,9 +31,8 @@ impl DurableError {
     }
 }
 
-/// Attaches the path to an I/O error: the one helper every crate's
-/// `map_err(|e| …io(path, e))` can lean on.
-pub trait PathContext<T> {
+/// Attaches the path to an I/O error.
+trait PathContext<T> {
     fn at(self, path: &Path) -> Result<T, DurableError>;
 }
 
@@ -46,17 +45,13 @@ impl<T> PathContext<T> for io::Result<T> {
 /// Writes `bytes` to `path` atomically and durably. `kind` names the file
 /// for crash points (`SEOGO_CRASH_AT=before-rename:<kind>`).
 pub fn write(path: &Path, bytes: &[u8], kind: &str) -> Result<(), DurableError> {
-    let mut staged = Staged::create(path)?;
-    staged.write_all(bytes).at(&staged.tmp)?;
-    staged.commit(kind)
+    Staged::create(path)?.write_whole(bytes, kind)
 }
 
 /// [`write`], readable and writable by the owner only from the first byte
 /// (API key hashes, credentials).
 pub fn write_private(path: &Path, bytes: &[u8], kind: &str) -> Result<(), DurableError> {
-    let mut staged = Staged::create_private(path)?;
-    staged.write_all(bytes).at(&staged.tmp)?;
-    staged.commit(kind)
+    Staged::create_private(path)?.write_whole(bytes, kind)
 }
 
 /// Writes `value` as compact JSON to `path` atomically and durably.
@@ -126,9 +121,12 @@ impl Staged {
         let file = self.file.take().expect("a Staged is committed once");
         file.sync_all().at(&self.tmp)?;
         drop(file);
-        crash_point(&format!("before-rename:{kind}"));
-        std::fs::rename(&self.tmp, &self.target).at(&self.target)?;
-        sync_parent(&self.target)
+        rename_synced(&self.tmp, &self.target, kind)
+    }
+
+    fn write_whole(mut self, bytes: &[u8], kind: &str) -> Result<(), DurableError> {
+        self.write_all(bytes).at(&self.tmp)?;
+        self.commit(kind)
     }
 }
 
@@ -155,7 +153,16 @@ impl Drop for Staged {
 /// could not be written through a [`Staged`].
 pub fn replace_with(tmp: &Path, target: &Path, kind: &str) -> Result<(), DurableError> {
     File::open(tmp).and_then(|f| f.sync_all()).at(tmp)?;
+    rename_synced(tmp, target, kind)
+}
+
+/// The end of every durable write: `tmp` (already fsynced) takes the
+/// target's name, and the directory is fsynced.
+fn rename_synced(tmp: &Path, target: &Path, kind: &str) -> Result<(), DurableError> {
+    #[cfg(feature = "crash-points")]
     crash_point(&format!("before-rename:{kind}"));
+    #[cfg(not(feature = "crash-points"))]
+    let _ = kind;
     std::fs::rename(tmp, target).at(target)?;
     sync_parent(target)
 }
@@ -195,12 +202,10 @@ pub fn crash_point(name: &str) {
     static PASSED: AtomicU32 = AtomicU32::new(0);
     let target = TARGET.get_or_init(|| {
         let spec = std::env::var("SEOGO_CRASH_AT").ok()?;
-        Some(match spec.rsplit_once(':') {
-            Some((point, n)) if n.parse::<u32>().is_ok() => {
-                (point.to_string(), n.parse().unwrap_or(1))
-            }
-            _ => (spec, 1),
-        })
+        let numbered = spec
+            .rsplit_once(':')
+            .and_then(|(point, n)| Some((point.to_string(), n.parse().ok()?)));
+        Some(numbered.unwrap_or((spec, 1)))
     });
     if let Some((point, nth)) = target {
         if point == name && PASSED.fetch_add(1, Ordering::SeqCst) + 1 == *nth {

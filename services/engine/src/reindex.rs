@@ -15,7 +15,6 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::collection::write_json_atomic;
 use crate::config::VectorsConfig;
 use crate::{lock, read, Collection, Engine, EngineError};
 
@@ -130,7 +129,7 @@ impl Engine {
             let from = format!("{} rev {}", old.embedder.model, old.embedder.revision);
             // The lexical index and the manifest carry over unchanged.
             copy_tree(&dir.join("lexical"), &shadow.join("lexical"))?;
-            write_json_atomic(&shadow.join("manifest.json"), &old.manifest, "manifest")?;
+            seogo_durable::write_json(&shadow.join("manifest.json"), &old.manifest, "manifest")?;
             let mut new = Collection::open(
                 name,
                 &shadow,

@@ -201,7 +201,7 @@ impl Collection {
                     embedder: embedder.clone(),
                     analyzer,
                 };
-                write_json_atomic(&dir.join("collection.json"), &meta, "collection")?;
+                seogo_durable::write_json(&dir.join("collection.json"), &meta, "collection")?;
                 meta
             }
         };
@@ -323,7 +323,7 @@ impl Collection {
         let mut journal = self.in_flight.clone();
         journal.extend(new.iter().map(|id| id.to_string()));
         match &self.home {
-            Home::Dir(dir) => write_json_atomic(&dir.join(JOURNAL), &journal, "journal")?,
+            Home::Dir(dir) => seogo_durable::write_json(&dir.join(JOURNAL), &journal, "journal")?,
             Home::Cluster(store) => cluster::claim(store, &self.manifest, &new)?,
         }
         self.in_flight = journal;
@@ -383,12 +383,12 @@ impl Collection {
         crash_point("after-vector-flush");
         match &self.home {
             Home::Dir(dir) => {
-                write_json_atomic(&dir.join("manifest.json"), &self.manifest, "manifest")?;
+                seogo_durable::write_json(&dir.join("manifest.json"), &self.manifest, "manifest")?;
                 crash_point("after-manifest");
                 if !self.in_flight.is_empty() {
                     let path = dir.join(JOURNAL);
                     std::fs::remove_file(&path).map_err(|e| EngineError::io(&path, e))?;
-                    sync_dir(dir)?;
+                    seogo_durable::sync_dir(dir)?;
                 }
             }
             // The new entries replace the claims: that is the commit point.
@@ -470,20 +470,4 @@ pub struct ChunkCounts {
     pub manifest_chunks: u64,
     pub lexical_chunks: u64,
     pub vector_chunks: u64,
-}
-
-/// Makes a removal in `dir` durable.
-fn sync_dir(dir: &Path) -> Result<(), EngineError> {
-    Ok(seogo_durable::sync_dir(dir)?)
-}
-
-/// Writes `value` as JSON through seogo-durable: a reader (or a crash)
-/// sees the old or the new file, never half of one. `kind` names the file
-/// for the crash points.
-pub(crate) fn write_json_atomic<T: Serialize>(
-    path: &Path,
-    value: &T,
-    kind: &str,
-) -> Result<(), EngineError> {
-    Ok(seogo_durable::write_json(path, value, kind)?)
 }

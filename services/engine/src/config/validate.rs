@@ -38,6 +38,13 @@ impl Problems {
         }
     }
 
+    /// A required address must be given; `example` shows one.
+    fn not_blank(&mut self, key: &str, value: &str, example: &str) {
+        if value.trim().is_empty() {
+            self.add(key, format_args!("empty: give {example}"));
+        }
+    }
+
     /// A file or folder the operator named must exist.
     fn exists(&mut self, key: &str, path: Option<&Path>) {
         if let Some(path) = path {
@@ -118,12 +125,11 @@ impl EngineConfig {
         match &self.vectors {
             VectorsConfig::Embedded { hnsw_ef } => p.at_least("vectors.hnsw_ef", *hnsw_ef, 1),
             VectorsConfig::Qdrant(q) => {
-                if q.url.trim().is_empty() {
-                    p.add(
-                        "vectors.url",
-                        "empty: give the gRPC endpoint, e.g. http://qdrant:6334",
-                    );
-                }
+                p.not_blank(
+                    "vectors.url",
+                    &q.url,
+                    "the gRPC endpoint, e.g. http://qdrant:6334",
+                );
                 p.at_least("vectors.shards", q.shards, 1);
                 p.at_least("vectors.replication_factor", q.replication_factor, 1);
                 p.at_least(
@@ -147,12 +153,11 @@ impl EngineConfig {
         p.exists("models.embedder", self.models.embedder.as_deref());
         p.exists("models.generator", self.models.generator.as_deref());
         if let super::GeneratorConfig::OpenAi(openai) = &self.generator {
-            if openai.base_url.trim().is_empty() {
-                p.add(
-                    "generator.base_url",
-                    "empty: give the API root, e.g. http://gpu-node:8000/v1",
-                );
-            }
+            p.not_blank(
+                "generator.base_url",
+                &openai.base_url,
+                "the API root, e.g. http://gpu-node:8000/v1",
+            );
             p.at_least("generator.context_length", openai.context_length, 256);
             p.at_least("generator.max_concurrent", openai.max_concurrent, 1);
             p.exists("generator.tokenizer", openai.tokenizer.as_deref());

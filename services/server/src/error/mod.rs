@@ -57,8 +57,11 @@ impl ApiError {
 
     /// Something failed inside: logged in full, reported without detail.
     pub(crate) fn internal(detail: impl std::fmt::Display) -> Self {
-        tracing::error!(error = %detail, "request failed");
-        Self::new(ErrorCode::Internal, "internal error; see the server log")
+        Self::logged(
+            ErrorCode::Internal,
+            &detail,
+            "internal error; see the server log",
+        )
     }
 
     /// A failure whose message names server paths: logged in full, sent
