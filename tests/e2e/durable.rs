@@ -37,9 +37,27 @@ fn a_crash_before_the_rename_keeps_the_previous_keys_file() {
 
     crash_at(&mut create_key(&data, "second"), "before-rename:keys");
     assert_eq!(std::fs::read(&keys).expect("keys file"), before);
-    // The next write goes through, and the store still reads.
+    let temporaries = || {
+        std::fs::read_dir(&data)
+            .expect("data dir")
+            .flatten()
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with(".api-keys.json.tmp-")
+            })
+            .count()
+    };
+    assert_eq!(
+        temporaries(),
+        1,
+        "the crash left its written temporary file"
+    );
+    // The next write goes through, removes the dead process's temporary
+    // file, and the store still reads.
     let out = run(&mut create_key(&data, "third"));
     assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(temporaries(), 0, "the stale temporary file was swept");
     let listed = run(seogo(&data).args(["keys", "list", "--json"]));
     let text = String::from_utf8_lossy(&listed.stdout);
     assert!(

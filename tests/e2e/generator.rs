@@ -3,8 +3,9 @@
 //! request is reused — computing exactly what a fresh run computes.
 
 use seogo_models::pack::install::GENERATOR_FILE;
-use seogo_models::{ChatMessage, Device, GenerationParams, Generator, QwenGguf, Role};
+use seogo_models::{Device, GenerationParams, Generator, QwenGguf};
 use seogo_tests::models_dir;
+use seogo_types::{ChatMessage, Role};
 
 fn load() -> QwenGguf {
     QwenGguf::load(&models_dir().join(GENERATOR_FILE), &Device::Cpu).expect("load the GGUF")

@@ -8,8 +8,8 @@ use seogo_engine::answer::{Answer, AskRequest};
 use seogo_engine::ingest::IngestRequest;
 use seogo_engine::retrieve::{Scope, SearchMode, SearchRequest, SearchResult};
 use seogo_engine::{Engine, EngineConfig};
-use seogo_models::{ChatMessage, Role};
 use seogo_tests::{demo_corpus, models_dir};
+use seogo_types::{ChatMessage, Role};
 
 struct Demo {
     _dir: tempfile::TempDir,

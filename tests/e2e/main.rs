@@ -2,7 +2,9 @@
 //! binary. One binary, a module per area.
 #![allow(clippy::disallowed_methods)] // fixtures and scratch files, not kept state
 
+mod analysis;
 mod api;
+mod architecture;
 mod batch;
 mod bench;
 mod cluster;
@@ -19,6 +21,7 @@ mod formats;
 mod generator;
 mod in_process;
 mod ingest_cli;
+mod lexical_index;
 mod openai_generator;
 mod reindex;
 mod retrieval_eval;

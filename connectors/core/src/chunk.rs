@@ -3,7 +3,7 @@
 //! fit, and long ones are cut at sentence ends, with a small overlap so a fact
 //! split across a boundary is still found.
 
-use crate::types::{Chunk, Document, Section};
+use seogo_types::{Chunk, Document, Section};
 
 /// Chunk sizes in (approximate) model tokens.
 #[derive(Debug, Clone, Copy)]
@@ -239,7 +239,7 @@ fn word_spans(text: &str, max_chars: usize) -> impl Iterator<Item = (usize, &str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::{Acl, Domain};
+    use seogo_types::{Acl, Domain};
 
     fn doc(sections: Vec<Section>) -> Document {
         Document {

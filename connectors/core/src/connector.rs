@@ -11,8 +11,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::parse::Parsed;
-use crate::types::{Document, Domain};
 use crate::DocError;
+use seogo_types::{Document, Domain};
 
 /// One file, as a connector receives it.
 #[derive(Debug)]

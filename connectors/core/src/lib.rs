@@ -22,7 +22,6 @@ mod outline;
 pub mod parse;
 #[cfg(test)]
 mod test_support;
-mod types;
 mod xml;
 mod zip_container;
 
@@ -30,4 +29,6 @@ pub use chunk::{chunk_document, ChunkerConfig};
 pub use connector::{Connector, Fact, Refined, SourceFile};
 pub use error::DocError;
 pub use limits::{panic_reason, Limits};
-pub use types::{content_hash, Acl, Chunk, Document, Domain, Section, Table, PUBLIC_GROUP};
+/// The vocabulary this crate produces, defined in seogo-types so that the
+/// crates which only name it need not build the parsers.
+pub use seogo_types::{content_hash, Acl, Chunk, Document, Domain, Section, Table, PUBLIC_GROUP};

@@ -2,7 +2,7 @@
 //! list items, tables and page breaks — what every format parser emits —
 //! so that heading paths, pages and locators are kept the same way for all.
 
-use crate::types::{Section, Table};
+use seogo_types::{Section, Table};
 
 /// Body rows per table section: a screenful, well under a chunk, each block
 /// repeating the header so it can be read (and cited) on its own.

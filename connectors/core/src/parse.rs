@@ -16,8 +16,8 @@ use crate::delimited::pick_delimiter;
 use crate::detect::{sniff_binary, sniff_text, Kind};
 use crate::formats::{self, Extracted};
 use crate::limits::{Budget, Failure, Limits};
-use crate::types::{content_hash, Acl, Document, Domain, Section};
 use crate::DocError;
+use seogo_types::{content_hash, Acl, Document, Domain, Section};
 
 /// What every document read from one ingest call shares.
 #[derive(Debug, Clone, Default)]

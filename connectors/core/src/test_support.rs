@@ -1,16 +1,10 @@
 //! What the crate's tests share: the fixtures in `../shared/data` (or
 //! wherever SEOGO_SHARED_DATA points) read end to end.
 
-use std::path::{Path, PathBuf};
-
 use crate::parse::{inspect_file, ParseOptions, Parsed};
 use crate::DocError;
 
-pub(crate) fn shared_data() -> PathBuf {
-    std::env::var_os("SEOGO_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"))
-}
+pub(crate) use seogo_tests::shared_data;
 
 /// `relative` (under the shared data) through [`inspect_file`].
 pub(crate) fn inspect(relative: &str) -> Result<Parsed, DocError> {

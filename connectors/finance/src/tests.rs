@@ -10,10 +10,9 @@ use seogo_docs::{Connector, Document, Fact, Refined, SourceFile};
 use crate::FinanceConnector;
 
 fn shared(rel: &str) -> PathBuf {
-    let root = std::env::var_os("SEOGO_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data").into());
-    root.join("finance-sec-edgar").join(rel)
+    seogo_tests::shared_data()
+        .join("finance-sec-edgar")
+        .join(rel)
 }
 
 fn refine_bytes(path: &Path, id: &str, bytes: Vec<u8>) -> Refined {

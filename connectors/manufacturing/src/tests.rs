@@ -12,12 +12,7 @@ use serde_json::json;
 
 use super::ManufacturingConnector;
 
-fn shared_data() -> PathBuf {
-    std::env::var_os("SEOGO_SHARED_DATA").map_or_else(
-        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")),
-        PathBuf::from,
-    )
-}
+use seogo_tests::shared_data;
 
 fn repo_file(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)

@@ -2,7 +2,7 @@
 //! files (fixtures or the shared data) through the generic parse and
 //! [`Connector::refine`].
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use seogo_docs::parse::{inspect_bytes, ParseOptions};
@@ -10,13 +10,7 @@ use seogo_docs::{Acl, Connector, DocError, Refined, SourceFile};
 
 use crate::PublicConnector;
 
-/// `../shared/data`, or wherever SEOGO_SHARED_DATA points.
-pub(crate) fn shared_data() -> PathBuf {
-    std::env::var_os("SEOGO_SHARED_DATA").map_or_else(
-        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")),
-        PathBuf::from,
-    )
-}
+pub(crate) use seogo_tests::shared_data;
 
 pub(crate) fn connector() -> PublicConnector {
     PublicConnector::from_options(&serde_json::Value::Null).expect("default options")

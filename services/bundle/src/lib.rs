@@ -17,7 +17,7 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -30,6 +30,9 @@ pub const MANIFEST: &str = "seogo/BUNDLE.json";
 const FORMAT: u32 = 1;
 /// Largest manifest read: one line per file, not a payload.
 const MAX_MANIFEST_BYTES: u64 = 16 << 20;
+/// Disk space an unpacking leaves free: a bundle that needs more is
+/// refused before it fills the disk the site's data lives on.
+const KEEP_FREE: u64 = 256 << 20;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BundleError {
@@ -284,6 +287,11 @@ fn scan(bundle: &Path, sink: Option<&Path>) -> Result<(Summary, Manifest), Bundl
     };
     let file = File::open(bundle).map_err(io_error(bundle))?;
     let mut archive = tar::Archive::new(HashingReader::new(io::BufReader::new(file)));
+    // What the destination's disk can take, less some room for the rest.
+    let mut budget = sink
+        .map(|dir| seogo_durable::Budget::free_space(dir, KEEP_FREE))
+        .transpose()
+        .map_err(durable_error)?;
     let mut seen: BTreeMap<String, (u64, String)> = BTreeMap::new();
     let mut manifest_bytes = None;
     let mut problems = Vec::new();
@@ -296,7 +304,9 @@ fn scan(bundle: &Path, sink: Option<&Path>) -> Result<(Summary, Manifest), Bundl
             .path()
             .map_err(|e| refuse(vec![format!("an entry's name: {e}")]))?
             .into_owned();
-        let Some(name) = inside_root(&path) else {
+        let name = seogo_durable::member_under(&path, ROOT)
+            .and_then(|inside| inside.to_str().map(String::from));
+        let Some(name) = name else {
             problems.push(format!("{}: outside `{ROOT}/`", path.display()));
             continue;
         };
@@ -318,22 +328,16 @@ fn scan(bundle: &Path, sink: Option<&Path>) -> Result<(Summary, Manifest), Bundl
             continue;
         }
         let mut hashing = HashingReader::new(&mut entry);
-        let copied = match sink {
-            Some(dir) => {
-                let target = dir.join(&name);
-                if let Some(parent) = target.parent() {
-                    std::fs::create_dir_all(parent).map_err(io_error(parent))?;
-                }
-                let mut out = seogo_durable::Staged::create(&target).map_err(durable_error)?;
-                io::copy(&mut hashing, &mut out).and_then(|n| {
-                    out.commit("bundle")
-                        .map(|()| n)
-                        .map_err(|e| io::Error::other(e.to_string()))
-                })
+        match (sink, budget.as_mut()) {
+            (Some(dir), Some(budget)) => {
+                seogo_durable::unpack_member(&mut hashing, &dir.join(&name), budget, "bundle")
+                    .map_err(|e| refuse(vec![format!("{name}: not unpacked: {}", e.cause)]))?;
             }
-            None => io::copy(&mut hashing, &mut io::sink()),
-        };
-        copied.map_err(|e| refuse(vec![format!("{name}: damaged or incomplete: {e}")]))?;
+            _ => {
+                io::copy(&mut hashing, &mut io::sink())
+                    .map_err(|e| refuse(vec![format!("{name}: damaged or incomplete: {e}")]))?;
+            }
+        }
         let digest = hex::encode(hashing.hasher.finalize());
         if seen.insert(name.clone(), (hashing.count, digest)).is_some() {
             problems.push(format!("{name}: appears twice"));
@@ -382,24 +386,6 @@ fn scan(bundle: &Path, sink: Option<&Path>) -> Result<(Summary, Manifest), Bundl
         sha256: tar_sha256,
     };
     Ok((summary, manifest))
-}
-
-/// `path` relative to [`ROOT`] when it lies inside it, with no `..`,
-/// absolute or drive components.
-fn inside_root(path: &Path) -> Option<String> {
-    let mut components = path.components();
-    if components.next() != Some(Component::Normal(ROOT.as_ref())) {
-        return None;
-    }
-    let mut parts = Vec::new();
-    for component in components {
-        match component {
-            Component::Normal(part) => parts.push(part.to_str()?.to_string()),
-            Component::CurDir => {}
-            _ => return None,
-        }
-    }
-    (!parts.is_empty()).then(|| parts.join("/"))
 }
 
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {

@@ -6,12 +6,12 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use seogo_engine::bench::LexicalBench;
-use seogo_engine::bench_generate::{GenerateBench, ServedModel};
-use seogo_engine::bench_parse::FormatBench;
-use seogo_engine::bench_quick::{QuickBench, QuickBenchOptions};
-use seogo_engine::bench_search::{SearchBench, SearchBenchOptions};
 use seogo_engine::{AnalyzerKind, Engine};
+use seogo_eval::bench::generate::{GenerateBench, ServedModel};
+use seogo_eval::bench::parse::FormatBench;
+use seogo_eval::bench::quick::{QuickBench, QuickBenchOptions};
+use seogo_eval::bench::search::{SearchBench, SearchBenchOptions};
+use seogo_eval::bench::LexicalBench;
 
 use crate::soak::{self, SoakOptions, SoakReport};
 
@@ -162,12 +162,14 @@ pub fn run(engine: &Engine, args: BenchArgs) -> anyhow::Result<ExitCode> {
             args.quick,
             "name a benchmark, or pass --quick (see `seogo bench --help`)"
         );
-        let report = engine
-            .bench_quick(&QuickBenchOptions {
+        let report = seogo_eval::bench::quick::bench_quick(
+            engine,
+            &QuickBenchOptions {
                 dataset: args.dataset,
                 corpus: args.corpus,
-            })
-            .context("the quick benchmark")?;
+            },
+        )
+        .context("the quick benchmark")?;
         print_quick_bench(&report, args.json)?;
         return Ok(ExitCode::SUCCESS);
     };
@@ -178,7 +180,7 @@ pub fn run(engine: &Engine, args: BenchArgs) -> anyhow::Result<ExitCode> {
             rounds,
             json,
         } => {
-            let report = engine.bench_lexical(&dataset, &analyzers, rounds)?;
+            let report = seogo_eval::bench::bench_lexical(engine, &dataset, &analyzers, rounds)?;
             print_lexical_bench(&report, json)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -188,7 +190,7 @@ pub fn run(engine: &Engine, args: BenchArgs) -> anyhow::Result<ExitCode> {
             json,
         } => {
             let rows =
-                seogo_engine::bench_parse::bench_parse(&paths, rounds, &engine.config().parse)?;
+                seogo_eval::bench::parse::bench_parse(&paths, rounds, &engine.config().parse)?;
             print_parse_bench(&rows, json)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -198,7 +200,7 @@ pub fn run(engine: &Engine, args: BenchArgs) -> anyhow::Result<ExitCode> {
             json,
             first_vector,
         } => {
-            let report = engine.bench_embed(&passages, rounds)?;
+            let report = seogo_eval::bench::embed::bench_embed(engine, &passages, rounds)?;
             if let Some(path) = first_vector {
                 seogo_durable::write_json(&path, &report.first_vector, "report")?;
             }
@@ -225,7 +227,12 @@ pub fn run(engine: &Engine, args: BenchArgs) -> anyhow::Result<ExitCode> {
             json,
         } => {
             let served = server.map(|base_url| ServedModel { base_url, model });
-            let report = engine.bench_generate(served.as_ref(), rounds, max_tokens)?;
+            let report = seogo_eval::bench::generate::bench_generate(
+                engine,
+                served.as_ref(),
+                rounds,
+                max_tokens,
+            )?;
             print_generate_bench(&report, json)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -242,7 +249,7 @@ pub fn run(engine: &Engine, args: BenchArgs) -> anyhow::Result<ExitCode> {
                 .filter(|l| !l.is_empty() && !l.starts_with('#'))
                 .map(str::to_string)
                 .collect();
-            let report = engine.bench_ask(&collection, &questions)?;
+            let report = seogo_eval::bench::ask::bench_ask(engine, &collection, &questions)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
@@ -279,15 +286,18 @@ pub fn run(engine: &Engine, args: BenchArgs) -> anyhow::Result<ExitCode> {
             ef,
             json,
         } => {
-            let report = engine.bench_search(&SearchBenchOptions {
-                dataset,
-                sizes: chunks,
-                sentences,
-                queries,
-                clients,
-                seconds,
-                beams: ef,
-            })?;
+            let report = seogo_eval::bench::search::bench_search(
+                engine,
+                &SearchBenchOptions {
+                    dataset,
+                    sizes: chunks,
+                    sentences,
+                    queries,
+                    clients,
+                    seconds,
+                    beams: ef,
+                },
+            )?;
             print_search_bench(&report, json)?;
             Ok(ExitCode::SUCCESS)
         }

@@ -1,13 +1,62 @@
 //! Layered configuration: built-in defaults → `seogo.toml` →
 //! `SEOGO__SECTION__KEY` environment → command-line flags.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
+use seogo_engine::config::Problems;
 use seogo_engine::EngineConfig;
+use seogo_server::ServerConfig;
+use serde::{Deserialize, Serialize};
+
+/// The whole of `seogo.toml`: the engine's sections and the server's
+/// `[server]`, each kept by the crate that reads it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SiteConfig {
+    #[serde(flatten)]
+    pub engine: EngineConfig,
+    /// `seogo serve`: authentication, limits, audit.
+    #[serde(default)]
+    pub server: ServerConfig,
+}
+
+impl SiteConfig {
+    /// Every section's checks, in one list of problems.
+    pub fn validate(&self) -> Result<(), seogo_engine::config::ConfigError> {
+        let mut p = Problems::default();
+        self.engine.check(&mut p);
+        self.server.check(&mut p);
+        p.finish()
+    }
+}
+
+/// Top-level keys no section owns (a typo such as `[serverr]`): each
+/// section refuses unknown keys itself, but the flattened top level cannot.
+fn unknown_sections(figment: &Figment) -> anyhow::Result<()> {
+    let given: BTreeMap<String, figment::value::Value> =
+        figment.extract().context("reading the configuration")?;
+    let known = serde_json::to_value(SiteConfig::default())?;
+    let unknown: Vec<&str> = given
+        .keys()
+        .filter(|k| known.get(k.as_str()).is_none())
+        .map(String::as_str)
+        .collect();
+    anyhow::ensure!(
+        unknown.is_empty(),
+        "reading the configuration: unknown section{} `{}` (expected one of {})",
+        if unknown.len() == 1 { "" } else { "s" },
+        unknown.join("`, `"),
+        known
+            .as_object()
+            .map(|o| o.keys().cloned().collect::<Vec<_>>().join(", "))
+            .unwrap_or_default()
+    );
+    Ok(())
+}
 
 /// Flags every subcommand shares; each overrides the layers below it.
 #[derive(Debug, Args)]
@@ -27,8 +76,8 @@ pub struct GlobalArgs {
 }
 
 /// Builds the configuration from all layers.
-pub fn load(args: &GlobalArgs) -> anyhow::Result<EngineConfig> {
-    let mut figment = Figment::from(Serialized::defaults(EngineConfig::default()));
+pub fn load(args: &GlobalArgs) -> anyhow::Result<SiteConfig> {
+    let mut figment = Figment::from(Serialized::defaults(SiteConfig::default()));
     match &args.config {
         Some(path) => {
             anyhow::ensure!(
@@ -41,15 +90,17 @@ pub fn load(args: &GlobalArgs) -> anyhow::Result<EngineConfig> {
         None => figment = figment.merge(Toml::file("seogo.toml")),
     }
     figment = figment.merge(Env::prefixed("SEOGO__").split("__"));
-    let mut config: EngineConfig = figment.extract().context("reading the configuration")?;
+    unknown_sections(&figment)?;
+    let mut config: SiteConfig = figment.extract().context("reading the configuration")?;
+    let engine = &mut config.engine;
     if let Some(dir) = &args.data_dir {
-        config.data.dir = dir.clone();
+        engine.data.dir = dir.clone();
     }
     if let Some(dir) = &args.models_dir {
-        config.models.dir = dir.clone();
+        engine.models.dir = dir.clone();
     }
     if let Some(threads) = args.threads {
-        config.models.threads = threads;
+        engine.models.threads = threads;
     }
     config.validate()?;
     Ok(config)
@@ -77,7 +128,7 @@ mod tests {
             let loaded = load(&args).map_err(|e| format!("{e:#}"))?;
             assert_eq!(
                 serde_json::to_value(&loaded).expect("json"),
-                serde_json::to_value(EngineConfig::default()).expect("json")
+                serde_json::to_value(SiteConfig::default()).expect("json")
             );
             Ok(())
         });
@@ -101,7 +152,7 @@ mod tests {
                 models_dir: None,
                 threads: None,
             };
-            let config = load(&args).map_err(|e| e.to_string())?;
+            let config = load(&args).map_err(|e| e.to_string())?.engine;
             assert_eq!(config.retrieval.lexical_weight, 2.0);
             assert_eq!(config.retrieval.dense_weight, 0.75);
             assert_eq!(config.models.threads, 3);
@@ -114,6 +165,67 @@ mod tests {
                 seogo_engine::VectorsConfig::Embedded { hnsw_ef: 300 }
             );
             assert_eq!(config.data.dir, PathBuf::from("from-flag"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn every_option_has_a_comment() {
+        let undocumented = seogo_engine::config::undocumented::<SiteConfig>();
+        assert_eq!(undocumented, Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_reference_is_current() {
+        let path =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/seogo.reference.toml");
+        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            current == seogo_engine::config::reference::<SiteConfig>(),
+            "docs/seogo.reference.toml is stale: run \
+             `seogo config --reference > docs/seogo.reference.toml`"
+        );
+    }
+
+    #[test]
+    fn the_server_section_is_in_the_reference() {
+        let text = seogo_engine::config::reference::<SiteConfig>();
+        for wanted in [
+            "[server]\n",
+            "max_concurrent_generations = 2\n",
+            "# [server.oidc]\n",
+        ] {
+            assert!(text.contains(wanted), "no {wanted:?} in\n{text}");
+        }
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API fixes the error type
+    fn an_unknown_section_is_refused_and_the_server_is_checked() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("seogo.toml", "[serverr]\nanonymous = true\n")?;
+            let args = GlobalArgs {
+                config: None,
+                data_dir: None,
+                models_dir: None,
+                threads: None,
+            };
+            let error = format!("{:#}", load(&args).expect_err("a typo"));
+            assert!(error.contains("unknown section `serverr`"), "{error}");
+            jail.create_file(
+                "seogo.toml",
+                "[server]\nmax_concurrent_generations = 0\n[chunking]\nmax_tokens = 4\n",
+            )?;
+            let error = format!("{:#}", load(&args).expect_err("out of range"));
+            for key in [
+                "server.max_concurrent_generations: 0 is below the minimum 1",
+                "chunking.max_tokens: 4 is below the minimum 16",
+            ] {
+                assert!(error.contains(key), "no {key:?} in {error}");
+            }
+            jail.create_file("seogo.toml", "[server]\nanonymus = true\n")?;
+            let error = format!("{:#}", load(&args).expect_err("a typo in a section"));
+            assert!(error.contains("anonymus"), "{error}");
             Ok(())
         });
     }

@@ -442,8 +442,9 @@ pub fn restore(backup: &Path, data_dir: &Path, json: bool) -> anyhow::Result<Exi
 /// `seogo config`: the configuration in effect after every layer, as JSON
 /// (an unknown key in seogo.toml or `SEOGO__…` fails before this), with
 /// secrets masked: the output gets pasted into support tickets.
-pub fn print(config: &EngineConfig) -> anyhow::Result<ExitCode> {
-    println!("{}", serde_json::to_string_pretty(&config.masked_json())?);
+pub fn print(config: &crate::config::SiteConfig) -> anyhow::Result<ExitCode> {
+    let masked = seogo_engine::config::masked_json(config);
+    println!("{}", serde_json::to_string_pretty(&masked)?);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -464,8 +465,8 @@ mod tests {
 
     #[test]
     fn the_bundled_config_template_is_a_valid_configuration() {
-        let config: EngineConfig = figment::Figment::from(
-            figment::providers::Serialized::defaults(EngineConfig::default()),
+        let config: crate::config::SiteConfig = figment::Figment::from(
+            figment::providers::Serialized::defaults(crate::config::SiteConfig::default()),
         )
         .merge(<figment::providers::Toml as figment::providers::Format>::string(CONFIG_TEMPLATE))
         .extract()

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 use seogo_engine::Engine;
-use seogo_server::{keys_file, KeyStore, Role};
+use seogo_server::{KeyStore, Role, ServerConfig};
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
@@ -37,8 +37,12 @@ pub enum KeysCommand {
     Revoke { id: String },
 }
 
-pub fn run(engine: &Engine, action: KeysCommand) -> anyhow::Result<ExitCode> {
-    let path = keys_file(engine);
+pub fn run(
+    engine: &Engine,
+    server: &ServerConfig,
+    action: KeysCommand,
+) -> anyhow::Result<ExitCode> {
+    let path = server.keys_file(&engine.config().data.dir);
     let mut store = KeyStore::load(&path)?;
     match action {
         KeysCommand::Create {

@@ -21,13 +21,13 @@ use seogo_docs::parse::{inspect_file, ParseOptions};
 use seogo_docs::Domain;
 use seogo_engine::answer::{AskEvent, AskRequest};
 use seogo_engine::connectors::connector;
-use seogo_engine::eval::answers::{AnswerEvalReport, AnswerEvalRequest};
-use seogo_engine::eval::tune::TuneRequest;
-use seogo_engine::eval::EvalRequest;
 use seogo_engine::facts::FactQuery;
 use seogo_engine::ingest::IngestRequest;
 use seogo_engine::retrieve::{Scope, SearchMode, SearchRequest};
 use seogo_engine::{AnalyzerKind, Engine, DEFAULT_COLLECTION};
+use seogo_eval::answers::{AnswerEvalReport, AnswerEvalRequest};
+use seogo_eval::tune::TuneRequest;
+use seogo_eval::EvalRequest;
 use seogo_models::pack::install::{self, FileStatus, InstallOptions};
 
 /// Seogo (서고): answers from your own documents, on your own machine.
@@ -396,11 +396,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         reference: true, ..
     } = cli.command
     {
-        print!("{}", seogo_engine::config::reference());
+        print!(
+            "{}",
+            seogo_engine::config::reference::<config::SiteConfig>()
+        );
         return Ok(ExitCode::SUCCESS);
     }
     // Loading validates every value (`seogo config --check` reports it).
-    let config = config::load(&cli.global)?;
+    let site = config::load(&cli.global)?;
+    let config = &site.engine;
     // candle sizes its CPU pool from CANDLE_NUM_THREADS, but its matmuls
     // ask `get_num_threads()`, which reads RAYON_NUM_THREADS and, without
     // it, counts cores in /proc/cpuinfo again on every call (9,000 reads
@@ -417,8 +421,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     let engine = Engine::new(config.clone());
     match cli.command {
-        Command::Models { action } => models(&config, action),
-        Command::Bundle { action } => deploy::bundle(&config, action),
+        Command::Models { action } => models(config, action),
+        Command::Bundle { action } => deploy::bundle(config, action),
         Command::Health { bind, timeout_secs } => {
             deploy::health(bind, std::time::Duration::from_secs(timeout_secs))
         }
@@ -430,7 +434,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Config { .. } => deploy::print(&config),
+        Command::Config { .. } => deploy::print(&site),
         Command::Migrate {
             collection,
             to,
@@ -593,7 +597,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 analyzer,
                 connector,
             };
-            let report = output::with_progress(|progress| engine.eval_retrieval(&req, progress))?;
+            let report = output::with_progress(|progress| {
+                seogo_eval::eval_retrieval(&engine, &req, progress)
+            })?;
             output::print_eval(&report, json)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -607,7 +613,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
         } => {
             let report = output::with_progress(|progress| {
-                engine.eval_answers(
+                seogo_eval::answers::eval_answers(
+                    &engine,
                     &AnswerEvalRequest {
                         dataset,
                         limit,
@@ -630,7 +637,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
         } => {
             let report = output::with_progress(|progress| {
-                engine.eval_tune(
+                seogo_eval::tune::eval_tune(
+                    &engine,
                     &TuneRequest {
                         datasets: dataset,
                         folds,
@@ -664,12 +672,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let floor = floor.unwrap_or(engine.config().answer.extract_min_coverage);
-            let report = seogo_engine::eval::calibrate::calibrate(&reports, floor, folds, seed);
+            let report = seogo_eval::calibrate::calibrate(&reports, floor, folds, seed);
             output::print_calibration(&report, json)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench(args) => bench::run(&engine, args),
-        Command::Keys { action } => keys::run(&engine, action),
+        Command::Keys { action } => keys::run(&engine, &site.server, action),
         Command::Batch(args) => batch::run(&engine, args),
         Command::Serve {
             error_codes: true, ..
@@ -687,7 +695,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                  is another `seogo serve` or `seogo ingest` using it?)",
             )?;
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-            runtime.block_on(seogo_server::serve(Arc::new(engine), bind))?;
+            runtime.block_on(seogo_server::serve(
+                Arc::new(engine),
+                site.server.clone(),
+                bind,
+            ))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Status { json, check } => {

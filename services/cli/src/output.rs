@@ -8,14 +8,14 @@ use indicatif::{ProgressBar, ProgressStyle};
 use seogo_docs::parse::Parsed;
 use seogo_docs::Fact;
 use seogo_engine::answer::Answer;
-use seogo_engine::eval::answers::{AnswerEvalReport, Rate};
-use seogo_engine::eval::calibrate::CalibrationReport;
-use seogo_engine::eval::tune::{HeldOut, Setting, TuneReport};
-use seogo_engine::eval::EvalReport;
 use seogo_engine::ingest::{IngestReport, Progress};
 use seogo_engine::retrieve::SearchResult;
 use seogo_engine::sync::{FetchReport, SourceStatus, SyncReport};
 use seogo_engine::ChunkCounts;
+use seogo_eval::answers::{AnswerEvalReport, Rate};
+use seogo_eval::calibrate::CalibrationReport;
+use seogo_eval::tune::{HeldOut, Setting, TuneReport};
+use seogo_eval::EvalReport;
 
 /// Ingest progress on stderr.
 pub struct ProgressReporter {

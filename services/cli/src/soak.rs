@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-use seogo_engine::bench::round2;
+use seogo_eval::bench::round2;
 use serde::Serialize;
 use serde_json::{json, Value};
 

@@ -10,9 +10,14 @@
 //! data and metadata within a file, not a directory entry's durability).
 #![allow(clippy::disallowed_methods)] // this module is where they are allowed
 
+mod unpack;
+
+use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+
+pub use unpack::{member_under, unpack_member, Budget};
 
 /// A file that could not be written, with its path (printed once).
 #[derive(Debug, thiserror::Error)]
@@ -31,14 +36,17 @@ impl DurableError {
     }
 }
 
-/// Attaches the path to an I/O error.
-trait PathContext<T> {
-    fn at(self, path: &Path) -> Result<T, DurableError>;
+/// Attaches the path to an I/O error, once: `std::fs::read(p).at(p)?`.
+/// The crates whose errors convert from [`DurableError`] (the engine, the
+/// models) use it instead of a `map_err` per call, so every I/O error
+/// reads `PATH: REASON` the same way.
+pub trait PathContext<T> {
+    fn at(self, path: impl AsRef<Path>) -> Result<T, DurableError>;
 }
 
 impl<T> PathContext<T> for io::Result<T> {
-    fn at(self, path: &Path) -> Result<T, DurableError> {
-        self.map_err(|cause| DurableError::new(path, cause))
+    fn at(self, path: impl AsRef<Path>) -> Result<T, DurableError> {
+        self.map_err(|cause| DurableError::new(path.as_ref(), cause))
     }
 }
 
@@ -90,6 +98,7 @@ impl Staged {
         let name = target
             .file_name()
             .ok_or_else(|| DurableError::new(target, io::Error::other("not a file path")))?;
+        sweep_stale_temps(target, name);
         let mut tmp_name = std::ffi::OsString::from(".");
         tmp_name.push(name);
         tmp_name.push(format!(".tmp-{}", std::process::id()));
@@ -146,6 +155,44 @@ impl Drop for Staged {
             let _ = std::fs::remove_file(&self.tmp);
         }
     }
+}
+
+/// Removes the `.NAME.tmp-PID` files beside `target` that a process left
+/// when it died between its write and its rename (a power cut, a kill):
+/// nothing else would, and each is as large as the file. A temporary file
+/// of a process still running is left alone; where processes cannot be
+/// seen (not Linux), every one is.
+fn sweep_stale_temps(target: &Path, name: &OsStr) {
+    let dir = match target.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = format!(".{}.tmp-", name.to_string_lossy());
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let pid = file_name
+            .to_str()
+            .and_then(|n| n.strip_prefix(&prefix))
+            .and_then(|pid| pid.parse::<u32>().ok());
+        if let Some(pid) = pid {
+            if pid != std::process::id() && !process_alive(pid) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn process_alive(pid: u32) -> bool {
+    Path::new("/proc").join(pid.to_string()).exists()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn process_alive(_pid: u32) -> bool {
+    true
 }
 
 /// Makes `tmp`, a file another library wrote (a workbook), durable and
@@ -261,6 +308,24 @@ mod tests {
         write_private(&path, b"{}", "test").expect("write");
         let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_dead_processs_temporary_file_is_swept_by_the_next_write() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("keys.json");
+        // No process has this id (Linux's largest is 2^22); process 1 runs.
+        let dead = dir.path().join(".keys.json.tmp-4294967294");
+        let live = dir.path().join(".keys.json.tmp-1");
+        let other = dir.path().join(".manifest.json.tmp-4294967294");
+        for stale in [&dead, &live, &other] {
+            std::fs::write(stale, b"half").expect("write");
+        }
+        write(&path, b"new", "test").expect("write");
+        assert!(!dead.exists(), "the dead process's file is removed");
+        assert!(live.exists(), "a running process's file is left");
+        assert!(other.exists(), "another file's temporaries are left");
     }
 
     #[test]

@@ -11,14 +11,17 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::{write_current, Collection, Engine, EngineError};
+use seogo_durable::PathContext;
 
 /// The archive's top folder.
 const ROOT: &str = "seogo-backup";
+/// Disk space a restore leaves free.
+const RESTORE_KEEP_FREE: u64 = 256 << 20;
 /// Data-directory entries a backup leaves out: transient work.
 const TRANSIENT: [&str; 3] = ["uploads", "batch", "bench"];
 
@@ -66,11 +69,10 @@ fn append_file(
     report: &mut BackupReport,
 ) -> Result<(), EngineError> {
     if stable {
-        tar.append_path_with_name(path, name)
-            .map_err(|e| EngineError::io(path, e))?;
+        tar.append_path_with_name(path, name).at(path)?;
         report.bytes += std::fs::metadata(path).map_or(0, |m| m.len());
     } else {
-        let bytes = std::fs::read(path).map_err(|e| EngineError::io(path, e))?;
+        let bytes = std::fs::read(path).at(path)?;
         append_bytes(tar, name, &bytes, 0o600, path)?;
         report.bytes += bytes.len() as u64;
     }
@@ -86,15 +88,12 @@ fn append_tree(
     stable: bool,
     report: &mut BackupReport,
 ) -> Result<(), EngineError> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .map_err(|e| EngineError::io(dir, e))?
-        .flatten()
-        .collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir).at(dir)?.flatten().collect();
     entries.sort_by_key(std::fs::DirEntry::file_name);
     for entry in entries {
         let path = entry.path();
         let name = prefix.join(entry.file_name());
-        let kind = entry.file_type().map_err(|e| EngineError::io(&path, e))?;
+        let kind = entry.file_type().at(&path)?;
         if kind.is_dir() {
             append_tree(tar, &path, &name, stable, report)?;
         } else if kind.is_file() {
@@ -137,7 +136,7 @@ impl Engine {
             append_tree(&mut tar, &dir, &name, true, &mut report)?;
         }
         let mut others: Vec<_> = std::fs::read_dir(&data)
-            .map_err(|e| EngineError::io(&data, e))?
+            .at(&data)?
             .flatten()
             .filter(|e| {
                 let name = e.file_name();
@@ -159,12 +158,12 @@ impl Engine {
                 .map_err(|e| EngineError::Corrupt(e.to_string()))?;
             append_bytes(&mut tar, &root.join(name), &bytes, 0o644, out)
         };
-        append_json("config.json", &self.config().masked_json())?;
+        append_json("config.json", &crate::config::masked_json(self.config()))?;
         let manifest =
             serde_json::to_value(&report).map_err(|e| EngineError::Corrupt(e.to_string()))?;
         append_json("BACKUP.json", &manifest)?;
-        let mut writer = tar.into_inner().map_err(|e| EngineError::io(out, e))?;
-        writer.flush().map_err(|e| EngineError::io(out, e))?;
+        let mut writer = tar.into_inner().at(out)?;
+        writer.flush().at(out)?;
         writer
             .into_inner()
             .map_err(|e| EngineError::io(out, e.into_error()))?
@@ -185,30 +184,24 @@ pub fn restore(archive: &Path, data_dir: &Path) -> Result<RestoreReport, EngineE
     }
     let staging = data_dir.with_extension("restoring");
     if staging.exists() {
-        std::fs::remove_dir_all(&staging).map_err(|e| EngineError::io(&staging, e))?;
+        std::fs::remove_dir_all(&staging).at(&staging)?;
     }
-    let file = File::open(archive).map_err(|e| EngineError::io(archive, e))?;
+    let file = File::open(archive).at(archive)?;
     let mut tar = tar::Archive::new(std::io::BufReader::new(file));
+    // What the disk can take, less a reserve: a damaged or hostile archive
+    // that inflates without end stops there.
+    let mut budget = seogo_durable::Budget::free_space(data_dir, RESTORE_KEEP_FREE)?;
     let mut files = 0;
     let mut manifest: Option<BackupReport> = None;
     let refuse = |why: &str| {
         EngineError::BadInput(format!("{}: not a Seogo backup ({why})", archive.display()))
     };
-    for entry in tar.entries().map_err(|e| EngineError::io(archive, e))? {
-        let mut entry = entry.map_err(|e| EngineError::io(archive, e))?;
-        let path = entry
-            .path()
-            .map_err(|e| EngineError::io(archive, e))?
-            .into_owned();
-        if !path.components().all(|c| matches!(c, Component::Normal(_))) {
+    for entry in tar.entries().at(archive)? {
+        let mut entry = entry.at(archive)?;
+        let path = entry.path().at(archive)?.into_owned();
+        let Some(inside) = seogo_durable::member_under(&path, ROOT) else {
             return Err(refuse(&format!(
-                "entry `{}` leaves the archive",
-                path.display()
-            )));
-        }
-        let Ok(inside) = path.strip_prefix(ROOT) else {
-            return Err(refuse(&format!(
-                "entry `{}` outside {ROOT}/",
+                "entry `{}` is not a plain name under {ROOT}/",
                 path.display()
             )));
         };
@@ -223,13 +216,7 @@ pub fn restore(archive: &Path, data_dir: &Path) -> Result<RestoreReport, EngineE
         let Ok(relative) = inside.strip_prefix("data") else {
             continue; // config.json: for reference only.
         };
-        let target = staging.join(relative);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| EngineError::io(parent, e))?;
-        }
-        entry
-            .unpack(&target)
-            .map_err(|e| EngineError::io(&target, e))?;
+        seogo_durable::unpack_member(&mut entry, &staging.join(relative), &mut budget, "restore")?;
         files += 1;
     }
     let manifest = manifest.ok_or_else(|| refuse("no BACKUP.json: incomplete"))?;
@@ -240,7 +227,7 @@ pub fn restore(archive: &Path, data_dir: &Path) -> Result<RestoreReport, EngineE
         )));
     }
     if data_dir.exists() {
-        std::fs::remove_dir(data_dir).map_err(|e| EngineError::io(data_dir, e))?;
+        std::fs::remove_dir(data_dir).at(data_dir)?;
     }
     seogo_durable::rename(&staging, data_dir)?;
     Ok(RestoreReport {

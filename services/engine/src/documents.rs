@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::collection::validate_name;
 use crate::retrieve::Scope;
 use crate::{Collection, Engine, EngineError};
+use seogo_durable::PathContext;
 
 /// One document in a listing.
 #[derive(Debug, Clone, Serialize)]
@@ -152,7 +153,7 @@ impl Engine {
             if !dir.join("collection.json").exists() {
                 return Ok(false);
             }
-            std::fs::remove_dir_all(&dir).map_err(|e| EngineError::io(&dir, e))?;
+            std::fs::remove_dir_all(&dir).at(&dir)?;
             Ok(true)
         })
     }

@@ -323,7 +323,7 @@ fn window(units: &[Unit], u: usize) -> Vec<usize> {
 /// The question as windows are scored against it: its content terms, each
 /// with its weight (rarity in the collection).
 #[derive(Debug, Clone)]
-pub(crate) struct QuestionTerms {
+pub struct QuestionTerms {
     weights: HashMap<String, f32>,
     total: f32,
 }
@@ -355,7 +355,7 @@ impl QuestionTerms {
 
     /// `question`'s terms as `lexical` analyses them, weighted by their
     /// rarity there.
-    pub(crate) fn of(lexical: &LexicalIndex, question: &str) -> Self {
+    pub fn of(lexical: &LexicalIndex, question: &str) -> Self {
         let terms = lexical.content_terms(question);
         // Without the statistics (a cluster that stopped answering) every
         // term weighs the same: the search itself reports the failure.
@@ -387,7 +387,7 @@ impl QuestionTerms {
 
 /// A chunk cut into scored units.
 #[derive(Debug, Clone)]
-pub(crate) struct ScoredChunk {
+pub struct ScoredChunk {
     pub(crate) chunk: Chunk,
     pub(crate) units: Vec<Unit>,
     /// Each unit's score (see the module's doc), 0–1.
@@ -400,7 +400,7 @@ pub(crate) struct ScoredChunk {
 impl ScoredChunk {
     /// Cuts `chunk` into units and scores each against `question`;
     /// `analyze` gives a text's content terms (the collection's analysis).
-    pub(crate) fn new(
+    pub fn new(
         chunk: Chunk,
         question: &QuestionTerms,
         analyze: &dyn Fn(&str) -> ContentTerms,
@@ -438,7 +438,7 @@ impl ScoredChunk {
     }
 
     /// The chunk's best unit score: the second-stage ranker's score.
-    pub(crate) fn best(&self) -> f32 {
+    pub fn best(&self) -> f32 {
         self.scores.iter().copied().fold(0.0, f32::max)
     }
 }
@@ -456,27 +456,27 @@ pub(crate) struct Source {
 
 /// The best window, verbatim: the extractive floor's answer.
 #[derive(Debug, Clone)]
-pub(crate) struct Extract {
+pub struct Extract {
     /// Index into the sources.
     pub(crate) source: usize,
     /// The sentence(s), list item with its lead-in, or table row(s) with
     /// their header, as written in the chunk.
-    pub(crate) text: String,
+    pub text: String,
     /// Its units, each verbatim (the best one first): the citation's
     /// quotes, each found as it stands in the document.
     pub(crate) quotes: Vec<String>,
-    pub(crate) score: f32,
+    pub score: f32,
     /// Share of the question's weight the extract itself states, with its
     /// document's title and header (not its headings, nor neighbours left
     /// out of it).
-    pub(crate) coverage: f32,
+    pub coverage: f32,
 }
 
 /// What the model is given.
 #[derive(Debug, Clone)]
-pub(crate) struct Evidence {
+pub struct Evidence {
     pub(crate) sources: Vec<Source>,
-    pub(crate) best: Option<Extract>,
+    pub best: Option<Extract>,
     /// The question's weighted terms the windows were scored against.
     pub(crate) question: QuestionTerms,
     /// Every chunk retrieved, shown or not: what the documents know.

@@ -463,7 +463,7 @@ fn undo_on_error<T>(
 
 /// One file read, parsed and refined by the connector (if any), with the
 /// parser's warnings. The bytes are read once and shared with both.
-pub(crate) fn read_refined(
+pub fn read_refined(
     file: &Path,
     opts: &ParseOptions,
     connector: Option<&dyn Connector>,

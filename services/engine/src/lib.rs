@@ -1,25 +1,18 @@
 //! Seogo's engine: ingest (documents → chunks → both indexes), retrieval
-//! (lexical + dense, fused, ACL-filtered), grounded answering and
-//! evaluation. It glues connectors, indexes and models, and never parses a
-//! file format or talks HTTP itself.
+//! (lexical + dense, fused, ACL-filtered) and grounded answering. It glues
+//! connectors, indexes and models, and never parses a file format or talks
+//! HTTP itself. Evaluation and benchmarks (seogo-eval) and the server
+//! (seogo-server) are built over its public API.
 #![cfg_attr(test, allow(clippy::disallowed_methods))] // tests write scratch files
 
 pub mod answer;
 pub mod backup;
-pub mod bench;
-pub mod bench_ask;
-pub mod bench_embed;
-pub mod bench_generate;
-pub mod bench_parse;
-pub mod bench_quick;
-pub mod bench_search;
 mod collection;
 pub mod config;
 pub mod connectors;
 pub mod documents;
 mod error;
-pub mod eval;
-mod evidence;
+pub mod evidence;
 pub mod facts;
 pub mod ingest;
 pub mod migrate;
@@ -32,6 +25,9 @@ pub use collection::{validate_name, ChunkCounts, Collection, DocEntry, Inventory
 pub use config::{EngineConfig, GeneratorConfig, VectorsConfig};
 pub use error::EngineError;
 pub use seogo_index::{AnalyzerKind, IndexError};
+/// Re-exported so that the server classifies model failures without
+/// depending on the model runtime itself.
+pub use seogo_models::ModelError;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
@@ -111,7 +107,7 @@ impl Engine {
 
     /// The vector of `query`, from the recent-queries cache when it was
     /// asked before.
-    pub(crate) fn query_vector(&self, query: &str) -> Result<Arc<Vec<f32>>, EngineError> {
+    pub fn query_vector(&self, query: &str) -> Result<Arc<Vec<f32>>, EngineError> {
         if let Some(vector) = lock(&self.query_vectors).get(query) {
             return Ok(vector);
         }
@@ -201,6 +197,19 @@ impl Engine {
         lock(&self.embedder).is_some()
     }
 
+    /// Closes the open handle on collection `name`, so the next
+    /// [`collection`](Self::collection) opens it from disk again: what
+    /// `seogo bench search` measures as the open time.
+    pub fn forget_collection(&self, name: &str) {
+        lock(&self.collections).remove(name);
+    }
+
+    /// Empties the query-vector cache, so the next query is embedded
+    /// again: a benchmark's query latency must include the embedding.
+    pub fn clear_query_vectors(&self) {
+        lock(&self.query_vectors).clear();
+    }
+
     /// An open collection; `create` makes it (for the configured embedder)
     /// when missing.
     pub fn collection(&self, name: &str, create: bool) -> Result<SharedCollection, EngineError> {
@@ -212,7 +221,7 @@ impl Engine {
     /// handle is fetched again when a reindex swap or a delete retired it
     /// between the fetch and the lock; by then it has left the open
     /// collections, so the next fetch finds the new one or none.
-    pub(crate) fn read_current<T>(
+    pub fn read_current<T>(
         &self,
         name: &str,
         read_with: impl FnOnce(&Collection) -> Result<T, EngineError>,
@@ -271,7 +280,7 @@ impl Engine {
 
     /// An open collection; with `create_with`, makes it (for the configured
     /// embedder and that analyzer) when missing.
-    pub(crate) fn open_collection(
+    pub fn open_collection(
         &self,
         name: &str,
         create_with: Option<AnalyzerKind>,
@@ -431,12 +440,12 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// Read access to a collection, recovering from poisoning.
-pub(crate) fn read(c: &SharedCollection) -> std::sync::RwLockReadGuard<'_, Collection> {
+pub fn read(c: &SharedCollection) -> std::sync::RwLockReadGuard<'_, Collection> {
     c.read().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Write access to a collection, recovering from poisoning.
-pub(crate) fn write(c: &SharedCollection) -> std::sync::RwLockWriteGuard<'_, Collection> {
+pub fn write(c: &SharedCollection) -> std::sync::RwLockWriteGuard<'_, Collection> {
     c.write().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::VectorsConfig;
 use crate::{lock, read, Collection, Engine, EngineError};
+use seogo_durable::PathContext;
 
 /// What a reindex did.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -44,24 +45,20 @@ pub(crate) fn recover_swap(dir: &Path) -> Result<(), EngineError> {
     }
     let retired = sibling(dir, ".retired");
     if dir.exists() && retired.exists() {
-        std::fs::remove_dir_all(&retired).map_err(|e| EngineError::io(&retired, e))?;
+        std::fs::remove_dir_all(&retired).at(&retired)?;
     }
     Ok(())
 }
 
 fn copy_tree(from: &Path, to: &Path) -> Result<(), EngineError> {
-    std::fs::create_dir_all(to).map_err(|e| EngineError::io(to, e))?;
-    for entry in std::fs::read_dir(from).map_err(|e| EngineError::io(from, e))? {
-        let entry = entry.map_err(|e| EngineError::io(from, e))?;
+    std::fs::create_dir_all(to).at(to)?;
+    for entry in std::fs::read_dir(from).at(from)? {
+        let entry = entry.at(from)?;
         let target = to.join(entry.file_name());
-        if entry
-            .file_type()
-            .map_err(|e| EngineError::io(entry.path(), e))?
-            .is_dir()
-        {
+        if entry.file_type().at(entry.path())?.is_dir() {
             copy_tree(&entry.path(), &target)?;
         } else {
-            std::fs::copy(entry.path(), &target).map_err(|e| EngineError::io(&target, e))?;
+            std::fs::copy(entry.path(), &target).at(&target)?;
         }
     }
     Ok(())
@@ -121,7 +118,7 @@ impl Engine {
         // live collection is the authority.
         for stale in [&shadow, &sibling(&dir, ".reindexed")] {
             if stale.exists() {
-                std::fs::remove_dir_all(stale).map_err(|e| EngineError::io(stale, e))?;
+                std::fs::remove_dir_all(stale).at(stale)?;
             }
         }
         let (from, chunks) = {

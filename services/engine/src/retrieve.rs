@@ -57,7 +57,7 @@ impl FromStr for SearchMode {
 }
 
 /// Fused candidates the second-stage ranker re-orders.
-pub(crate) const RERANK_DEPTH: usize = 30;
+pub const RERANK_DEPTH: usize = 30;
 
 /// Where a search or a question runs and as whom: the collection, the
 /// caller's groups and metadata constraints. Shared by every request kind.
@@ -320,7 +320,7 @@ pub(crate) fn rerank(
 /// The second-stage ranker's score of a candidate whose best evidence
 /// window scored `window` (0–1) and whose fused score is `fused`, the best
 /// candidate's being `top`.
-pub(crate) fn rerank_score(weight: f32, window: f32, fused: f32, top: f32) -> f32 {
+pub fn rerank_score(weight: f32, window: f32, fused: f32, top: f32) -> f32 {
     let relative = if top > 0.0 { fused / top } else { 0.0 };
     weight * window + (1.0 - weight) * relative
 }

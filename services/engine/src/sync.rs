@@ -20,6 +20,7 @@ use crate::config::SourceConfig;
 use crate::connectors::{connector, FileFilter};
 use crate::ingest::{IngestReport, IngestRequest, Progress};
 use crate::{Engine, EngineError};
+use seogo_durable::PathContext;
 pub use seogo_fetch::FetchReport;
 
 /// What one sync did: the fetch (for an API source), then the ingest.
@@ -182,7 +183,7 @@ impl Engine {
     fn save_state(&self, name: &str, state: &SyncState) -> Result<(), EngineError> {
         let path = self.state_path(name);
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| EngineError::io(dir, e))?;
+            std::fs::create_dir_all(dir).at(dir)?;
         }
         let json =
             serde_json::to_vec_pretty(state).map_err(|e| EngineError::Corrupt(e.to_string()))?;

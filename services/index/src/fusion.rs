@@ -71,7 +71,7 @@ pub fn fuse(lists: &[(f32, Vec<Hit>)], method: FusionMethod, k: usize) -> Vec<Fu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use seogo_docs::{Chunk, Domain};
+    use seogo_types::{Chunk, Domain};
 
     fn hit(id: &str, score: f32) -> Hit {
         Hit {

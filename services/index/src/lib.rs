@@ -22,7 +22,7 @@ pub use lexical::{
 };
 pub use vector::{ClosedVectorStore, EdgeVectorStore, ExportSink, VectorStore, DEFAULT_HNSW_EF};
 
-use seogo_docs::Chunk;
+use seogo_types::Chunk;
 use sha2::{Digest, Sha256};
 
 /// A chunk as one store holds it: its id and a digest of its stored content.
@@ -58,7 +58,7 @@ pub struct Hit {
 #[derive(Debug, Clone, Default)]
 pub struct SearchFilter {
     /// The caller's groups; a chunk matches when its ACL shares one. Always
-    /// non-empty in practice: every caller is in [`seogo_docs::PUBLIC_GROUP`].
+    /// non-empty in practice: every caller is in [`seogo_types::PUBLIC_GROUP`].
     pub principals: Vec<String>,
     /// `key=value` constraints (domain, doc_id, metadata), all required.
     pub equals: Vec<(String, String)>,

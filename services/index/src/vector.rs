@@ -8,7 +8,7 @@ use qdrant_edge::{
     EdgeConfigBuilder, EdgeShard, EdgeVectorParamsBuilder, Filter, PointId, PointStruct,
     SearchParams, SearchRequest, UpdateOperation,
 };
-use seogo_docs::Chunk;
+use seogo_types::Chunk;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -447,7 +447,7 @@ mod tests {
             locator: None,
             text: format!("{doc_id} 본문 {ordinal}"),
             header: String::new(),
-            domain: seogo_docs::Domain::General,
+            domain: seogo_types::Domain::General,
             acl: vec![acl.into()],
             metadata: Default::default(),
         }

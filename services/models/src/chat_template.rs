@@ -11,7 +11,7 @@ use minijinja::value::Serde;
 use minijinja::{context, Environment, Error, ErrorKind, Value};
 use serde::Serialize;
 
-use crate::generate::{ChatMessage, Role};
+use seogo_types::{ChatMessage, Role};
 
 /// ChatML, for a GGUF without a template (Qwen's format).
 const CHATML: &str = "{%- for message in messages %}{{ '<|im_start|>' + message.role + '\n' + message.content + '<|im_end|>\n' }}{%- endfor %}{%- if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{%- endif %}";

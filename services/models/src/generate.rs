@@ -17,22 +17,8 @@ use tokenizers::Tokenizer;
 use crate::chat_template::ChatTemplate;
 use crate::qwen2::{KvCache, Qwen2};
 use crate::ModelError;
-
-/// Who says a chat message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    System,
-    User,
-    Assistant,
-}
-
-/// One chat message.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ChatMessage {
-    pub role: Role,
-    pub content: String,
-}
+use seogo_durable::PathContext;
+use seogo_types::ChatMessage;
 
 /// Sampling and stopping.
 #[derive(Debug, Clone)]
@@ -154,7 +140,7 @@ impl QwenGguf {
             path: path.to_path_buf(),
             reason,
         };
-        let mut file = std::fs::File::open(path).map_err(|e| ModelError::io(path, e))?;
+        let mut file = std::fs::File::open(path).at(path)?;
         let content = gguf_file::Content::read(&mut file).map_err(|e| invalid(e.to_string()))?;
         let tokenizer = Tokenizer::from_gguf(&content).map_err(|e| invalid(e.to_string()))?;
         let meta_str = |key: &str| {

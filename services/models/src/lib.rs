@@ -14,9 +14,7 @@ pub mod pack;
 mod qwen2;
 
 pub use embed::{BertEmbedder, EmbedPrecision, Embedder, EmbedderFingerprint};
-pub use generate::{
-    ChatMessage, FinishReason, Generation, GenerationParams, Generator, QwenGguf, Role,
-};
+pub use generate::{FinishReason, Generation, GenerationParams, Generator, QwenGguf};
 pub use openai::{OpenAiConfig, OpenAiGenerator};
 
 use std::path::PathBuf;

@@ -12,8 +12,9 @@ use seogo_http::{HttpClient, HttpSettings};
 use serde::{Deserialize, Serialize};
 use tokenizers::Tokenizer;
 
-use crate::generate::{ChatMessage, FinishReason, Generation, GenerationParams, Generator};
+use crate::generate::{FinishReason, Generation, GenerationParams, Generator};
 use crate::ModelError;
+use seogo_types::ChatMessage;
 
 /// `[generator]` with `kind = "openai"`.
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

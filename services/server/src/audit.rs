@@ -9,8 +9,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use crate::config::AuditConfig;
 use regex::Regex;
-use seogo_engine::config::AuditConfig;
 use serde::Serialize;
 
 /// Failures opening the log at start (later write failures are logged).

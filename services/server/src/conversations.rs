@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use seogo_models::ChatMessage;
+use seogo_types::ChatMessage;
 
 use crate::error::ApiError;
 

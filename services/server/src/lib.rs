@@ -11,6 +11,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod config;
 mod conversations;
 mod cors;
 mod error;
@@ -18,7 +19,6 @@ mod metrics;
 mod routes;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -34,6 +34,7 @@ pub use audit::Audit;
 pub use auth::keys::{KeyError, KeyRecord, KeyStore};
 pub use auth::oidc::Oidc;
 pub use auth::{Authenticator, Caller, Role};
+pub use config::{AuditConfig, OidcConfig, ServerConfig};
 pub use error::{ApiError, ErrorCode};
 use metrics::Metrics;
 
@@ -61,6 +62,8 @@ pub enum ServerError {
 #[derive(Debug)]
 pub struct AppState {
     engine: Arc<Engine>,
+    /// `[server]`.
+    config: ServerConfig,
     auth: Authenticator,
     audit: Audit,
     metrics: Metrics,
@@ -74,10 +77,9 @@ pub struct AppState {
 pub(crate) type Shared = Arc<AppState>;
 
 impl AppState {
-    /// State from the engine's `[server]` configuration: the key file, the
-    /// OIDC keys (file or URL), the audit directory.
-    pub fn from_config(engine: Arc<Engine>) -> Result<Self, ServerError> {
-        let config = engine.config().server.clone();
+    /// State from the `[server]` configuration: the key file, the OIDC
+    /// keys (file or URL), the audit directory.
+    pub fn from_config(engine: Arc<Engine>, config: ServerConfig) -> Result<Self, ServerError> {
         let data = engine.config().data.dir.clone();
         let oidc = match &config.oidc {
             Some(oidc) => {
@@ -96,37 +98,31 @@ impl AppState {
             .unwrap_or_else(|| data.join("audit"));
         let audit = Audit::open(&audit_dir, &config.audit)?;
         let auth = Authenticator::new(
-            keys_file(&engine),
+            config.keys_file(&data),
             oidc,
             config.anonymous,
             config.requests_per_minute,
         )?;
+        let conversations = conversations::Conversations::new(config.max_conversations);
+        // Both at least 1: the configuration is validated at load.
+        let generations = Arc::new(Semaphore::new(config.max_concurrent_generations));
+        let timeout = Duration::from_secs(config.request_timeout_secs);
         Ok(Self {
             engine,
+            config,
             auth,
             audit,
             metrics: Metrics::default(),
-            conversations: conversations::Conversations::new(config.max_conversations),
+            conversations,
             jobs: routes::documents::Jobs::default(),
             batches: routes::batch::BatchJobs::default(),
-            // Both at least 1: the configuration is validated at load.
-            generations: Arc::new(Semaphore::new(config.max_concurrent_generations)),
-            timeout: Duration::from_secs(config.request_timeout_secs),
+            generations,
+            timeout,
         })
     }
 }
 
-/// Where the API keys are kept (`server.keys_file`, else in the data dir).
-pub fn keys_file(engine: &Engine) -> PathBuf {
-    let config = engine.config();
-    config
-        .server
-        .keys_file
-        .clone()
-        .unwrap_or_else(|| config.data.dir.join("api-keys.json"))
-}
-
-fn read_jwks(oidc: &seogo_engine::config::OidcConfig) -> Result<String, auth::oidc::JwksError> {
+fn read_jwks(oidc: &OidcConfig) -> Result<String, auth::oidc::JwksError> {
     use auth::oidc::JwksError;
     match (&oidc.jwks_file, &oidc.jwks_url) {
         (Some(path), _) => {
@@ -146,7 +142,7 @@ fn read_jwks(oidc: &seogo_engine::config::OidcConfig) -> Result<String, auth::oi
 
 /// The router, for tests and embedding.
 pub fn router(state: Shared) -> Router {
-    let config = &state.engine.config().server;
+    let config = &state.config;
     let body_limit = config.max_body_bytes;
     // Uploads stream to disk under their own per-file limit.
     let upload_limit = usize::try_from(config.max_upload_bytes)
@@ -232,8 +228,12 @@ async fn observe(
 
 /// Binds `addr` and serves until ctrl-c or SIGTERM, then lets requests in
 /// flight (answer streams included) finish.
-pub async fn serve(engine: Arc<Engine>, addr: SocketAddr) -> Result<(), ServerError> {
-    let state = Arc::new(AppState::from_config(engine)?);
+pub async fn serve(
+    engine: Arc<Engine>,
+    config: ServerConfig,
+    addr: SocketAddr,
+) -> Result<(), ServerError> {
+    let state = Arc::new(AppState::from_config(engine, config)?);
     if state.auth.unauthenticated() {
         tracing::warn!(
             "serving without authentication: no API key and no OIDC configured, so every caller is anonymous and sees public documents only (an Authorization header is ignored)"

@@ -2,7 +2,7 @@
 //! on a grid: a merged cell's text is repeated into every cell it covers,
 //! so each row of the resulting [`Table`] reads on its own.
 
-use crate::types::Table;
+use seogo_types::Table;
 
 /// Spans beyond this are clamped: a `colspan="100000"` must not allocate a
 /// hundred thousand cells per row.

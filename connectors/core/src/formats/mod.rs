@@ -10,9 +10,9 @@ use std::collections::BTreeMap;
 
 use crate::limits::{Budget, Failure};
 use crate::outline::Outline;
-use crate::types::Section;
 use crate::xml::{name_of, xml_text, Node, XmlReader};
 use crate::zip_container::Zipped;
+use seogo_types::Section;
 
 pub(crate) mod docx;
 pub(crate) mod eml;

@@ -14,8 +14,8 @@ use chrono::{Datelike, Timelike};
 use crate::formats::Extracted;
 use crate::limits::{Budget, Failure};
 use crate::outline::Outline;
-use crate::types::Table;
 use crate::zip_container::Zipped;
+use seogo_types::Table;
 
 type Workbook<'a> = Sheets<Cursor<&'a [u8]>>;
 

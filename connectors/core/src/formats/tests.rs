@@ -20,7 +20,7 @@ fn parsed(name: &str) -> Parsed {
 }
 
 /// The table sections of the first document.
-fn tables(p: &Parsed) -> Vec<&crate::types::Table> {
+fn tables(p: &Parsed) -> Vec<&seogo_types::Table> {
     p.documents[0]
         .sections
         .iter()

@@ -4,7 +4,7 @@ use crate::delimited::read_rows;
 use crate::formats::Extracted;
 use crate::limits::Failure;
 use crate::outline::Outline;
-use crate::types::Table;
+use seogo_types::Table;
 
 /// `Some((level, heading))` for an ATX heading line (`## 3.2 점검`).
 pub(crate) fn heading_level(line: &str) -> Option<(usize, &str)> {

@@ -15,7 +15,7 @@
 
 mod files;
 #[cfg(test)]
-pub(crate) mod tests;
+mod tests;
 mod viterbi;
 
 use std::fmt;

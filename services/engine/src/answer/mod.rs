@@ -22,7 +22,9 @@ mod verify;
 use std::collections::HashMap;
 
 use seogo_docs::Chunk;
-use seogo_models::{ChatMessage, GenerationParams};
+use seogo_models::GenerationParams;
+use seogo_types::ChatMessage;
+pub use seogo_types::Citation;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{AnswerFormat, EvidenceMode, UnsupportedPolicy};
@@ -30,7 +32,7 @@ use crate::evidence::{self, Evidence, Extract, QuestionTerms, ScoredChunk, Sourc
 use crate::retrieve::{Scope, SearchRequest, SearchResult};
 use crate::{Engine, EngineError};
 use prompt::{extract_label, language_of, refusal, Lang, NO_ANSWER};
-pub(crate) use verify::terms;
+pub use verify::terms;
 pub use verify::SentenceSupport;
 use verify::{addresses, verify};
 
@@ -44,26 +46,6 @@ pub struct AskRequest {
     pub history: Vec<ChatMessage>,
     #[serde(flatten)]
     pub scope: Scope,
-}
-
-/// A resolved `[n]` marker: where the claim's evidence is, verbatim.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Citation {
-    pub n: usize,
-    pub doc_id: String,
-    pub chunk_id: String,
-    pub title: String,
-    pub section: String,
-    pub page: Option<u32>,
-    /// Where in the file, in its format's terms ("section 0 · paragraph 12").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub locator: Option<String>,
-    /// A sentence copied from the chunk: the evidence a person can check.
-    pub quote: String,
-    /// Further sentences of the chunk, verbatim, when other claims of the
-    /// answer rest on it too.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub more_quotes: Vec<String>,
 }
 
 /// The answer, its citations and whether it is grounded in them.
@@ -282,7 +264,7 @@ impl Engine {
     /// The evidence windows for `question` in `scope`, within `budget`
     /// tokens (as `count_tokens` counts them), and each candidate's ranks
     /// in the two engines (for the confidence figure).
-    pub(crate) fn evidence(
+    pub fn evidence(
         &self,
         question: &str,
         scope: &Scope,

@@ -2,7 +2,7 @@
 //! generator's prefix cache keeps it), then the evidence windows as
 //! numbered sources and the question.
 
-use seogo_models::{ChatMessage, Role};
+use seogo_types::{ChatMessage, Role};
 
 use crate::config::AnswerFormat;
 use crate::evidence::Source;

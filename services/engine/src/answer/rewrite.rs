@@ -4,7 +4,8 @@
 //! examples show a small model the task); a rewrite that loses what the
 //! follow-up names is not trusted.
 
-use seogo_models::{ChatMessage, GenerationParams, Generator, Role};
+use seogo_models::{GenerationParams, Generator};
+use seogo_types::{ChatMessage, Role};
 
 use crate::EngineError;
 

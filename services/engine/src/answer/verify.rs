@@ -16,7 +16,7 @@ const MIN_SUPPORT: f32 = 0.5;
 
 /// Terms used to compare claims with sources: the query analyzer's Hangul
 /// bigrams and whole Latin/number tokens.
-pub(crate) fn terms(text: &str) -> HashSet<String> {
+pub fn terms(text: &str) -> HashSet<String> {
     BigramAnalyzer::new(Side::Query)
         .terms(text)
         .into_iter()

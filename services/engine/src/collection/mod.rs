@@ -31,6 +31,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::VectorsConfig;
 use crate::EngineError;
+use seogo_durable::PathContext;
 
 mod cluster;
 
@@ -196,7 +197,7 @@ impl Collection {
                 let Some((embedder, analyzer)) = create_for else {
                     return Err(EngineError::NoSuchCollection(name.to_string()));
                 };
-                std::fs::create_dir_all(dir).map_err(|e| EngineError::io(dir, e))?;
+                std::fs::create_dir_all(dir).at(dir)?;
                 let meta = CollectionMeta {
                     embedder: embedder.clone(),
                     analyzer,
@@ -293,7 +294,7 @@ impl Collection {
         if min_mb == 0 {
             return Ok(());
         }
-        let free_mb = fs4::available_space(dir).map_err(|e| EngineError::io(dir, e))? / (1 << 20);
+        let free_mb = fs4::available_space(dir).at(dir)? / (1 << 20);
         if free_mb < min_mb {
             return Err(EngineError::DiskFull {
                 path: dir.clone(),
@@ -387,7 +388,7 @@ impl Collection {
                 crash_point("after-manifest");
                 if !self.in_flight.is_empty() {
                     let path = dir.join(JOURNAL);
-                    std::fs::remove_file(&path).map_err(|e| EngineError::io(&path, e))?;
+                    std::fs::remove_file(&path).at(&path)?;
                     seogo_durable::sync_dir(dir)?;
                 }
             }

@@ -9,15 +9,17 @@ use seogo_models::EmbedPrecision;
 use serde::{Deserialize, Serialize};
 
 mod reference;
-mod server;
 mod validate;
 pub use reference::{reference, undocumented};
-pub use server::{AuditConfig, OidcConfig, ServerConfig};
-pub use validate::ConfigError;
+pub use validate::{ConfigError, Problems};
 
-/// Everything the engine needs to know, by section.
+/// Everything the engine needs to know, by section. The file holds the
+/// server's `[server]` section too, which the server crate owns: the CLI
+/// reads both (its `SiteConfig` flattens this one), and it is the CLI that
+/// refuses an unknown top-level key, since only it knows every section.
+/// Each section refuses unknown keys itself.
 #[derive(Debug, Clone, Serialize, Deserialize, Default, schemars::JsonSchema)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct EngineConfig {
     pub data: DataConfig,
     /// Per-file parsing limits: what a hostile file may cost.
@@ -33,8 +35,6 @@ pub struct EngineConfig {
     pub answer: AnswerConfig,
     /// Named sources for `seogo sync NAME` (`[[sources]]` tables).
     pub sources: Vec<SourceConfig>,
-    /// `seogo serve`: authentication, limits, audit.
-    pub server: ServerConfig,
 }
 
 /// One `[[sources]]` entry: a folder kept in sync with a collection,
@@ -188,15 +188,13 @@ impl Default for ModelsConfig {
     }
 }
 
-impl EngineConfig {
-    /// The configuration as JSON with secrets (`*api_key*`, `*secret*`,
-    /// `*password*`, `*token*`, except the `*_env` names of variables)
-    /// masked: for `seogo config`, support tickets and backups.
-    pub fn masked_json(&self) -> serde_json::Value {
-        let mut value = serde_json::to_value(self).unwrap_or_default();
-        mask_secrets(&mut value);
-        value
-    }
+/// A configuration as JSON with secrets (`*api_key*`, `*secret*`,
+/// `*password*`, `*token*`, except the `*_env` names of variables) masked:
+/// for `seogo config`, support tickets and backups.
+pub fn masked_json(config: &impl Serialize) -> serde_json::Value {
+    let mut value = serde_json::to_value(config).unwrap_or_default();
+    mask_secrets(&mut value);
+    value
 }
 
 fn mask_secrets(value: &mut serde_json::Value) {

@@ -15,42 +15,53 @@ pub struct ConfigError {
     pub problems: Vec<String>,
 }
 
-/// Collects problems as `key: what is wrong`.
-#[derive(Default)]
-struct Problems(Vec<String>);
+/// Collects problems as `key: what is wrong`. Public so that a section
+/// kept by another crate (the server's `[server]`) is checked the same
+/// way and reported in the same list.
+#[derive(Debug, Default)]
+pub struct Problems(Vec<String>);
 
 impl Problems {
-    fn add(&mut self, key: &str, problem: impl std::fmt::Display) {
+    pub fn add(&mut self, key: &str, problem: impl std::fmt::Display) {
         self.0.push(format!("{key}: {problem}"));
     }
 
     /// `value` must be at least `min`.
-    fn at_least<T: PartialOrd + std::fmt::Display>(&mut self, key: &str, value: T, min: T) {
+    pub fn at_least<T: PartialOrd + std::fmt::Display>(&mut self, key: &str, value: T, min: T) {
         if value < min {
             self.add(key, format_args!("{value} is below the minimum {min}"));
         }
     }
 
     /// `value` must be a finite number in `[min, max]`.
-    fn within(&mut self, key: &str, value: f32, min: f32, max: f32) {
+    pub fn within(&mut self, key: &str, value: f32, min: f32, max: f32) {
         if !value.is_finite() || value < min || value > max {
             self.add(key, format_args!("{value} is outside {min}..={max}"));
         }
     }
 
     /// A required address must be given; `example` shows one.
-    fn not_blank(&mut self, key: &str, value: &str, example: &str) {
+    pub fn not_blank(&mut self, key: &str, value: &str, example: &str) {
         if value.trim().is_empty() {
             self.add(key, format_args!("empty: give {example}"));
         }
     }
 
     /// A file or folder the operator named must exist.
-    fn exists(&mut self, key: &str, path: Option<&Path>) {
+    pub fn exists(&mut self, key: &str, path: Option<&Path>) {
         if let Some(path) = path {
             if !path.exists() {
                 self.add(key, format_args!("{} does not exist", path.display()));
             }
+        }
+    }
+
+    /// Every problem found, or none.
+    pub fn finish(self) -> Result<(), ConfigError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError { problems: self.0 })
         }
     }
 }
@@ -61,15 +72,15 @@ impl EngineConfig {
     /// range, files named but missing, patterns that do not compile.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let mut p = Problems::default();
-        self.check_numbers(&mut p);
-        self.check_lexical(&mut p);
-        self.check_sources(&mut p);
-        self.check_server(&mut p);
-        if p.0.is_empty() {
-            Ok(())
-        } else {
-            Err(ConfigError { problems: p.0 })
-        }
+        self.check(&mut p);
+        p.finish()
+    }
+
+    /// [`validate`](Self::validate)'s checks, adding to `p`.
+    pub fn check(&self, p: &mut Problems) {
+        self.check_numbers(p);
+        self.check_lexical(p);
+        self.check_sources(p);
     }
 
     fn check_numbers(&self, p: &mut Problems) {
@@ -218,36 +229,6 @@ impl EngineConfig {
             }
         }
     }
-
-    fn check_server(&self, p: &mut Problems) {
-        let s = &self.server;
-        p.at_least("server.max_body_bytes", s.max_body_bytes, 1024);
-        p.at_least("server.max_upload_bytes", s.max_upload_bytes, 1);
-        p.at_least(
-            "server.max_concurrent_generations",
-            s.max_concurrent_generations,
-            1,
-        );
-        p.at_least("server.request_timeout_secs", s.request_timeout_secs, 1);
-        p.at_least("server.max_conversations", s.max_conversations, 1);
-        if let Some(oidc) = &s.oidc {
-            if oidc.issuer.trim().is_empty() {
-                p.add("server.oidc.issuer", "empty: tokens are checked against it");
-            }
-            if oidc.jwks_file.is_none() && oidc.jwks_url.is_none() {
-                p.add(
-                    "server.oidc",
-                    "neither jwks_file nor jwks_url: no key to check tokens with",
-                );
-            }
-            p.exists("server.oidc.jwks_file", oidc.jwks_file.as_deref());
-        }
-        for (name, pattern) in &s.audit.mask {
-            if let Err(e) = regex::Regex::new(pattern) {
-                p.add(&format!("server.audit.mask.{name}"), e);
-            }
-        }
-    }
 }
 
 /// Every kind named must be one the extractor knows; required kinds must
@@ -284,7 +265,6 @@ mod tests {
     fn each_problem_names_its_key() {
         let mut config = EngineConfig::default();
         config.lexical.identifiers.required = vec!["part_nmuber".into()];
-        config.server.max_concurrent_generations = 0;
         config.chunking.overlap_tokens = config.chunking.max_tokens;
         config.models.device = "gpu".into();
         config.lexical.synonyms = Some("/nonexistent/synonyms.txt".into());
@@ -305,7 +285,6 @@ mod tests {
         let text = problems.join("\n");
         for key in [
             "lexical.identifiers.required[0]: ",
-            "server.max_concurrent_generations: 0 is below the minimum 1",
             "chunking.overlap_tokens: ",
             "models.device: `gpu`",
             "lexical.synonyms: /nonexistent/synonyms.txt does not exist",

@@ -10,7 +10,7 @@ use qdrant_client::qdrant::{
     QueryPoints, QueryPointsBuilder, RrfBuilder, SearchParamsBuilder, VectorInput,
 };
 use qdrant_client::Payload;
-use seogo_docs::Chunk;
+use seogo_types::Chunk;
 
 use super::schema::{only_vector, DENSE, PHRASES, PREFIXES, SPARSE};
 use super::ClusterStore;

@@ -15,7 +15,7 @@ use qdrant_client::qdrant::{
     UpsertPointsBuilder, Vector, VectorInput, WriteOrdering, WriteOrderingType,
 };
 use qdrant_client::Payload;
-use seogo_docs::Chunk;
+use seogo_types::Chunk;
 use serde_json::json;
 
 use super::client::{remote_error, Client};

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use seogo_analyzer::bigram::{BigramAnalyzer, Side};
 use seogo_analyzer::whitespace::WhitespaceAnalyzer;
-use seogo_docs::Chunk;
+use seogo_types::Chunk;
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, STORED, STRING,

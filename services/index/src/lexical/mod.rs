@@ -25,7 +25,7 @@ use seogo_analyzer::identifiers::IdentifierKind;
 use seogo_analyzer::morph::MorphAnalyzer;
 use seogo_analyzer::normalize::normalize;
 use seogo_analyzer::whitespace::WhitespaceAnalyzer;
-use seogo_docs::Chunk;
+use seogo_types::Chunk;
 use tantivy::query::Query;
 use tantivy::tokenizer::Token;
 
@@ -424,6 +424,3 @@ impl LexicalIndex {
         }
     }
 }
-
-#[cfg(test)]
-mod tests;

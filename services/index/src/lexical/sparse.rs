@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use seogo_analyzer::bigram::Side;
 use seogo_analyzer::normalize::normalize;
-use seogo_docs::Chunk;
+use seogo_types::Chunk;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 use seogo_tests::replay::{ReplayServer, Reply};
 
 use super::*;
-use crate::generate::Role;
+use seogo_types::Role;
 
 fn sse(events: &[&str]) -> Reply {
     let body: String = events.iter().map(|e| format!("data: {e}\n\n")).collect();

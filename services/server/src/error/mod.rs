@@ -13,9 +13,7 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use seogo_engine::EngineError;
-use seogo_engine::IndexError;
-use seogo_models::ModelError;
+use seogo_engine::{EngineError, IndexError, ModelError};
 use serde_json::json;
 
 pub use codes::ErrorCode;

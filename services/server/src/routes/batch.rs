@@ -112,7 +112,7 @@ pub(crate) async fn create(
     tokio::fs::create_dir_all(&dir)
         .await
         .map_err(ApiError::internal)?;
-    let limit = state.engine.config().server.max_upload_bytes;
+    let limit = state.config.max_upload_bytes;
     let mut input = None;
     let mut fields: HashMap<String, String> = HashMap::new();
     let read: Result<(), ApiError> = async {
@@ -191,12 +191,7 @@ pub(crate) async fn create(
         collection: scope.collection.clone(),
         principals: scope.principals.clone(),
         question_column: fields.remove("question_column"),
-        concurrency: state
-            .engine
-            .config()
-            .server
-            .max_concurrent_generations
-            .max(1),
+        concurrency: state.config.max_concurrent_generations,
         resume: false,
         retries: 2,
     };

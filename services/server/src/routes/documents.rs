@@ -367,7 +367,7 @@ pub(crate) async fn upload(
     tokio::fs::create_dir_all(&dir)
         .await
         .map_err(ApiError::internal)?;
-    let limit = state.engine.config().server.max_upload_bytes;
+    let limit = state.config.max_upload_bytes;
     let mut files = Vec::new();
     let mut acl = Vec::new();
     let result: Result<(), ApiError> = async {

@@ -16,7 +16,7 @@ use axum::response::sse::Event;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use seogo_engine::answer::{Answer, AskRequest};
-use seogo_models::{ChatMessage, Role as ChatRole};
+use seogo_types::{ChatMessage, Role as ChatRole};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use seogo_engine::answer::{Answer, AskEvent, AskRequest};
 use seogo_engine::retrieve::{SearchMode, SearchRequest};
-use seogo_models::{ChatMessage, Role as ChatRole};
+use seogo_types::{ChatMessage, Role as ChatRole};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;

@@ -3,7 +3,7 @@
 
 use super::grid::{lay_out, Cell};
 use crate::outline::Outline;
-use crate::types::Table;
+use seogo_types::Table;
 
 /// What a paragraph is, from its paragraph shape or style.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

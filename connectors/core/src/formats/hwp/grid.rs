@@ -4,7 +4,7 @@
 //! its own.
 
 use crate::formats::grid::drop_spanned_columns;
-use crate::types::Table;
+use seogo_types::Table;
 
 /// Grids larger than this are not laid out: a hostile file can claim a cell
 /// at row 65535, column 65535, and real tables stay far below it.

@@ -14,7 +14,7 @@ fn bytes(
     name: &str,
     b: &[u8],
     opts: &ParseOptions,
-) -> Result<Vec<crate::types::Document>, DocError> {
+) -> Result<Vec<seogo_types::Document>, DocError> {
     parse_bytes(Path::new(name), name, b, opts)
 }
 

@@ -36,7 +36,7 @@ use self::layout::{Item, Line};
 use crate::formats::Extracted;
 use crate::limits::{Budget, Failure};
 use crate::outline::Outline;
-use crate::types::Table;
+use seogo_types::Table;
 
 /// One page, read.
 struct Page {

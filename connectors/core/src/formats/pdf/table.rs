@@ -6,7 +6,7 @@
 use super::collect::Glyph;
 use super::layout::{lines, Line};
 use super::paths::Rule;
-use crate::types::Table;
+use seogo_types::Table;
 
 /// Points within which rules meet or line up.
 const TOL: f64 = 2.0;

@@ -92,7 +92,7 @@ fn every_fixture_parses_or_fails_with_a_reason() {
 fn table_row<'a>(
     p: &'a Parsed,
     first: &str,
-) -> Option<(&'a crate::types::Section, &'a Vec<String>)> {
+) -> Option<(&'a seogo_types::Section, &'a Vec<String>)> {
     p.documents[0].sections.iter().find_map(|s| {
         let row = s
             .table

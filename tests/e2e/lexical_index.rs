@@ -1,24 +1,21 @@
-//! The lexical index end to end on disk, with the real MeCab-ko dictionary:
-//! identifiers exact, phrases, prefixes, synonyms, snippets, filters.
+//! The lexical index end to end on disk, with the real MeCab-ko dictionary
+//! of the installed model pack: identifiers exact, phrases, prefixes,
+//! synonyms, snippets, filters. (Here, not in seogo-index's unit tests, so
+//! that `cargo test -p seogo-index` passes before `seogo models install`.)
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use seogo_analyzer::mecab::Dictionary;
-use seogo_docs::{Chunk, Domain, PUBLIC_GROUP};
-
-use super::*;
+use seogo_index::{AnalyzerKind, LexicalIndex, LexicalResources, SearchFilter, SynonymSource};
+use seogo_tests::models_dir;
+use seogo_types::{Chunk, Domain, PUBLIC_GROUP};
 
 fn dictionary() -> Arc<Dictionary> {
     static DICT: OnceLock<Arc<Dictionary>> = OnceLock::new();
     DICT.get_or_init(|| {
-        let dir = match std::env::var_os("SEOGO_MODELS_DIR") {
-            Some(dir) => PathBuf::from(dir).join("mecab-ko-dic"),
-            None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/mecab-ko-dic"),
-        };
-        Arc::new(Dictionary::open(&dir).unwrap_or_else(|e| {
-            panic!("{e}: run `seogo models install` (or set SEOGO_MODELS_DIR)")
-        }))
+        let dir = models_dir().join("mecab-ko-dic");
+        Arc::new(Dictionary::open(&dir).expect("open mecab-ko-dic"))
     })
     .clone()
 }

@@ -1,8 +1,10 @@
-//! `[server]`: who may call `seogo serve`, and what a call may cost.
+//! `[server]`: who may call `seogo serve`, and what a call may cost. The
+//! section is the server's own: the engine never reads it.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use seogo_engine::config::Problems;
 use serde::{Deserialize, Serialize};
 
 /// The HTTP server's security and limits. Its defaults are safe on a
@@ -38,6 +40,48 @@ pub struct ServerConfig {
     pub max_conversations: usize,
     /// The audit log of requests that read documents.
     pub audit: AuditConfig,
+}
+
+impl ServerConfig {
+    /// Where the API keys are kept: `keys_file`, else `api-keys.json` in
+    /// the data directory.
+    pub fn keys_file(&self, data_dir: &Path) -> PathBuf {
+        self.keys_file
+            .clone()
+            .unwrap_or_else(|| data_dir.join("api-keys.json"))
+    }
+
+    /// Checks the section as the engine checks its own, adding to `p`
+    /// (each problem named `server.…`).
+    pub fn check(&self, p: &mut Problems) {
+        let s = self;
+        p.at_least("server.max_body_bytes", s.max_body_bytes, 1024);
+        p.at_least("server.max_upload_bytes", s.max_upload_bytes, 1);
+        p.at_least(
+            "server.max_concurrent_generations",
+            s.max_concurrent_generations,
+            1,
+        );
+        p.at_least("server.request_timeout_secs", s.request_timeout_secs, 1);
+        p.at_least("server.max_conversations", s.max_conversations, 1);
+        if let Some(oidc) = &s.oidc {
+            if oidc.issuer.trim().is_empty() {
+                p.add("server.oidc.issuer", "empty: tokens are checked against it");
+            }
+            if oidc.jwks_file.is_none() && oidc.jwks_url.is_none() {
+                p.add(
+                    "server.oidc",
+                    "neither jwks_file nor jwks_url: no key to check tokens with",
+                );
+            }
+            p.exists("server.oidc.jwks_file", oidc.jwks_file.as_deref());
+        }
+        for (name, pattern) in &s.audit.mask {
+            if let Err(e) = regex::Regex::new(pattern) {
+                p.add(&format!("server.audit.mask.{name}"), e);
+            }
+        }
+    }
 }
 
 impl Default for ServerConfig {

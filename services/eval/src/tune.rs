@@ -28,14 +28,16 @@ use seogo_docs::Chunk;
 use seogo_index::{fuse, FusionMethod, Hit};
 use serde::{Deserialize, Serialize};
 
-use super::answers::overlap;
-use super::dataset::Dataset;
-use super::questions::{questions, sample, shuffle};
-use super::{ndcg_at_10, round4};
-use crate::evidence::{QuestionTerms, ScoredChunk};
-use crate::ingest::Progress;
-use crate::retrieve::{rerank_score, Scope, SearchMode, SearchRequest, SearchResult, RERANK_DEPTH};
-use crate::{Engine, EngineError};
+use crate::answers::overlap;
+use crate::dataset::Dataset;
+use crate::questions::{questions, sample, shuffle};
+use crate::retrieval::{eval_collection, eval_collection_name, ndcg_at_10, round4};
+use seogo_engine::evidence::{QuestionTerms, ScoredChunk};
+use seogo_engine::ingest::Progress;
+use seogo_engine::retrieve::{
+    rerank_score, Scope, SearchMode, SearchRequest, SearchResult, RERANK_DEPTH,
+};
+use seogo_engine::{Engine, EngineError};
 
 /// Which sets, how many folds, how many questions of each.
 #[derive(Debug, Clone)]
@@ -288,320 +290,316 @@ pub(crate) fn fold_assignment(n: usize, folds: usize, seed: u64) -> Vec<usize> {
     fold_of
 }
 
-impl Engine {
-    pub fn eval_tune(
-        &self,
-        req: &TuneRequest,
-        progress: &mut dyn FnMut(Progress),
-    ) -> Result<TuneReport, EngineError> {
-        let settings = grid();
-        let cfg = &self.config().retrieval;
-        let configured = Setting {
-            rrf_k: match cfg.fusion {
-                FusionMethod::Rrf { k } => k,
-                FusionMethod::Score => 60.0,
-            },
-            dense_weight: cfg.dense_weight / cfg.lexical_weight.max(f32::EPSILON),
-            rerank_weight: match self.config().answer.retrieval {
-                SearchMode::Rerank => cfg.rerank_weight,
-                _ => 0.0,
-            },
-        };
-        let configured_at = settings
-            .iter()
-            .position(|s| *s == configured)
-            .ok_or_else(|| {
-                EngineError::Config(format!(
-                    "the configured fusion {configured:?} is not on the tuning grid"
-                ))
-            })?;
-        let mut sets = Vec::new();
-        let mut points = Vec::new();
-        for path in &req.datasets {
-            let (scores, mut evidence) = self.tune_set(path, req, &settings, progress)?;
-            points.append(&mut evidence);
-            sets.push(scores);
-        }
-        // The recommendation: never below the better lane on any fold.
-        let deficit = |s: usize| -> f64 {
-            sets.iter()
-                .flat_map(|set| {
-                    (0..req.folds).map(move |f| {
-                        let on = |v: &[f64]| set.mean_where(v, |q| set.fold_of[q] == f);
-                        on(&set.by_setting[s]) - on(&set.bm25).max(on(&set.dense))
-                    })
+pub fn eval_tune(
+    engine: &Engine,
+    req: &TuneRequest,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<TuneReport, EngineError> {
+    let settings = grid();
+    let cfg = &engine.config().retrieval;
+    let configured = Setting {
+        rrf_k: match cfg.fusion {
+            FusionMethod::Rrf { k } => k,
+            FusionMethod::Score => 60.0,
+        },
+        dense_weight: cfg.dense_weight / cfg.lexical_weight.max(f32::EPSILON),
+        rerank_weight: match engine.config().answer.retrieval {
+            SearchMode::Rerank => cfg.rerank_weight,
+            _ => 0.0,
+        },
+    };
+    let configured_at = settings
+        .iter()
+        .position(|s| *s == configured)
+        .ok_or_else(|| {
+            EngineError::Config(format!(
+                "the configured fusion {configured:?} is not on the tuning grid"
+            ))
+        })?;
+    let mut sets = Vec::new();
+    let mut points = Vec::new();
+    for path in &req.datasets {
+        let (scores, mut evidence) = tune_set(engine, path, req, &settings, progress)?;
+        points.append(&mut evidence);
+        sets.push(scores);
+    }
+    // The recommendation: never below the better lane on any fold.
+    let deficit = |s: usize| -> f64 {
+        sets.iter()
+            .flat_map(|set| {
+                (0..req.folds).map(move |f| {
+                    let on = |v: &[f64]| set.mean_where(v, |q| set.fold_of[q] == f);
+                    on(&set.by_setting[s]) - on(&set.bm25).max(on(&set.dense))
                 })
-                .fold(f64::INFINITY, f64::min)
-        };
-        let overall = |s: usize| {
-            mean(
-                sets.iter()
-                    .map(|set| mean(set.by_setting[s].iter().copied())),
-            )
-        };
-        let deficits: Vec<f64> = (0..settings.len()).map(deficit).collect();
-        let never_worse: Vec<usize> = (0..settings.len())
-            .filter(|&s| deficits[s] >= 0.0)
-            .collect();
-        let recommended_at = if never_worse.is_empty() {
-            (0..settings.len())
-                .max_by(|&a, &b| deficits[a].total_cmp(&deficits[b]))
-                .unwrap_or(configured_at)
-        } else {
-            never_worse
+            })
+            .fold(f64::INFINITY, f64::min)
+    };
+    let overall = |s: usize| {
+        mean(
+            sets.iter()
+                .map(|set| mean(set.by_setting[s].iter().copied())),
+        )
+    };
+    let deficits: Vec<f64> = (0..settings.len()).map(deficit).collect();
+    let never_worse: Vec<usize> = (0..settings.len())
+        .filter(|&s| deficits[s] >= 0.0)
+        .collect();
+    let recommended_at = if never_worse.is_empty() {
+        (0..settings.len())
+            .max_by(|&a, &b| deficits[a].total_cmp(&deficits[b]))
+            .unwrap_or(configured_at)
+    } else {
+        never_worse
+            .iter()
+            .copied()
+            .max_by(|&a, &b| overall(a).total_cmp(&overall(b)).then(b.cmp(&a)))
+            .unwrap_or(configured_at)
+    };
+    let ranker_on_configured = settings
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.rrf_k == configured.rrf_k && s.dense_weight == configured.dense_weight)
+        .map(|(at, s)| RankerFigures {
+            rerank_weight: s.rerank_weight,
+            ndcg: sets
                 .iter()
-                .copied()
-                .max_by(|&a, &b| overall(a).total_cmp(&overall(b)).then(b.cmp(&a)))
-                .unwrap_or(configured_at)
-        };
-        let ranker_on_configured = settings
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| {
-                s.rrf_k == configured.rrf_k && s.dense_weight == configured.dense_weight
-            })
-            .map(|(at, s)| RankerFigures {
-                rerank_weight: s.rerank_weight,
-                ndcg: sets
-                    .iter()
-                    .map(|set| round4(mean(set.by_setting[at].iter().copied())))
-                    .collect(),
-                never_worse: deficits[at] >= 0.0,
-            })
-            .collect();
-        let set_figures = sets
-            .iter()
-            .map(|set| self.set_figures(set, &settings, req.folds, configured_at, recommended_at))
-            .collect();
-        let leave_one_set_out = (0..sets.len())
-            .map(|held| {
-                let others: Vec<&SetScores> = sets
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| *i != held)
-                    .map(|(_, s)| s)
-                    .collect();
-                let chosen = (0..settings.len())
-                    .max_by(|&a, &b| {
-                        let m = |s: usize| {
-                            mean(others.iter().map(|o| mean(o.by_setting[s].iter().copied())))
-                        };
-                        m(a).total_cmp(&m(b)).then(b.cmp(&a))
-                    })
-                    .unwrap_or(configured_at);
-                let set = &sets[held];
-                let all = |v: &[f64]| round4(mean(v.iter().copied()));
-                HeldOut {
-                    part: set.name.clone(),
-                    questions: set.bm25.len(),
-                    chosen: settings[chosen],
-                    chosen_ndcg: all(&set.by_setting[chosen]),
-                    bm25: all(&set.bm25),
-                    dense: all(&set.dense),
-                    configured: all(&set.by_setting[configured_at]),
-                    recommended: all(&set.by_setting[recommended_at]),
-                }
-            })
-            .collect();
-        Ok(TuneReport {
-            configured,
-            recommended: settings[recommended_at],
-            never_worse: !never_worse.is_empty(),
-            sets: set_figures,
-            ranker_on_configured,
-            leave_one_set_out,
-            thresholds: thresholds(&points, req.folds),
+                .map(|set| round4(mean(set.by_setting[at].iter().copied())))
+                .collect(),
+            never_worse: deficits[at] >= 0.0,
         })
-    }
-
-    fn set_figures(
-        &self,
-        set: &SetScores,
-        settings: &[Setting],
-        folds: usize,
-        configured_at: usize,
-        recommended_at: usize,
-    ) -> SetFigures {
-        let all = |v: &[f64]| round4(mean(v.iter().copied()));
-        let best_of = |ranker: bool| {
-            let s = (0..settings.len())
-                .filter(|&s| (settings[s].rerank_weight > 0.0) == ranker)
-                .max_by(|&a, &b| all(&set.by_setting[a]).total_cmp(&all(&set.by_setting[b])))
-                .unwrap_or(0);
-            (settings[s], all(&set.by_setting[s]))
-        };
-        let folds = (0..folds)
-            .map(|f| {
-                let chosen = set.best(|q| set.fold_of[q] != f);
-                let on = |v: &[f64]| round4(set.mean_where(v, |q| set.fold_of[q] == f));
-                HeldOut {
-                    part: format!("fold {} of {}", f + 1, set.name),
-                    questions: set.fold_of.iter().filter(|&&x| x == f).count(),
-                    chosen: settings[chosen],
-                    chosen_ndcg: on(&set.by_setting[chosen]),
-                    bm25: on(&set.bm25),
-                    dense: on(&set.dense),
-                    configured: on(&set.by_setting[configured_at]),
-                    recommended: on(&set.by_setting[recommended_at]),
-                }
-            })
-            .collect();
-        let recommended = settings[recommended_at];
-        let without_ranker = settings
-            .iter()
-            .position(|s| {
-                *s == Setting {
-                    rerank_weight: 0.0,
-                    ..recommended
-                }
-            })
-            .unwrap_or(recommended_at);
-        SetFigures {
-            dataset: set.name.clone(),
-            questions: set.bm25.len(),
-            bm25: all(&set.bm25),
-            dense: all(&set.dense),
-            configured: all(&set.by_setting[configured_at]),
-            recommended: all(&set.by_setting[recommended_at]),
-            recommended_without_ranker: all(&set.by_setting[without_ranker]),
-            best_without_ranker: best_of(false),
-            best_with_ranker: best_of(true),
-            folds,
-        }
-    }
-
-    /// One set: its questions' lanes scored under every setting, and their
-    /// evidence points.
-    fn tune_set(
-        &self,
-        path: &std::path::Path,
-        req: &TuneRequest,
-        settings: &[Setting],
-        progress: &mut dyn FnMut(Progress),
-    ) -> Result<(SetScores, Vec<EvidencePoint>), EngineError> {
-        let dataset = Dataset::load(path, None, &self.config().parse, None)?;
-        let all = sample(questions(path, &dataset)?, req.limit, req.seed);
-        let analyzer = self.config().lexical.analyzer;
-        let collection = self.eval_collection_name(&dataset, analyzer, None, true)?;
-        let megabytes = round4(dataset.text_bytes() as f64 / 1e6);
-        self.eval_collection(
-            path,
-            &collection,
-            analyzer,
-            dataset.corpus,
-            megabytes,
-            progress,
-        )?;
-        let scope = Scope {
-            collection: collection.clone(),
-            ..Scope::default()
-        };
-        let cfg = &self.config().retrieval;
-        let search = |query: &str, mode, k| {
-            self.search(&SearchRequest {
-                query: query.to_string(),
-                mode,
-                k,
-                snippets: false,
-                scope: scope.clone(),
-            })
-        };
-        let mut lanes = Vec::new();
-        let mut points = Vec::new();
-        let fold_of = fold_assignment(all.len(), req.folds, req.seed);
-        let budget = self
-            .config()
-            .answer
-            .evidence_budget(&crate::config::GeneratorConfig::Local);
-        for (i, q) in all.iter().enumerate() {
-            // A follow-up without the model's rewrite: the previous
-            // question with it, as `ask` falls back to.
-            let text = match q
-                .history
+        .collect();
+    let set_figures = sets
+        .iter()
+        .map(|set| set_figures(set, &settings, req.folds, configured_at, recommended_at))
+        .collect();
+    let leave_one_set_out = (0..sets.len())
+        .map(|held| {
+            let others: Vec<&SetScores> = sets
                 .iter()
-                .rev()
-                .find(|t| t.role == seogo_models::Role::User)
-            {
-                Some(previous) => format!("{} {}", previous.content, q.text),
-                None => q.text.clone(),
-            };
-            let labelled = q.answerability != "UNDERSPECIFIED";
-            if !q.gold.is_empty() {
-                let lexical = search(&text, SearchMode::Bm25, cfg.lexical_k)?;
-                let dense = search(&text, SearchMode::Dense, cfg.dense_k)?;
-                let window = self.read_current(&collection, |col| {
-                    let question = QuestionTerms::of(&col.lexical, &text);
-                    let analyze = |t: &str| col.lexical.content_terms(t);
-                    let mut seen = HashSet::new();
-                    let candidates: Vec<&Chunk> = lexical
-                        .iter()
-                        .chain(&dense)
-                        .map(|r| &r.chunk)
-                        .filter(|c| seen.insert(c.id.as_str()))
-                        .collect();
-                    Ok(candidates
-                        .par_iter()
-                        .map(|c| {
-                            let best = ScoredChunk::new((*c).clone(), &question, &analyze).best();
-                            (c.id.clone(), best)
-                        })
-                        .collect())
-                })?;
-                lanes.push(Lanes {
-                    lexical: light(lexical),
-                    dense: light(dense),
-                    window,
-                    relevant: q.gold.iter().map(|d| (d.clone(), 1.0)).collect(),
-                });
+                .enumerate()
+                .filter(|(i, _)| *i != held)
+                .map(|(_, s)| s)
+                .collect();
+            let chosen = (0..settings.len())
+                .max_by(|&a, &b| {
+                    let m = |s: usize| {
+                        mean(others.iter().map(|o| mean(o.by_setting[s].iter().copied())))
+                    };
+                    m(a).total_cmp(&m(b)).then(b.cmp(&a))
+                })
+                .unwrap_or(configured_at);
+            let set = &sets[held];
+            let all = |v: &[f64]| round4(mean(v.iter().copied()));
+            HeldOut {
+                part: set.name.clone(),
+                questions: set.bm25.len(),
+                chosen: settings[chosen],
+                chosen_ndcg: all(&set.by_setting[chosen]),
+                bm25: all(&set.bm25),
+                dense: all(&set.dense),
+                configured: all(&set.by_setting[configured_at]),
+                recommended: all(&set.by_setting[recommended_at]),
             }
-            if labelled {
-                let (evidence, _) = self.evidence(&text, &scope, budget, &mut |t| {
-                    Ok(seogo_docs::chunk::approx_tokens(t))
-                })?;
-                let (best, coverage, extract) = evidence
-                    .best
-                    .map_or((0.0, 0.0, String::new()), |b| (b.score, b.coverage, b.text));
-                points.push(EvidencePoint {
-                    answerable: q.answerable(),
-                    best,
-                    coverage,
-                    correct: q
-                        .reference
-                        .as_ref()
-                        .filter(|_| q.answerable())
-                        .map(|r| extract.contains(r.trim()) || overlap(&extract, r).1 >= 0.5),
-                    fold: fold_of[i],
-                });
+        })
+        .collect();
+    Ok(TuneReport {
+        configured,
+        recommended: settings[recommended_at],
+        never_worse: !never_worse.is_empty(),
+        sets: set_figures,
+        ranker_on_configured,
+        leave_one_set_out,
+        thresholds: thresholds(&points, req.folds),
+    })
+}
+
+fn set_figures(
+    set: &SetScores,
+    settings: &[Setting],
+    folds: usize,
+    configured_at: usize,
+    recommended_at: usize,
+) -> SetFigures {
+    let all = |v: &[f64]| round4(mean(v.iter().copied()));
+    let best_of = |ranker: bool| {
+        let s = (0..settings.len())
+            .filter(|&s| (settings[s].rerank_weight > 0.0) == ranker)
+            .max_by(|&a, &b| all(&set.by_setting[a]).total_cmp(&all(&set.by_setting[b])))
+            .unwrap_or(0);
+        (settings[s], all(&set.by_setting[s]))
+    };
+    let folds = (0..folds)
+        .map(|f| {
+            let chosen = set.best(|q| set.fold_of[q] != f);
+            let on = |v: &[f64]| round4(set.mean_where(v, |q| set.fold_of[q] == f));
+            HeldOut {
+                part: format!("fold {} of {}", f + 1, set.name),
+                questions: set.fold_of.iter().filter(|&&x| x == f).count(),
+                chosen: settings[chosen],
+                chosen_ndcg: on(&set.by_setting[chosen]),
+                bm25: on(&set.bm25),
+                dense: on(&set.dense),
+                configured: on(&set.by_setting[configured_at]),
+                recommended: on(&set.by_setting[recommended_at]),
             }
-            if (i + 1) % 100 == 0 {
-                tracing::info!(set = %path.display(), done = i + 1, of = all.len(), "tuning");
+        })
+        .collect();
+    let recommended = settings[recommended_at];
+    let without_ranker = settings
+        .iter()
+        .position(|s| {
+            *s == Setting {
+                rerank_weight: 0.0,
+                ..recommended
             }
-        }
-        let lane_folds: Vec<usize> = all
-            .iter()
-            .enumerate()
-            .filter(|(_, q)| !q.gold.is_empty())
-            .map(|(i, _)| fold_of[i])
-            .collect();
-        let by_setting = settings
-            .par_iter()
-            .map(|&s| lanes.iter().map(|l| l.ndcg(s)).collect())
-            .collect();
-        let name = path.file_name().map_or_else(
-            || path.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        );
-        Ok((
-            SetScores {
-                name,
-                by_setting,
-                bm25: lanes.iter().map(|l| l.lane(true)).collect(),
-                dense: lanes.iter().map(|l| l.lane(false)).collect(),
-                fold_of: lane_folds,
-            },
-            points,
-        ))
+        })
+        .unwrap_or(recommended_at);
+    SetFigures {
+        dataset: set.name.clone(),
+        questions: set.bm25.len(),
+        bm25: all(&set.bm25),
+        dense: all(&set.dense),
+        configured: all(&set.by_setting[configured_at]),
+        recommended: all(&set.by_setting[recommended_at]),
+        recommended_without_ranker: all(&set.by_setting[without_ranker]),
+        best_without_ranker: best_of(false),
+        best_with_ranker: best_of(true),
+        folds,
     }
+}
+
+/// One set: its questions' lanes scored under every setting, and their
+/// evidence points.
+fn tune_set(
+    engine: &Engine,
+    path: &std::path::Path,
+    req: &TuneRequest,
+    settings: &[Setting],
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(SetScores, Vec<EvidencePoint>), EngineError> {
+    let dataset = Dataset::load(path, None, &engine.config().parse, None)?;
+    let all = sample(questions(path, &dataset)?, req.limit, req.seed);
+    let analyzer = engine.config().lexical.analyzer;
+    let collection = eval_collection_name(engine, &dataset, analyzer, None, true)?;
+    let megabytes = round4(dataset.text_bytes() as f64 / 1e6);
+    eval_collection(
+        engine,
+        path,
+        &collection,
+        analyzer,
+        dataset.corpus,
+        megabytes,
+        progress,
+    )?;
+    let scope = Scope {
+        collection: collection.clone(),
+        ..Scope::default()
+    };
+    let cfg = &engine.config().retrieval;
+    let search = |query: &str, mode, k| {
+        engine.search(&SearchRequest {
+            query: query.to_string(),
+            mode,
+            k,
+            snippets: false,
+            scope: scope.clone(),
+        })
+    };
+    let mut lanes = Vec::new();
+    let mut points = Vec::new();
+    let fold_of = fold_assignment(all.len(), req.folds, req.seed);
+    let budget = engine
+        .config()
+        .answer
+        .evidence_budget(&seogo_engine::config::GeneratorConfig::Local);
+    for (i, q) in all.iter().enumerate() {
+        // A follow-up without the model's rewrite: the previous
+        // question with it, as `ask` falls back to.
+        let text = match q
+            .history
+            .iter()
+            .rev()
+            .find(|t| t.role == seogo_types::Role::User)
+        {
+            Some(previous) => format!("{} {}", previous.content, q.text),
+            None => q.text.clone(),
+        };
+        let labelled = q.answerability != "UNDERSPECIFIED";
+        if !q.gold.is_empty() {
+            let lexical = search(&text, SearchMode::Bm25, cfg.lexical_k)?;
+            let dense = search(&text, SearchMode::Dense, cfg.dense_k)?;
+            let window = engine.read_current(&collection, |col| {
+                let question = QuestionTerms::of(&col.lexical, &text);
+                let analyze = |t: &str| col.lexical.content_terms(t);
+                let mut seen = HashSet::new();
+                let candidates: Vec<&Chunk> = lexical
+                    .iter()
+                    .chain(&dense)
+                    .map(|r| &r.chunk)
+                    .filter(|c| seen.insert(c.id.as_str()))
+                    .collect();
+                Ok(candidates
+                    .par_iter()
+                    .map(|c| {
+                        let best = ScoredChunk::new((*c).clone(), &question, &analyze).best();
+                        (c.id.clone(), best)
+                    })
+                    .collect())
+            })?;
+            lanes.push(Lanes {
+                lexical: light(lexical),
+                dense: light(dense),
+                window,
+                relevant: q.gold.iter().map(|d| (d.clone(), 1.0)).collect(),
+            });
+        }
+        if labelled {
+            let (evidence, _) = engine.evidence(&text, &scope, budget, &mut |t| {
+                Ok(seogo_docs::chunk::approx_tokens(t))
+            })?;
+            let (best, coverage, extract) = evidence
+                .best
+                .map_or((0.0, 0.0, String::new()), |b| (b.score, b.coverage, b.text));
+            points.push(EvidencePoint {
+                answerable: q.answerable(),
+                best,
+                coverage,
+                correct: q
+                    .reference
+                    .as_ref()
+                    .filter(|_| q.answerable())
+                    .map(|r| extract.contains(r.trim()) || overlap(&extract, r).1 >= 0.5),
+                fold: fold_of[i],
+            });
+        }
+        if (i + 1) % 100 == 0 {
+            tracing::info!(set = %path.display(), done = i + 1, of = all.len(), "tuning");
+        }
+    }
+    let lane_folds: Vec<usize> = all
+        .iter()
+        .enumerate()
+        .filter(|(_, q)| !q.gold.is_empty())
+        .map(|(i, _)| fold_of[i])
+        .collect();
+    let by_setting = settings
+        .par_iter()
+        .map(|&s| lanes.iter().map(|l| l.ndcg(s)).collect())
+        .collect();
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    Ok((
+        SetScores {
+            name,
+            by_setting,
+            bm25: lanes.iter().map(|l| l.lane(true)).collect(),
+            dense: lanes.iter().map(|l| l.lane(false)).collect(),
+            fold_of: lane_folds,
+        },
+        points,
+    ))
 }
 
 /// Thresholds tried for the floor (coverage) and the gate (best score).

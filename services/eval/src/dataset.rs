@@ -10,8 +10,9 @@ use seogo_docs::parse::{read_file, ParseOptions};
 use seogo_docs::{content_hash, Acl, Connector, Document, Domain, Limits, Section};
 use serde::Deserialize;
 
-use crate::ingest::read_refined;
-use crate::EngineError;
+use seogo_durable::PathContext;
+use seogo_engine::ingest::read_refined;
+use seogo_engine::EngineError;
 
 /// One evaluation query.
 #[derive(Debug, Clone)]
@@ -67,7 +68,7 @@ impl Dataset {
         }
         let file = if path.is_dir() {
             let mut json: Vec<PathBuf> = std::fs::read_dir(path)
-                .map_err(|e| EngineError::io(path, e))?
+                .at(path)?
                 .flatten()
                 .map(|e| e.path())
                 .filter(|p| p.extension().is_some_and(|e| e == "json"))
@@ -214,7 +215,7 @@ fn qrels_path(dataset: &Path, split: Option<&str>) -> Result<PathBuf, EngineErro
         return Ok(dir.join(format!("{split}.tsv")));
     }
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map_err(|e| EngineError::io(&dir, e))?
+        .at(&dir)?
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "tsv"))

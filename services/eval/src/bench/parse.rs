@@ -11,7 +11,8 @@ use seogo_docs::parse::{inspect_file, ParseOptions};
 use seogo_docs::Limits;
 use serde::Serialize;
 
-use crate::EngineError;
+use seogo_durable::PathContext;
+use seogo_engine::EngineError;
 
 /// One format's figures.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -111,7 +112,7 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), EngineError> {
         out.push(path.to_path_buf());
         return Ok(());
     }
-    let entries = std::fs::read_dir(path).map_err(|e| EngineError::io(path, e))?;
+    let entries = std::fs::read_dir(path).at(path)?;
     for entry in entries.flatten() {
         let p = entry.path();
         let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");

@@ -13,9 +13,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::answers::{AnswerEvalReport, AnswerOutcome, Rate};
-use super::round4;
-use super::tune::fold_assignment;
+use crate::answers::{AnswerEvalReport, AnswerOutcome, Rate};
+use crate::retrieval::round4;
+use crate::tune::fold_assignment;
 
 /// Thresholds tried.
 const STEPS: [f32; 13] = [

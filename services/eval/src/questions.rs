@@ -7,11 +7,12 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use seogo_models::{ChatMessage, Role};
+use seogo_types::{ChatMessage, Role};
 use serde::Deserialize;
 
-use super::dataset::Dataset;
-use crate::EngineError;
+use crate::dataset::Dataset;
+use seogo_durable::PathContext;
+use seogo_engine::EngineError;
 
 /// A question with what scoring it needs.
 #[derive(Debug, Clone)]
@@ -76,7 +77,7 @@ struct Context {
 }
 
 fn jsonl<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>, EngineError> {
-    let text = std::fs::read_to_string(path).map_err(|e| EngineError::io(path, e))?;
+    let text = std::fs::read_to_string(path).at(path)?;
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())

@@ -9,13 +9,16 @@ use std::time::Instant;
 use seogo_docs::chunk::approx_tokens;
 use serde::Serialize;
 
+use super::embed::bench_embed_lines;
+use super::generate::bench_generate;
+use super::search::bench_search;
+use crate::bench::embed::EmbedBench;
+use crate::bench::generate::GenerateBench;
+use crate::bench::search::{SearchBench, SearchBenchOptions};
 use crate::bench::{round2, tree_bytes};
-use crate::bench_embed::EmbedBench;
-use crate::bench_generate::GenerateBench;
-use crate::bench_search::{SearchBench, SearchBenchOptions};
-use crate::eval::dataset::Dataset;
-use crate::ingest::{IngestReport, IngestRequest};
-use crate::{Engine, EngineError};
+use crate::dataset::Dataset;
+use seogo_engine::ingest::{IngestReport, IngestRequest};
+use seogo_engine::{Engine, EngineError};
 
 /// What the quick run reads.
 #[derive(Debug, Clone)]
@@ -82,22 +85,26 @@ fn passages(dataset: &Dataset, tokens: usize, count: usize) -> Vec<String> {
     out
 }
 
-impl Engine {
-    /// Runs the quick suite; the collections it makes are removed.
-    pub fn bench_quick(&self, options: &QuickBenchOptions) -> Result<QuickBench, EngineError> {
-        let started = Instant::now();
-        let dataset = Dataset::load(&options.dataset, None, &self.config().parse, None)?;
-        let mut embed = Vec::new();
-        for tokens in [128, 384] {
-            let lines = passages(&dataset, tokens, 16);
-            let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
-            embed.push(EmbedFigure {
-                tokens,
-                bench: self.bench_embed_lines(&refs, 2)?,
-            });
-        }
-        let ingest = self.bench_ingest(&options.corpus)?;
-        let search = self.bench_search(&SearchBenchOptions {
+/// Runs the quick suite; the collections it makes are removed.
+pub fn bench_quick(
+    engine: &Engine,
+    options: &QuickBenchOptions,
+) -> Result<QuickBench, EngineError> {
+    let started = Instant::now();
+    let dataset = Dataset::load(&options.dataset, None, &engine.config().parse, None)?;
+    let mut embed = Vec::new();
+    for tokens in [128, 384] {
+        let lines = passages(&dataset, tokens, 16);
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        embed.push(EmbedFigure {
+            tokens,
+            bench: bench_embed_lines(engine, &refs, 2)?,
+        });
+    }
+    let ingest = bench_ingest(engine, &options.corpus)?;
+    let search = bench_search(
+        engine,
+        &SearchBenchOptions {
             dataset: options.dataset.clone(),
             sizes: vec![2_000],
             sentences: 150,
@@ -105,45 +112,45 @@ impl Engine {
             clients: vec![2],
             seconds: 3.0,
             beams: Vec::new(),
-        })?;
-        let (generate, generate_skipped) = match self.local_generator() {
-            Ok(_) => (Some(self.bench_generate(None, 1, 32)?), None),
-            Err(e) => (None, Some(e.to_string())),
-        };
-        Ok(QuickBench {
-            embed,
-            ingest,
-            search,
-            generate,
-            generate_skipped,
-            seconds: (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
-        })
-    }
+        },
+    )?;
+    let (generate, generate_skipped) = match engine.local_generator() {
+        Ok(_) => (Some(bench_generate(engine, None, 1, 32)?), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    Ok(QuickBench {
+        embed,
+        ingest,
+        search,
+        generate,
+        generate_skipped,
+        seconds: (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+    })
+}
 
-    fn bench_ingest(&self, corpus: &Path) -> Result<IngestFigures, EngineError> {
-        let name = "bench-ingest";
-        self.delete_collection(name)?;
-        let started = Instant::now();
-        let report = self.ingest(
-            &IngestRequest {
-                paths: vec![corpus.to_path_buf()],
-                collection: name.into(),
-                ..IngestRequest::default()
-            },
-            &mut |_| {},
-        )?;
-        let seconds = started.elapsed().as_secs_f64();
-        self.delete_collection(name)?;
-        let megabytes = tree_bytes(corpus) as f64 / 1e6;
-        Ok(IngestFigures {
-            files: report.files,
-            megabytes: round2(megabytes),
-            chunks: report.chunks_written,
-            seconds: round2(seconds),
-            files_per_s: round2(report.files as f64 / seconds),
-            mb_per_s: (megabytes / seconds * 10_000.0).round() / 10_000.0,
-            chunks_per_s: round2(report.chunks_written as f64 / seconds),
-            report,
-        })
-    }
+fn bench_ingest(engine: &Engine, corpus: &Path) -> Result<IngestFigures, EngineError> {
+    let name = "bench-ingest";
+    engine.delete_collection(name)?;
+    let started = Instant::now();
+    let report = engine.ingest(
+        &IngestRequest {
+            paths: vec![corpus.to_path_buf()],
+            collection: name.into(),
+            ..IngestRequest::default()
+        },
+        &mut |_| {},
+    )?;
+    let seconds = started.elapsed().as_secs_f64();
+    engine.delete_collection(name)?;
+    let megabytes = tree_bytes(corpus) as f64 / 1e6;
+    Ok(IngestFigures {
+        files: report.files,
+        megabytes: round2(megabytes),
+        chunks: report.chunks_written,
+        seconds: round2(seconds),
+        files_per_s: round2(report.files as f64 / seconds),
+        mb_per_s: (megabytes / seconds * 10_000.0).round() / 10_000.0,
+        chunks_per_s: round2(report.chunks_written as f64 / seconds),
+        report,
+    })
 }

@@ -26,13 +26,13 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::dataset::Dataset;
-use super::questions::{questions, sample};
-use super::{percentile, round4};
-use crate::answer::{terms, AskEvent, AskRequest};
-use crate::ingest::Progress;
-use crate::retrieve::Scope;
-use crate::{Engine, EngineError};
+use crate::dataset::Dataset;
+use crate::questions::{questions, sample};
+use crate::retrieval::{eval_collection, eval_collection_name, percentile, round4};
+use seogo_engine::answer::{terms, AskEvent, AskRequest};
+use seogo_engine::ingest::Progress;
+use seogo_engine::retrieve::Scope;
+use seogo_engine::{Engine, EngineError};
 
 /// Which set, and how much of it.
 #[derive(Debug, Clone)]
@@ -168,150 +168,147 @@ fn rate_of(outcomes: &[&AnswerOutcome], test: impl Fn(&AnswerOutcome) -> bool) -
     Rate::of(outcomes.iter().filter(|o| test(o)).count(), outcomes.len())
 }
 
-impl Engine {
-    pub fn eval_answers(
-        &self,
-        req: &AnswerEvalRequest,
-        progress: &mut dyn FnMut(Progress),
-    ) -> Result<AnswerEvalReport, EngineError> {
-        let dataset = Dataset::load(&req.dataset, None, &self.config().parse, None)?;
-        let questions = sample(questions(&req.dataset, &dataset)?, req.limit, req.seed);
-        let analyzer = self.config().lexical.analyzer;
-        let collection = self.eval_collection_name(&dataset, analyzer, None, true)?;
-        let megabytes = round4(dataset.text_bytes() as f64 / 1e6);
-        self.eval_collection(
-            &req.dataset,
-            &collection,
-            analyzer,
-            dataset.corpus,
-            megabytes,
-            progress,
-        )?;
-        let scope = Scope {
-            collection,
-            ..Scope::default()
-        };
-        let model = self.generator()?.model_id().to_string();
-        let mut outcomes = Vec::new();
-        let (mut f1s, mut containments) = (Vec::new(), Vec::new());
-        for (i, q) in questions.iter().enumerate() {
-            let started = Instant::now();
-            let (mut sources, mut first) = (None, None);
-            let answer = self.ask(
-                &AskRequest {
-                    question: q.text.clone(),
-                    history: q.history.clone(),
-                    scope: scope.clone(),
-                },
-                &mut |e| {
-                    let at = started.elapsed().as_secs_f64() * 1000.0;
-                    match e {
-                        AskEvent::Sources(_) => sources = Some(at),
-                        AskEvent::Text(_) => {
-                            first.get_or_insert(at);
-                        }
+pub fn eval_answers(
+    engine: &Engine,
+    req: &AnswerEvalRequest,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<AnswerEvalReport, EngineError> {
+    let dataset = Dataset::load(&req.dataset, None, &engine.config().parse, None)?;
+    let questions = sample(questions(&req.dataset, &dataset)?, req.limit, req.seed);
+    let analyzer = engine.config().lexical.analyzer;
+    let collection = eval_collection_name(engine, &dataset, analyzer, None, true)?;
+    let megabytes = round4(dataset.text_bytes() as f64 / 1e6);
+    eval_collection(
+        engine,
+        &req.dataset,
+        &collection,
+        analyzer,
+        dataset.corpus,
+        megabytes,
+        progress,
+    )?;
+    let scope = Scope {
+        collection,
+        ..Scope::default()
+    };
+    let model = engine.generator()?.model_id().to_string();
+    let mut outcomes = Vec::new();
+    let (mut f1s, mut containments) = (Vec::new(), Vec::new());
+    for (i, q) in questions.iter().enumerate() {
+        let started = Instant::now();
+        let (mut sources, mut first) = (None, None);
+        let answer = engine.ask(
+            &AskRequest {
+                question: q.text.clone(),
+                history: q.history.clone(),
+                scope: scope.clone(),
+            },
+            &mut |e| {
+                let at = started.elapsed().as_secs_f64() * 1000.0;
+                match e {
+                    AskEvent::Sources(_) => sources = Some(at),
+                    AskEvent::Text(_) => {
+                        first.get_or_insert(at);
                     }
-                },
-            )?;
-            let total = started.elapsed().as_secs_f64() * 1000.0;
-            // The best window's own coverage, whether or not the floor
-            // was needed: what `eval calibrate` replays the floor with.
-            let asked = answer.standalone_question.as_deref().unwrap_or(&q.text);
-            let (evidence, _) = self.evidence(asked, &scope, usize::MAX, &mut |_| Ok(0))?;
-            let cited: HashSet<&str> = answer.citations.iter().map(|c| c.doc_id.as_str()).collect();
-            let cited_gold = cited.iter().filter(|d| q.gold.contains(**d)).count();
-            let token_f1 = match (&q.reference, answer.grounded && q.answerable()) {
-                (Some(reference), true) => {
-                    let (f1, contained) = overlap(&answer.answer, reference);
-                    f1s.push(f1);
-                    containments.push(contained);
-                    Some(round4(f1))
                 }
-                _ => None,
-            };
-            let outcome = AnswerOutcome {
-                id: q.id.clone(),
-                answerability: q.answerability.clone(),
-                refused: !answer.grounded,
-                extractive: answer.extractive,
-                model_refused: !answer.grounded || answer.extractive,
-                retrieved_gold: answer.retrieved.iter().any(|c| q.gold.contains(doc_of(c))),
-                cited: cited.len(),
-                cited_gold,
-                token_f1,
-                coverage: answer.coverage,
-                extract_coverage: evidence.best.map_or(0.0, |b| b.coverage),
-                prompt_tokens: answer.usage.map(|u| u.prompt_tokens),
-                sources_ms: sources.map(f64::round),
-                ttft_ms: first.map(f64::round),
-                total_ms: total.round(),
-            };
-            tracing::info!(
-                question = i + 1,
-                of = questions.len(),
-                id = %q.id,
-                refused = outcome.refused,
-                extractive = outcome.extractive,
-                seconds = total / 1000.0,
-                "answered"
-            );
-            outcomes.push(outcome);
-        }
-        let of_kind = |answerable: bool| -> Vec<&AnswerOutcome> {
-            outcomes
-                .iter()
-                .zip(&questions)
-                .filter(|(o, q)| {
-                    q.answerable() == answerable && o.answerability != "UNDERSPECIFIED"
-                })
-                .map(|(o, _)| o)
-                .collect()
+            },
+        )?;
+        let total = started.elapsed().as_secs_f64() * 1000.0;
+        // The best window's own coverage, whether or not the floor
+        // was needed: what `eval calibrate` replays the floor with.
+        let asked = answer.standalone_question.as_deref().unwrap_or(&q.text);
+        let (evidence, _) = engine.evidence(asked, &scope, usize::MAX, &mut |_| Ok(0))?;
+        let cited: HashSet<&str> = answer.citations.iter().map(|c| c.doc_id.as_str()).collect();
+        let cited_gold = cited.iter().filter(|d| q.gold.contains(**d)).count();
+        let token_f1 = match (&q.reference, answer.grounded && q.answerable()) {
+            (Some(reference), true) => {
+                let (f1, contained) = overlap(&answer.answer, reference);
+                f1s.push(f1);
+                containments.push(contained);
+                Some(round4(f1))
+            }
+            _ => None,
         };
-        let (answerable, unanswerable) = (of_kind(true), of_kind(false));
-        let with_gold: Vec<&AnswerOutcome> = outcomes
+        let outcome = AnswerOutcome {
+            id: q.id.clone(),
+            answerability: q.answerability.clone(),
+            refused: !answer.grounded,
+            extractive: answer.extractive,
+            model_refused: !answer.grounded || answer.extractive,
+            retrieved_gold: answer.retrieved.iter().any(|c| q.gold.contains(doc_of(c))),
+            cited: cited.len(),
+            cited_gold,
+            token_f1,
+            coverage: answer.coverage,
+            extract_coverage: evidence.best.map_or(0.0, |b| b.coverage),
+            prompt_tokens: answer.usage.map(|u| u.prompt_tokens),
+            sources_ms: sources.map(f64::round),
+            ttft_ms: first.map(f64::round),
+            total_ms: total.round(),
+        };
+        tracing::info!(
+            question = i + 1,
+            of = questions.len(),
+            id = %q.id,
+            refused = outcome.refused,
+            extractive = outcome.extractive,
+            seconds = total / 1000.0,
+            "answered"
+        );
+        outcomes.push(outcome);
+    }
+    let of_kind = |answerable: bool| -> Vec<&AnswerOutcome> {
+        outcomes
             .iter()
             .zip(&questions)
-            .filter(|(_, q)| !q.gold.is_empty())
+            .filter(|(o, q)| q.answerable() == answerable && o.answerability != "UNDERSPECIFIED")
             .map(|(o, _)| o)
-            .collect();
-        let answered_with_gold: Vec<&AnswerOutcome> =
-            with_gold.iter().copied().filter(|o| !o.refused).collect();
-        let answered: Vec<&AnswerOutcome> = outcomes.iter().filter(|o| !o.refused).collect();
-        let sorted = |values: Vec<f64>| {
-            let mut values = values;
-            values.sort_by(f64::total_cmp);
-            values
-        };
-        let sources_ms = sorted(outcomes.iter().filter_map(|o| o.sources_ms).collect());
-        let ttfts = sorted(outcomes.iter().filter_map(|o| o.ttft_ms).collect());
-        let totals = sorted(outcomes.iter().map(|o| o.total_ms).collect());
-        let p50 = |v: &[f64]| (!v.is_empty()).then(|| percentile(v, 0.5).round());
-        Ok(AnswerEvalReport {
-            dataset: req.dataset.display().to_string(),
-            model,
-            questions: outcomes.len(),
-            answerable: answerable.len(),
-            unanswerable: unanswerable.len(),
-            refusal_rate_unanswerable: rate_of(&unanswerable, |o| o.refused),
-            refusal_rate_answerable: rate_of(&answerable, |o| o.refused),
-            model_refusal_rate_unanswerable: rate_of(&unanswerable, |o| o.model_refused),
-            model_refusal_rate_answerable: rate_of(&answerable, |o| o.model_refused),
-            extractive_rate: rate_of(&answered, |o| o.extractive),
-            retrieval_recall: rate_of(&with_gold, |o| o.retrieved_gold),
-            citation_precision: Rate::of(
-                answered_with_gold.iter().map(|o| o.cited_gold).sum(),
-                answered_with_gold.iter().map(|o| o.cited).sum(),
-            ),
-            gold_cited_rate: rate_of(&answered_with_gold, |o| o.cited_gold > 0),
-            token_f1: mean(&f1s),
-            containment: mean(&containments),
-            sources_ms_p50: p50(&sources_ms),
-            ttft_ms_p50: p50(&ttfts),
-            total_ms_p50: percentile(&totals, 0.5).round(),
-            total_ms_p90: percentile(&totals, 0.9).round(),
-            outcomes,
-        })
-    }
+            .collect()
+    };
+    let (answerable, unanswerable) = (of_kind(true), of_kind(false));
+    let with_gold: Vec<&AnswerOutcome> = outcomes
+        .iter()
+        .zip(&questions)
+        .filter(|(_, q)| !q.gold.is_empty())
+        .map(|(o, _)| o)
+        .collect();
+    let answered_with_gold: Vec<&AnswerOutcome> =
+        with_gold.iter().copied().filter(|o| !o.refused).collect();
+    let answered: Vec<&AnswerOutcome> = outcomes.iter().filter(|o| !o.refused).collect();
+    let sorted = |values: Vec<f64>| {
+        let mut values = values;
+        values.sort_by(f64::total_cmp);
+        values
+    };
+    let sources_ms = sorted(outcomes.iter().filter_map(|o| o.sources_ms).collect());
+    let ttfts = sorted(outcomes.iter().filter_map(|o| o.ttft_ms).collect());
+    let totals = sorted(outcomes.iter().map(|o| o.total_ms).collect());
+    let p50 = |v: &[f64]| (!v.is_empty()).then(|| percentile(v, 0.5).round());
+    Ok(AnswerEvalReport {
+        dataset: req.dataset.display().to_string(),
+        model,
+        questions: outcomes.len(),
+        answerable: answerable.len(),
+        unanswerable: unanswerable.len(),
+        refusal_rate_unanswerable: rate_of(&unanswerable, |o| o.refused),
+        refusal_rate_answerable: rate_of(&answerable, |o| o.refused),
+        model_refusal_rate_unanswerable: rate_of(&unanswerable, |o| o.model_refused),
+        model_refusal_rate_answerable: rate_of(&answerable, |o| o.model_refused),
+        extractive_rate: rate_of(&answered, |o| o.extractive),
+        retrieval_recall: rate_of(&with_gold, |o| o.retrieved_gold),
+        citation_precision: Rate::of(
+            answered_with_gold.iter().map(|o| o.cited_gold).sum(),
+            answered_with_gold.iter().map(|o| o.cited).sum(),
+        ),
+        gold_cited_rate: rate_of(&answered_with_gold, |o| o.cited_gold > 0),
+        token_f1: mean(&f1s),
+        containment: mean(&containments),
+        sources_ms_p50: p50(&sources_ms),
+        ttft_ms_p50: p50(&ttfts),
+        total_ms_p50: percentile(&totals, 0.5).round(),
+        total_ms_p90: percentile(&totals, 0.9).round(),
+        outcomes,
+    })
 }
 
 #[cfg(test)]

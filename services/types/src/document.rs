@@ -219,7 +219,7 @@ pub struct Chunk {
     /// in every chunk. What it names (an equipment tag, a form or part
     /// number) is what the whole document is about, so a section that
     /// never repeats the tag is still found for it; see
-    /// [`chunk_document`](crate::chunk_document).
+    /// `seogo_docs::chunk_document`.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub header: String,
     pub domain: Domain,
