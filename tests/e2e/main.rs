@@ -19,6 +19,7 @@ mod errors;
 mod fetch;
 mod formats;
 mod generator;
+mod gpu;
 mod in_process;
 mod ingest_cli;
 mod lexical_index;

@@ -8,6 +8,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use seogo_engine::{AnalyzerKind, Engine};
 use seogo_eval::bench::generate::{GenerateBench, ServedModel};
+use seogo_eval::bench::gpu::GpuBenchOptions;
 use seogo_eval::bench::parse::FormatBench;
 use seogo_eval::bench::quick::{QuickBench, QuickBenchOptions};
 use seogo_eval::bench::search::{SearchBench, SearchBenchOptions};
@@ -108,6 +109,41 @@ pub enum BenchCommand {
         /// also measured at each size, beside the configured one.
         #[arg(long, value_delimiter = ',')]
         ef: Vec<usize>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Passages/s and tokens/s on random weights of the model pack's
+    /// shapes (e5-small; Qwen2.5-1.5B at Q4_K) on a device, needing no
+    /// model pack; with --compare, also the CPU against that device on a
+    /// tiny model (exits non-zero when they disagree). scripts/gpu-check.sh
+    /// runs it on a machine with a GPU.
+    Gpu {
+        /// `cuda`, `cuda:N` or `cpu`.
+        #[arg(long, default_value = "cuda")]
+        device: String,
+        #[arg(long, default_value_t = 512)]
+        passages: usize,
+        /// Tokens per passage.
+        #[arg(long, default_value_t = 256)]
+        passage_tokens: usize,
+        /// Passages per embedding call on the device.
+        #[arg(long, default_value_t = 64)]
+        batch: usize,
+        #[arg(long, default_value_t = 1000)]
+        prompt_tokens: usize,
+        #[arg(long, default_value_t = 128)]
+        max_tokens: usize,
+        /// The best of these rounds counts.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[arg(long)]
+        compare: bool,
+        /// Tiny shapes instead of the model pack's (a quick check of the
+        /// path, not a figure).
+        #[arg(long)]
+        tiny: bool,
         #[arg(long)]
         json: bool,
     },
@@ -300,6 +336,64 @@ pub fn run(engine: &Engine, args: BenchArgs) -> anyhow::Result<ExitCode> {
             )?;
             print_search_bench(&report, json)?;
             Ok(ExitCode::SUCCESS)
+        }
+        BenchCommand::Gpu {
+            device,
+            passages,
+            passage_tokens,
+            batch,
+            prompt_tokens,
+            max_tokens,
+            rounds,
+            seed,
+            compare,
+            tiny,
+            json,
+        } => {
+            let report = seogo_eval::bench::gpu::bench_gpu(&GpuBenchOptions {
+                device,
+                passages,
+                passage_tokens,
+                batch,
+                prompt_tokens,
+                max_tokens,
+                rounds,
+                seed,
+                compare,
+                tiny,
+            })?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                let (e, g) = (&report.embed, &report.generate);
+                println!(
+                    "{}: embedder {:.1} passages/s ({} passages of {} tokens); generator prefill {:.0} tokens/s ({} prompt tokens), decode {:.1} tokens/s ({} generated)",
+                    report.device,
+                    e.passages_per_s,
+                    e.passages,
+                    e.tokens_per_passage,
+                    g.prefill_tokens_per_s,
+                    g.prompt_tokens,
+                    g.decode_tokens_per_s,
+                    g.generated_tokens
+                );
+                if let Some(c) = &report.comparison {
+                    println!(
+                        "CPU against {}: lowest cosine {:.6}, greedy text {}",
+                        report.device,
+                        c.min_cosine,
+                        if c.same_greedy_text {
+                            "the same"
+                        } else {
+                            "differs"
+                        }
+                    );
+                }
+            }
+            Ok(match &report.comparison {
+                Some(c) if !c.agrees() => ExitCode::FAILURE,
+                _ => ExitCode::SUCCESS,
+            })
         }
         BenchCommand::Soak {
             corpus,

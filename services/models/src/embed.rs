@@ -67,6 +67,17 @@ pub struct BertEmbedder {
     batch_size: usize,
 }
 
+/// What an embedder is made of, however it was loaded.
+pub(crate) struct Parts {
+    pub(crate) vb: VarBuilder<'static>,
+    pub(crate) config: Config,
+    pub(crate) tokenizer: Tokenizer,
+    /// Where the tokenizer came from, for errors.
+    pub(crate) tokenizer_path: std::path::PathBuf,
+    pub(crate) model_name: String,
+    pub(crate) revision: String,
+}
+
 /// Which code runs the encoder.
 enum Encoder {
     /// The native encoder over plain buffers: the fast path on a CPU.
@@ -131,6 +142,41 @@ impl BertEmbedder {
         // f32: candle's f16 matmuls are slow on the CPU, and one dtype on
         // every device keeps a collection's vectors comparable.
         let vb = VarBuilder::from_buffered_safetensors(weights, DType::F32, device)?;
+        let tokenizer_path = dir.join("tokenizer.json");
+        let tokenizer = Tokenizer::from_file(&tokenizer_path).map_err(|e| ModelError::Invalid {
+            path: tokenizer_path.clone(),
+            reason: e.to_string(),
+        })?;
+        let model_name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "bert".into());
+        let parts = Parts {
+            vb,
+            config,
+            tokenizer,
+            tokenizer_path,
+            model_name,
+            revision,
+        };
+        Self::assemble(parts, batch_size, device, precision)
+    }
+
+    /// The embedder from its loaded parts, on `device`.
+    pub(crate) fn assemble(
+        parts: Parts,
+        batch_size: usize,
+        device: &Device,
+        precision: EmbedPrecision,
+    ) -> Result<Self, ModelError> {
+        let Parts {
+            vb,
+            config,
+            mut tokenizer,
+            tokenizer_path,
+            model_name,
+            revision,
+        } = parts;
         let encoder = if device.is_cpu() {
             Encoder::Cpu(Bert::load(vb, &config, precision)?)
         } else {
@@ -140,12 +186,6 @@ impl BertEmbedder {
                 pad_id: config.pad_token_id as u32,
             }
         };
-        let tokenizer_path = dir.join("tokenizer.json");
-        let mut tokenizer =
-            Tokenizer::from_file(&tokenizer_path).map_err(|e| ModelError::Invalid {
-                path: tokenizer_path.clone(),
-                reason: e.to_string(),
-            })?;
         tokenizer
             .with_truncation(Some(TruncationParams {
                 max_length: MAX_TOKENS.min(config.max_position_embeddings),
@@ -158,10 +198,6 @@ impl BertEmbedder {
         // No tokenizer padding: the CPU encoder packs sequences unpadded,
         // and `embed_padded` pads each accelerator batch itself.
         tokenizer.with_padding(None);
-        let model_name = dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "bert".into());
         Ok(Self {
             encoder,
             tokenizer,

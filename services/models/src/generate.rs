@@ -136,12 +136,22 @@ impl QwenGguf {
     /// Loads the weights, the tokenizer and the chat template the GGUF
     /// carries, onto `device`.
     pub fn load(path: &Path, device: &Device) -> Result<Self, ModelError> {
+        let mut file = std::fs::File::open(path).at(path)?;
+        Self::from_reader(&mut file, path, device)
+    }
+
+    /// [`load`](Self::load) from any reader of a GGUF (`path` names it in
+    /// errors): a file, or one built in memory (`synthetic`).
+    pub(crate) fn from_reader<R: std::io::Read + std::io::Seek>(
+        file: &mut R,
+        path: &Path,
+        device: &Device,
+    ) -> Result<Self, ModelError> {
         let invalid = |reason: String| ModelError::Invalid {
             path: path.to_path_buf(),
             reason,
         };
-        let mut file = std::fs::File::open(path).at(path)?;
-        let content = gguf_file::Content::read(&mut file).map_err(|e| invalid(e.to_string()))?;
+        let content = gguf_file::Content::read(file).map_err(|e| invalid(e.to_string()))?;
         let tokenizer = Tokenizer::from_gguf(&content).map_err(|e| invalid(e.to_string()))?;
         let meta_str = |key: &str| {
             content
@@ -170,7 +180,7 @@ impl QwenGguf {
         if stop_ids.is_empty() {
             return Err(invalid("no end-of-sequence token".into()));
         }
-        let model = Qwen2::from_gguf(&content, &mut file, device)?;
+        let model = Qwen2::from_gguf(&content, file, device)?;
         Ok(Self {
             model,
             tokenizer,

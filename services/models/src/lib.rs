@@ -12,10 +12,12 @@ mod kernels;
 mod openai;
 pub mod pack;
 mod qwen2;
+mod synthetic;
 
 pub use embed::{BertEmbedder, EmbedPrecision, Embedder, EmbedderFingerprint};
 pub use generate::{FinishReason, Generation, GenerationParams, Generator, QwenGguf};
 pub use openai::{OpenAiConfig, OpenAiGenerator};
+pub use synthetic::{synthetic_word, BertShape, QwenShape};
 
 use std::path::PathBuf;
 

@@ -7,6 +7,7 @@
 pub mod ask;
 pub mod embed;
 pub mod generate;
+pub mod gpu;
 pub mod parse;
 pub mod quick;
 pub mod search;
