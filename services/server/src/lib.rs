@@ -72,6 +72,29 @@ pub struct AppState {
     batches: routes::batch::BatchJobs,
     generations: Arc<Semaphore>,
     timeout: Duration,
+    /// Sources with a sync running (one at a time each).
+    syncing: Running,
+}
+
+/// Names with something running, so a second start is refused.
+#[derive(Debug, Default)]
+pub(crate) struct Running(std::sync::Mutex<std::collections::HashSet<String>>);
+
+impl Running {
+    /// Marks `name` running; false when it already was.
+    pub(crate) fn start(&self, name: &str) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(name.to_string())
+    }
+
+    pub(crate) fn finish(&self, name: &str) {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(name);
+    }
 }
 
 pub(crate) type Shared = Arc<AppState>;
@@ -118,6 +141,7 @@ impl AppState {
             batches: routes::batch::BatchJobs::default(),
             generations,
             timeout,
+            syncing: Running::default(),
         })
     }
 }
@@ -177,7 +201,8 @@ pub fn router(state: Shared) -> Router {
             get(routes::documents::document_file),
         )
         .route("/v1/jobs/{id}", get(routes::documents::job))
-        .route("/v1/sources", get(routes::ops::sources))
+        .route("/v1/sources", get(routes::sources::sources))
+        .route("/v1/sources/{name}/sync", post(routes::sources::sync))
         .route("/v1/admin/backup", post(routes::ops::backup))
         .route("/v1/admin/reindex", post(routes::ops::reindex))
         .route("/v1/search", post(routes::query::search))

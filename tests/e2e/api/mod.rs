@@ -15,6 +15,7 @@ mod hostile;
 mod races;
 mod reindex;
 mod shutdown;
+mod sources;
 
 use std::path::{Path, PathBuf};
 use std::process::Child;

@@ -246,7 +246,7 @@ pub(crate) enum JobState {
     Failed,
 }
 
-/// A background job: an upload's ingest or a reindex.
+/// A background job: an upload's ingest, a reindex or a source's sync.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Job {
     #[serde(skip)]
@@ -256,11 +256,22 @@ pub(crate) struct Job {
     pub(crate) state: JobState,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) files: Vec<String>,
+    /// How far a sync has come (published while it runs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) progress: Option<JobProgress>,
     /// The ingest or reindex report.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) report: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) error: Option<String>,
+}
+
+/// A running job's counts: files read, chunks to embed, chunks indexed.
+#[derive(Debug, Clone, Default, Serialize)]
+pub(crate) struct JobProgress {
+    pub(crate) files: usize,
+    pub(crate) chunks_planned: usize,
+    pub(crate) chunks_indexed: usize,
 }
 
 /// Ingest jobs by id (the latest ones; a restart forgets them).
@@ -422,6 +433,7 @@ pub(crate) async fn upload(
         collection: collection.clone(),
         state: JobState::Running,
         files: files.clone(),
+        progress: None,
         report: None,
         error: None,
     };

@@ -5,6 +5,7 @@ pub(crate) mod documents;
 pub(crate) mod openai;
 pub(crate) mod ops;
 pub(crate) mod query;
+pub(crate) mod sources;
 pub(crate) mod widget;
 
 use std::convert::Infallible;

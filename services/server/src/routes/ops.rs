@@ -94,19 +94,6 @@ pub(crate) async fn collections(
     Ok(Json(json!({ "collections": all })))
 }
 
-/// Configured sources with their last sync (ingest role; the sources of
-/// collections the caller may use).
-pub(crate) async fn sources(
-    State(state): State<Shared>,
-    caller: Caller,
-) -> Result<Json<Value>, ApiError> {
-    caller.require(crate::auth::Role::Ingest)?;
-    let engine = state.engine.clone();
-    let mut all = blocking(move || Ok(engine.sources())).await?;
-    all.retain(|s| caller.sees_collection(&s.collection));
-    Ok(Json(json!({ "sources": all })))
-}
-
 /// `POST /v1/admin/backup` (admin): a consistent snapshot of the data
 /// directory as a tar, taken while the server keeps serving (each
 /// collection is copied under its write lock). Built under `uploads/`,
@@ -187,6 +174,7 @@ pub(crate) async fn reindex(
         collection: name.clone(),
         state: JobState::Running,
         files: Vec::new(),
+        progress: None,
         report: None,
         error: None,
     };

@@ -1,0 +1,140 @@
+//! The configured `[[sources]]`: their last sync, and "sync now" as a
+//! background job with progress, one sync per source at a time.
+
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use seogo_engine::ingest::Progress;
+use seogo_engine::EngineError;
+use serde_json::{json, Value};
+
+use crate::auth::{Caller, Role};
+use crate::error::ApiError;
+use crate::routes::documents::{Job, JobProgress, JobState};
+use crate::{blocking, Shared};
+
+/// `GET /v1/sources` (ingest role): configured sources with their last
+/// sync, for the collections the caller may use.
+pub(crate) async fn sources(
+    State(state): State<Shared>,
+    caller: Caller,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Role::Ingest)?;
+    let engine = state.engine.clone();
+    let mut all = blocking(move || Ok(engine.sources())).await?;
+    all.retain(|s| caller.sees_collection(&s.collection));
+    Ok(Json(json!({ "sources": all })))
+}
+
+/// How often a running sync's progress is published to its job.
+const PROGRESS_EVERY: Duration = Duration::from_millis(250);
+
+/// `POST /v1/sources/{name}/sync` (ingest role): syncs the source now
+/// (its fetch first, where it has one), as `seogo sync NAME` does, in a
+/// background job whose progress `GET /v1/jobs/{id}` shows. A source
+/// already syncing is refused (409 `busy`), never queued; the finished
+/// sync is audited.
+pub(crate) async fn sync(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    caller.require(Role::Ingest)?;
+    let engine = state.engine.clone();
+    let sources = blocking(move || Ok(engine.sources())).await?;
+    let Some(source) = sources
+        .into_iter()
+        .find(|s| s.name == name && caller.sees_collection(&s.collection))
+    else {
+        // A source of a collection the caller may not use is not named.
+        return Err(EngineError::NoSuchSource {
+            name,
+            configured: "see GET /v1/sources".into(),
+        }
+        .into());
+    };
+    if !state.syncing.start(&name) {
+        return Err(EngineError::Busy(format!(
+            "source `{name}` is syncing already; follow its job, or retry when it is done"
+        ))
+        .into());
+    }
+    let job = Job {
+        owner: caller.id.clone(),
+        id: match crate::random_id("job_", 12) {
+            Ok(id) => id,
+            Err(e) => {
+                state.syncing.finish(&name);
+                return Err(e);
+            }
+        },
+        collection: source.collection,
+        state: JobState::Running,
+        files: Vec::new(),
+        progress: Some(JobProgress::default()),
+        report: None,
+        error: None,
+    };
+    state.jobs.put(job.clone());
+    let id = job.id.clone();
+    let shared = state.clone();
+    tokio::spawn(async move {
+        let engine = shared.engine.clone();
+        let publisher = shared.clone();
+        let running = job.clone();
+        let source_name = name.clone();
+        let outcome = blocking(move || {
+            let mut progress = JobProgress::default();
+            let mut published = Instant::now();
+            let mut on_progress = |p: Progress| {
+                match p {
+                    Progress::Planned { files, chunks } => {
+                        progress.files += files;
+                        progress.chunks_planned += chunks;
+                    }
+                    Progress::Indexed { chunks } => progress.chunks_indexed += chunks,
+                }
+                if published.elapsed() >= PROGRESS_EVERY {
+                    published = Instant::now();
+                    let mut snapshot = running.clone();
+                    snapshot.progress = Some(progress.clone());
+                    publisher.jobs.put(snapshot);
+                }
+            };
+            let report = engine.sync(&source_name, &mut on_progress)?;
+            Ok((report, progress))
+        })
+        .await;
+        let mut done = job;
+        let status = match outcome {
+            Ok((report, progress)) => {
+                shared.metrics.ingested(
+                    report.ingest.added + report.ingest.updated,
+                    report.ingest.failures.len(),
+                );
+                done.state = JobState::Done;
+                done.progress = Some(progress);
+                done.report = serde_json::to_value(report).ok();
+                200
+            }
+            Err(e) => {
+                done.state = JobState::Failed;
+                let status = e.status().as_u16();
+                done.error = Some(e.message);
+                status
+            }
+        };
+        shared.audit.record(crate::audit::AuditEntry {
+            who: done.owner.clone(),
+            route: "/v1/sources/{name}/sync".into(),
+            detail: Some(json!({ "source": name, "collection": done.collection, "job": done.id })),
+            status,
+            ..Default::default()
+        });
+        shared.jobs.put(done);
+        shared.syncing.finish(&name);
+    });
+    Ok((StatusCode::ACCEPTED, Json(json!({ "job_id": id }))))
+}

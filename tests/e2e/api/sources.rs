@@ -1,0 +1,100 @@
+//! "Sync now" over the API: a source configured in `[[sources]]` synced
+//! by an ingest key as a background job, its progress and report in the
+//! job, a second start refused while the first runs, the last sync in
+//! `GET /v1/sources`, the finished sync in the audit log; a query key is
+//! refused and an unknown source is not found.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::{config, fixture, Server};
+use seogo_tests::{copy_dir, demo_corpus, poll_until};
+
+fn parse(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+#[test]
+fn an_ingest_key_syncs_a_source_now_and_watches_it_finish() {
+    let f = fixture();
+    let share = tempfile::tempdir().expect("tempdir");
+    copy_dir(&demo_corpus(), share.path());
+    let cfg = config(
+        "sources-sync",
+        "",
+        &format!(
+            "[[sources]]\nname = \"manuals\"\npath = \"{}\"\ncollection = \"synced\"\n",
+            share.path().display()
+        ),
+    );
+    let server = Server::start(&cfg);
+    let ingest = f.ingest_key.as_str();
+
+    let (status, text) = server.post("/v1/sources/manuals/sync", Some(&f.public_key), "");
+    assert_eq!(status, 403, "a query key may not sync: {text}");
+    let (status, text) = server.post("/v1/sources/nope/sync", Some(ingest), "");
+    assert_eq!(status, 404, "{text}");
+    assert!(text.contains("no_such_source"), "{text}");
+
+    let (status, text) = server.post("/v1/sources/manuals/sync", Some(ingest), "");
+    assert_eq!(status, 202, "{text}");
+    let job = parse(&text)["job_id"].as_str().expect("job id").to_string();
+    // The demo corpus takes seconds to embed: a second start finds it running.
+    let (status, text) = server.post("/v1/sources/manuals/sync", Some(ingest), "");
+    assert_eq!(status, 409, "one sync per source at a time: {text}");
+    assert!(text.contains("busy"), "{text}");
+
+    let done = poll_until(
+        "the sync job to finish",
+        Duration::from_secs(300),
+        Duration::from_millis(200),
+        || {
+            let (status, text) = server.get(&format!("/v1/jobs/{job}"), Some(ingest));
+            assert_eq!(status, 200, "{text}");
+            let job = parse(&text);
+            (job["state"] != "running").then_some(job)
+        },
+    );
+    assert_eq!(done["state"], "done", "{done}");
+    let added = done["report"]["added"].as_u64().expect("added");
+    assert!(added >= 3, "{done}");
+    let progress = &done["progress"];
+    assert_eq!(progress["files"].as_u64(), Some(added), "{done}");
+    assert!(progress["chunks_indexed"].as_u64() > Some(0), "{done}");
+    assert_eq!(
+        progress["chunks_indexed"], progress["chunks_planned"],
+        "{done}"
+    );
+
+    // Another caller cannot read the job; the source shows its last sync;
+    // the synced collection answers.
+    let (status, _) = server.get(&format!("/v1/jobs/{job}"), Some(&f.admin_key));
+    assert_eq!(status, 404);
+    let (status, text) = server.get("/v1/sources", Some(ingest));
+    assert_eq!(status, 200, "{text}");
+    let sources = parse(&text);
+    assert_eq!(sources["sources"][0]["name"], "manuals", "{sources}");
+    assert!(!sources["sources"][0]["state"].is_null(), "{sources}");
+    let (status, text) = server.post(
+        "/v1/search",
+        Some(ingest),
+        r#"{"query": "펌프 점검", "collection": "synced", "mode": "bm25", "k": 3}"#,
+    );
+    assert_eq!(status, 200, "{text}");
+    assert!(
+        !parse(&text)["results"]
+            .as_array()
+            .expect("results")
+            .is_empty(),
+        "{text}"
+    );
+
+    let audit = std::fs::read_to_string(server.data.join("audit/audit.log")).expect("audit");
+    assert!(
+        audit
+            .lines()
+            .any(|l| l.contains("/v1/sources/{name}/sync") && l.contains(&job)),
+        "the sync is in the audit log"
+    );
+}
