@@ -74,6 +74,15 @@ pub struct AppState {
     timeout: Duration,
     /// Sources with a sync running (one at a time each).
     syncing: Running,
+    /// Held while the API changes the key file, one change at a time.
+    key_changes: std::sync::Mutex<()>,
+}
+
+impl AppState {
+    /// The API keys' file (`server.keys_file`, else in the data directory).
+    pub(crate) fn keys_file(&self) -> std::path::PathBuf {
+        self.config.keys_file(&self.engine.config().data.dir)
+    }
 }
 
 /// Names with something running, so a second start is refused.
@@ -142,6 +151,7 @@ impl AppState {
             generations,
             timeout,
             syncing: Running::default(),
+            key_changes: std::sync::Mutex::new(()),
         })
     }
 }
@@ -203,6 +213,12 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/jobs/{id}", get(routes::documents::job))
         .route("/v1/sources", get(routes::sources::sources))
         .route("/v1/sources/{name}/sync", post(routes::sources::sync))
+        .route("/v1/whoami", get(routes::keys::whoami))
+        .route(
+            "/v1/admin/keys",
+            get(routes::keys::list).post(routes::keys::create),
+        )
+        .route("/v1/admin/keys/{id}", delete(routes::keys::revoke))
         .route("/v1/admin/backup", post(routes::ops::backup))
         .route("/v1/admin/reindex", post(routes::ops::reindex))
         .route("/v1/search", post(routes::query::search))

@@ -12,6 +12,7 @@ mod batch;
 pub(crate) mod documents;
 mod endpoints;
 mod hostile;
+mod keys;
 mod races;
 mod reindex;
 mod shutdown;

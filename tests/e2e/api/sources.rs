@@ -4,12 +4,11 @@
 //! `GET /v1/sources`, the finished sync in the audit log; a query key is
 //! refused and an unknown source is not found.
 
-use std::time::Duration;
-
 use serde_json::Value;
 
+use super::documents::finished_job;
 use super::{config, fixture, Server};
-use seogo_tests::{copy_dir, demo_corpus, poll_until};
+use seogo_tests::{copy_dir, demo_corpus};
 
 fn parse(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
@@ -45,17 +44,7 @@ fn an_ingest_key_syncs_a_source_now_and_watches_it_finish() {
     assert_eq!(status, 409, "one sync per source at a time: {text}");
     assert!(text.contains("busy"), "{text}");
 
-    let done = poll_until(
-        "the sync job to finish",
-        Duration::from_secs(300),
-        Duration::from_millis(200),
-        || {
-            let (status, text) = server.get(&format!("/v1/jobs/{job}"), Some(ingest));
-            assert_eq!(status, 200, "{text}");
-            let job = parse(&text);
-            (job["state"] != "running").then_some(job)
-        },
-    );
+    let done = finished_job(&server, ingest, &job);
     assert_eq!(done["state"], "done", "{done}");
     let added = done["report"]["added"].as_u64().expect("added");
     assert!(added >= 3, "{done}");

@@ -113,6 +113,11 @@ impl Caller {
         }
     }
 
+    /// The collections it may use; `None` = all.
+    pub(crate) fn collections(&self) -> Option<&[String]> {
+        self.collections.as_deref()
+    }
+
     pub(crate) fn sees_collection(&self, collection: &str) -> bool {
         self.may_use(collection).is_ok()
     }

@@ -2,6 +2,7 @@
 
 pub(crate) mod batch;
 pub(crate) mod documents;
+pub(crate) mod keys;
 pub(crate) mod openai;
 pub(crate) mod ops;
 pub(crate) mod query;
