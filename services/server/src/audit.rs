@@ -115,6 +115,20 @@ impl Audit {
         })
     }
 
+    /// The log's files, newest first: `audit.log`, then the rotated ones
+    /// that exist.
+    pub(crate) fn files(&self) -> Vec<PathBuf> {
+        std::iter::once(self.path.clone())
+            .chain((1..=self.keep).map(|n| self.numbered(n)))
+            .filter(|p| p.exists())
+            .collect()
+    }
+
+    /// The `n`-th rotated file: `audit.log.<n>`.
+    fn numbered(&self, n: usize) -> PathBuf {
+        PathBuf::from(format!("{}.{n}", self.path.display()))
+    }
+
     /// `text` with secrets and registration numbers masked.
     pub fn mask(&self, text: &str) -> String {
         let mut out = text.to_string();
@@ -159,15 +173,14 @@ impl Audit {
 
     /// audit.log → audit.log.1 → … → audit.log.<keep> (the oldest dropped).
     fn rotate(&self, writer: &mut Writer) -> std::io::Result<()> {
-        let numbered = |n: usize| PathBuf::from(format!("{}.{n}", self.path.display()));
         if self.keep == 0 {
             std::fs::remove_file(&self.path)?;
         } else {
-            let _ = std::fs::remove_file(numbered(self.keep));
+            let _ = std::fs::remove_file(self.numbered(self.keep));
             for n in (1..self.keep).rev() {
-                let _ = seogo_durable::rename(&numbered(n), &numbered(n + 1));
+                let _ = seogo_durable::rename(&self.numbered(n), &self.numbered(n + 1));
             }
-            seogo_durable::rename(&self.path, &numbered(1)).map_err(|e| e.cause)?;
+            seogo_durable::rename(&self.path, &self.numbered(1)).map_err(|e| e.cause)?;
         }
         writer.file = open_append(&self.path)?;
         writer.size = 0;

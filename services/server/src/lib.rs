@@ -219,6 +219,7 @@ pub fn router(state: Shared) -> Router {
             get(routes::keys::list).post(routes::keys::create),
         )
         .route("/v1/admin/keys/{id}", delete(routes::keys::revoke))
+        .route("/v1/admin/audit", get(routes::audit::search))
         .route("/v1/admin/backup", post(routes::ops::backup))
         .route("/v1/admin/reindex", post(routes::ops::reindex))
         .route("/v1/search", post(routes::query::search))

@@ -6,6 +6,7 @@
 
 pub(crate) mod acl;
 mod answering;
+mod audit;
 mod auth;
 mod backup;
 mod batch;

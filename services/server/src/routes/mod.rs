@@ -1,5 +1,6 @@
 //! Request handlers, by area.
 
+pub(crate) mod audit;
 pub(crate) mod batch;
 pub(crate) mod documents;
 pub(crate) mod keys;
