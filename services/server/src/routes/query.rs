@@ -1,6 +1,7 @@
 //! `POST /v1/search` and `POST /v1/ask` (JSON, or a server-sent event
 //! stream of tokens ending with the verified answer). Both run with the
-//! caller's groups as the ACL filter; the body cannot name principals.
+//! caller's groups as the ACL filter; a body can only narrow them (an
+//! admin's search `as_groups`), never name others.
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
@@ -47,6 +48,26 @@ pub(crate) struct SearchBody {
     filters: Vec<String>,
     #[serde(default = "default_true")]
     snippets: bool,
+    /// Search as these of the caller's groups only (admin): what a member
+    /// of just those groups finds, for the console's playground. It
+    /// narrows what the caller sees, never widens it.
+    #[serde(default)]
+    as_groups: Option<Vec<String>>,
+}
+
+/// The caller's scope narrowed to `groups` (each one the caller's own).
+fn narrowed(caller: &Caller, groups: Vec<String>) -> Result<Vec<String>, ApiError> {
+    caller.require(crate::auth::Role::Admin)?;
+    match groups.iter().find(|g| !caller.principals.contains(g)) {
+        Some(other) => Err(ApiError::new(
+            ErrorCode::RoleForbidden,
+            format!(
+                "`as_groups`: `{other}` is not one of the caller's groups; searching as groups \
+                 narrows what the caller sees, never widens it"
+            ),
+        )),
+        None => Ok(groups),
+    }
 }
 
 pub(crate) async fn search(
@@ -55,12 +76,20 @@ pub(crate) async fn search(
     body: Result<Json<SearchBody>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Json(body) = body?;
+    let mut scope = caller.scope(body.collection, body.filters)?;
+    let as_groups = match body.as_groups {
+        Some(groups) => Some(narrowed(&caller, groups)?),
+        None => None,
+    };
+    if let Some(groups) = &as_groups {
+        scope.principals = groups.clone();
+    }
     let req = SearchRequest {
         query: body.query,
         mode: body.mode,
         k: body.k,
         snippets: body.snippets,
-        scope: caller.scope(body.collection, body.filters)?,
+        scope,
     };
     let engine = state.engine.clone();
     let query = req.query.clone();
@@ -72,6 +101,7 @@ pub(crate) async fn search(
         collection: Some(collection),
         question: Some(query),
         retrieved: results.iter().map(|r| r.chunk.id.clone()).collect(),
+        detail: as_groups.map(|groups| json!({ "as_groups": groups })),
         status: 200,
         ..AuditEntry::default()
     });
