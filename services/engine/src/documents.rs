@@ -3,6 +3,7 @@
 //! not there), created and deleted.
 
 use seogo_docs::Chunk;
+use seogo_index::ChunkIdentifiers;
 use serde::Serialize;
 
 use crate::collection::validate_name;
@@ -34,12 +35,26 @@ pub struct DocumentPage {
     pub documents: Vec<DocumentSummary>,
 }
 
-/// A document with its chunks (the text the caller may read).
+/// A document with its chunks (the text the caller may read), each as
+/// the indexes hold it.
 #[derive(Debug, Clone, Serialize)]
 pub struct DocumentView {
     #[serde(flatten)]
     pub summary: DocumentSummary,
-    pub chunks: Vec<Chunk>,
+    pub chunks: Vec<IndexedChunk>,
+}
+
+/// A chunk and what the indexes made of it: why it is, or is not, found.
+#[derive(Debug, Clone, Serialize)]
+pub struct IndexedChunk {
+    #[serde(flatten)]
+    pub chunk: Chunk,
+    /// The text BM25 analyses: title, heading path and text.
+    pub bm25_text: String,
+    /// The text the embedder reads (its passage prefix added).
+    pub embedded_text: String,
+    /// The identifier terms the index keeps for it.
+    pub identifiers: ChunkIdentifiers,
 }
 
 /// Which documents to list.
@@ -115,6 +130,7 @@ impl Engine {
             let Some(first) = chunks.first() else {
                 return Ok(None);
             };
+            let passage_prefix = &col.embedder.passage_prefix;
             Ok(Some(DocumentView {
                 summary: DocumentSummary {
                     id: doc_id.to_string(),
@@ -124,7 +140,18 @@ impl Engine {
                     acl: entry.acl.clone().unwrap_or_else(|| first.acl.clone()),
                     domain: entry.domain.or(Some(first.domain)),
                 },
-                chunks,
+                chunks: chunks
+                    .iter()
+                    .map(|chunk| {
+                        let bm25_text = chunk.indexed_text();
+                        IndexedChunk {
+                            embedded_text: format!("{passage_prefix}{bm25_text}"),
+                            identifiers: col.lexical.identifiers_of(chunk),
+                            bm25_text,
+                            chunk: chunk.clone(),
+                        }
+                    })
+                    .collect(),
             }))
         })
     }

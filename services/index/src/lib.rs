@@ -16,9 +16,9 @@ pub use cluster::{ClusterFusion, ClusterStore, DocRecord, QdrantConfig, WriteCla
 pub use error::IndexError;
 pub use fusion::{fuse, FusedHit, FusionMethod};
 pub use lexical::{
-    filter_terms, parse_query, AnalyzerKind, AverageLengths, ContentTerms, IdentifierRules,
-    LexicalIndex, LexicalResources, LexicalWeights, ParsedQuery, Snippet, SnippetTerms,
-    SynonymSource,
+    filter_terms, parse_query, AnalyzerKind, AverageLengths, ChunkIdentifiers, ContentTerms,
+    IdentifierRules, LexicalIndex, LexicalResources, LexicalWeights, ParsedQuery, Snippet,
+    SnippetTerms, SynonymSource,
 };
 pub use vector::{ClosedVectorStore, EdgeVectorStore, ExportSink, VectorStore, DEFAULT_HNSW_EF};
 

@@ -268,3 +268,51 @@ fn documents_are_listed_read_uploaded_and_deleted_through_the_acl() {
     let (status, body) = server.get("/v1/collections/uploads/documents", Some(&f.admin_key));
     assert_eq!(status, 404, "{body}");
 }
+
+/// A document's chunks as the indexes hold them (the console's chunk
+/// view): the text BM25 analyses, the text the embedder read with its
+/// passage prefix, and the identifiers found in the chunk and named by its
+/// document for all its chunks.
+#[test]
+fn a_document_shows_each_chunk_as_indexed() {
+    let f = fixture();
+    let server = Server::start(&config("documents-indexed", "", ""));
+    let (_, body) = server.get(
+        "/v1/collections/default/documents?limit=100",
+        Some(&f.public_key),
+    );
+    let sop = json(&body)["documents"]
+        .as_array()
+        .expect("documents")
+        .iter()
+        .filter_map(|d| d["id"].as_str())
+        .find(|id| id.ends_with("manufacturing-sop-pump.md"))
+        .expect("the pump SOP")
+        .to_string();
+    let path = format!("/v1/collections/default/documents/{}", encode(&sop));
+    let (status, body) = server.get(&path, Some(&f.public_key));
+    assert_eq!(status, 200, "{body}");
+    let chunks = json(&body)["chunks"].as_array().expect("chunks").clone();
+    assert!(chunks.len() > 1, "{body}");
+    for chunk in &chunks {
+        let text = chunk["text"].as_str().expect("text");
+        let bm25 = chunk["bm25_text"].as_str().expect("bm25_text");
+        assert!(
+            bm25.ends_with(text),
+            "BM25 reads the title and headings, then the text"
+        );
+        assert_eq!(
+            chunk["embedded_text"].as_str(),
+            Some(format!("passage: {bm25}").as_str())
+        );
+        // The header names the equipment tags for every chunk.
+        let from_document = chunk["identifiers"]["from_document"].to_string();
+        assert!(from_document.contains("p-201a"), "{from_document}");
+    }
+    assert!(
+        chunks
+            .iter()
+            .any(|c| c["identifiers"]["own"].to_string().contains("pn-4471-b")),
+        "the bearing's part number is found in the chunk that states it: {body}"
+    );
+}

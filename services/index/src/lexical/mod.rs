@@ -159,6 +159,15 @@ fn filter_domain(filter: &SearchFilter) -> Option<&str> {
         .map(|(_, v)| v.as_str())
 }
 
+/// A chunk's identifier terms, as indexed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ChunkIdentifiers {
+    /// Found in the chunk's own text (title, headings, text).
+    pub own: Vec<String>,
+    /// Named by its document (header, metadata) for all its chunks.
+    pub from_document: Vec<String>,
+}
+
 /// The identifier terms `chunk`'s document names for all its chunks:
 /// those of the kinds that say what a document is about (part numbers,
 /// equipment tags, document numbers, ISINs, business numbers) in its
@@ -342,6 +351,16 @@ impl LexicalIndex {
             .into_iter()
             .filter_map(|id| rules.required_term(&id).map(str::to_string))
             .collect()
+    }
+
+    /// The identifier terms the index keeps for `chunk`: those in its own
+    /// text, and those its document names for all its chunks (header and
+    /// metadata). What the console shows as "identifiers found".
+    pub fn identifiers_of(&self, chunk: &Chunk) -> ChunkIdentifiers {
+        ChunkIdentifiers {
+            own: identifier_terms(&self.resources, chunk, &chunk.indexed_text()),
+            from_document: document_identifiers(&self.resources, chunk),
+        }
     }
 
     /// Whether `chunk` has every identifier term in `required`: in its

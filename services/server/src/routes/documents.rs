@@ -120,7 +120,7 @@ pub(crate) async fn get_document(
         who: caller.id.clone(),
         route: "/v1/collections/{name}/documents/{id}".into(),
         collection: Some(collection),
-        retrieved: view.chunks.iter().map(|c| c.id.clone()).collect(),
+        retrieved: view.chunks.iter().map(|c| c.chunk.id.clone()).collect(),
         status: 200,
         ..Default::default()
     });
