@@ -21,7 +21,9 @@ pub mod reindex;
 pub mod retrieve;
 pub mod sync;
 
-pub use collection::{validate_name, ChunkCounts, Collection, DocEntry, Inventory, Manifest};
+pub use collection::{
+    tree_bytes, validate_name, ChunkCounts, Collection, DocEntry, Inventory, Manifest,
+};
 pub use config::{EngineConfig, GeneratorConfig, VectorsConfig};
 pub use error::EngineError;
 pub use seogo_index::{AnalyzerKind, IndexError};
@@ -364,6 +366,7 @@ impl Engine {
                     embedder: col.embedder.clone(),
                     analyzer: col.lexical.analyzer(),
                     domains: col.domain_counts(),
+                    disk_bytes: col.disk_bytes(),
                 })
             });
             match summary {
@@ -413,6 +416,8 @@ pub struct CollectionSummary {
     /// Documents per domain connector (`unrecorded` for documents indexed
     /// before the domain was kept in the manifest).
     pub domains: std::collections::BTreeMap<String, u64>,
+    /// Bytes on this node's disk (none on a cluster).
+    pub disk_bytes: Option<u64>,
 }
 
 /// Identifier rules from their configuration (kind names checked).

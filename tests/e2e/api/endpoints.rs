@@ -78,6 +78,15 @@ fn every_endpoint_on_the_real_path() {
         names.contains(&"default") && names.contains(&"acl"),
         "{body}"
     );
+    // Each embedded collection says what it takes on disk.
+    assert!(
+        listed["collections"]
+            .as_array()
+            .expect("collections")
+            .iter()
+            .all(|c| c["disk_bytes"].as_u64().is_some_and(|b| b > 10_000)),
+        "{body}"
+    );
     assert!(
         body.contains("multilingual-e5-small"),
         "embedder shown: {body}"

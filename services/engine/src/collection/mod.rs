@@ -235,6 +235,15 @@ impl Collection {
         matches!(self.home, Home::Cluster(_))
     }
 
+    /// Bytes its files take on this node's disk; `None` on a cluster, whose
+    /// records are the Qdrant nodes' to count.
+    pub fn disk_bytes(&self) -> Option<u64> {
+        match &self.home {
+            Home::Dir(dir) => Some(tree_bytes(dir)),
+            Home::Cluster(_) => None,
+        }
+    }
+
     /// Finishes off a write whose process died: every journaled document
     /// leaves both indexes and the manifest. Left alone while another live
     /// process holds the lexical writer (or, on a cluster, the claim),
@@ -471,4 +480,15 @@ pub struct ChunkCounts {
     pub manifest_chunks: u64,
     pub lexical_chunks: u64,
     pub vector_chunks: u64,
+}
+
+/// Bytes of the files under `path` (0 for what cannot be read).
+pub fn tree_bytes(path: &Path) -> u64 {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => m.len(),
+        Ok(m) if m.is_dir() => std::fs::read_dir(path)
+            .map(|entries| entries.flatten().map(|e| tree_bytes(&e.path())).sum())
+            .unwrap_or(0),
+        _ => 0,
+    }
 }

@@ -23,7 +23,7 @@ use crate::dataset::Dataset;
 use crate::retrieval::percentile;
 use seogo_durable::PathContext;
 use seogo_engine::retrieve::Scope;
-use seogo_engine::{Engine, EngineError};
+use seogo_engine::{tree_bytes, Engine, EngineError};
 
 /// One analyzer's figures.
 #[derive(Debug, Clone, Serialize)]
@@ -47,18 +47,6 @@ pub struct LexicalBench {
     pub megabytes: f64,
     pub queries: usize,
     pub rows: Vec<LexicalBenchRow>,
-}
-
-/// Bytes of the file at `path`, or of every file under it (for the
-/// benches' disk and input sizes).
-pub(crate) fn tree_bytes(path: &Path) -> u64 {
-    match std::fs::metadata(path) {
-        Ok(m) if m.is_file() => m.len(),
-        Ok(m) if m.is_dir() => std::fs::read_dir(path)
-            .map(|entries| entries.flatten().map(|e| tree_bytes(&e.path())).sum())
-            .unwrap_or(0),
-        _ => 0,
-    }
 }
 
 /// Rounded to two decimals, as every bench reports.

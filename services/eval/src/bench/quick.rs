@@ -14,10 +14,11 @@ use super::generate::bench_generate;
 use super::search::bench_search;
 use crate::bench::embed::EmbedBench;
 use crate::bench::generate::GenerateBench;
+use crate::bench::round2;
 use crate::bench::search::{SearchBench, SearchBenchOptions};
-use crate::bench::{round2, tree_bytes};
 use crate::dataset::Dataset;
 use seogo_engine::ingest::{IngestReport, IngestRequest};
+use seogo_engine::tree_bytes;
 use seogo_engine::{Engine, EngineError};
 
 /// What the quick run reads.

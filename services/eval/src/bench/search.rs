@@ -17,10 +17,11 @@ use std::time::{Duration, Instant};
 use seogo_docs::{Chunk, Domain, PUBLIC_GROUP};
 use serde::Serialize;
 
-use crate::bench::{round2, tree_bytes};
+use crate::bench::round2;
 use crate::dataset::Dataset;
 use crate::retrieval::percentile;
 use seogo_engine::retrieve::{Scope, SearchMode, SearchRequest};
+use seogo_engine::tree_bytes;
 use seogo_engine::{write, Engine, EngineError};
 use seogo_engine::{Collection, DocEntry};
 
