@@ -17,7 +17,7 @@ mod synthetic;
 pub use embed::{BertEmbedder, EmbedPrecision, Embedder, EmbedderFingerprint};
 pub use generate::{FinishReason, Generation, GenerationParams, Generator, QwenGguf};
 pub use openai::{OpenAiConfig, OpenAiGenerator};
-pub use synthetic::{synthetic_word, BertShape, QwenShape};
+pub use synthetic::{synthetic_word, BertShape, QwenShape, SplitMix64};
 
 use std::path::PathBuf;
 

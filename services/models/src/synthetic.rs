@@ -24,11 +24,18 @@ use crate::embed::{BertEmbedder, EmbedPrecision, Parts};
 use crate::generate::QwenGguf;
 use crate::ModelError;
 
-/// Seeded values (splitmix64): the same on every machine.
-struct Random(u64);
+/// splitmix64: a reproducible stream of seeded values, the same on every
+/// machine, without a dependency (the synthetic models and the benches'
+/// synthetic collections).
+#[derive(Debug, Clone)]
+pub struct SplitMix64(u64);
 
-impl Random {
-    fn next(&mut self) -> u64 {
+impl SplitMix64 {
+    pub fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -40,7 +47,7 @@ impl Random {
     fn values(&mut self, n: usize, center: f32, spread: f32) -> Vec<f32> {
         (0..n)
             .map(|_| {
-                let unit = (self.next() >> 40) as f32 / (1u64 << 24) as f32;
+                let unit = (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32;
                 center + spread * (2.0 * unit - 1.0)
             })
             .collect()
@@ -50,7 +57,7 @@ impl Random {
 /// A tensor's values by its name: norms near 1, biases near 0, weights
 /// spread enough that activations neither vanish nor blow up.
 fn values_for(name: &str, n: usize, seed: u64) -> Vec<f32> {
-    let mut random = Random(
+    let mut random = SplitMix64::new(
         seed ^ name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
             (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
         }),

@@ -133,16 +133,16 @@ const RESTRICTED_EVERY: usize = 10;
 /// keeps 1/20 of the collection (a selective filter's recall).
 const DEPARTMENTS: usize = 20;
 
-/// splitmix64: a reproducible stream without a dependency.
-struct Rng(u64);
+/// The synthetic collection's reproducible choices.
+struct Rng(seogo_models::SplitMix64);
 
 impl Rng {
+    fn new(seed: u64) -> Self {
+        Self(seogo_models::SplitMix64::new(seed))
+    }
+
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     fn below(&mut self, n: usize) -> usize {
@@ -263,7 +263,7 @@ pub fn bench_search(
     options: &SearchBenchOptions,
 ) -> Result<SearchBench, EngineError> {
     let dataset = Dataset::load(&options.dataset, None, &engine.config().parse, None)?;
-    let mut rng = Rng(0x5E09_0000);
+    let mut rng = Rng::new(0x5E09_0000);
     let mut sentences = corpus_sentences(&dataset, &mut rng);
     sentences.truncate(options.sentences.max(1));
     if sentences.is_empty() {
@@ -334,7 +334,7 @@ fn bench_search_size(
     {
         let collection = engine.collection(&name, true)?;
         let mut col = write(&collection);
-        let mut rng = Rng(size as u64);
+        let mut rng = Rng::new(size as u64);
         let docs = size.div_ceil(CHUNKS_PER_DOC);
         let mut batch: Vec<(String, Vec<Chunk>, Vec<Vec<f32>>)> = Vec::new();
         for doc in 0..docs {

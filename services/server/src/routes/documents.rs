@@ -274,6 +274,26 @@ pub(crate) struct JobProgress {
     pub(crate) chunks_indexed: usize,
 }
 
+impl Job {
+    /// The job finished with `outcome`: done with its report, or failed
+    /// with the error's message; and the HTTP status its audit line gets.
+    pub(crate) fn finish<T: Serialize>(mut self, outcome: Result<T, ApiError>) -> (Job, u16) {
+        match outcome {
+            Ok(report) => {
+                self.state = JobState::Done;
+                self.report = serde_json::to_value(report).ok();
+                (self, 200)
+            }
+            Err(e) => {
+                self.state = JobState::Failed;
+                let status = e.status().as_u16();
+                self.error = Some(e.message);
+                (self, status)
+            }
+        }
+    }
+}
+
 /// Ingest jobs by id (the latest ones; a restart forgets them).
 #[derive(Debug, Default)]
 pub(crate) struct Jobs {

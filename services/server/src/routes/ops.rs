@@ -184,20 +184,7 @@ pub(crate) async fn reindex(
     tokio::spawn(async move {
         let engine = shared.engine.clone();
         let outcome = blocking(move || engine.reindex(&name, &mut |_| {})).await;
-        let mut done = job;
-        let status = match outcome {
-            Ok(report) => {
-                done.state = JobState::Done;
-                done.report = serde_json::to_value(report).ok();
-                200
-            }
-            Err(e) => {
-                done.state = JobState::Failed;
-                let status = e.status().as_u16();
-                done.error = Some(e.message);
-                status
-            }
-        };
+        let (done, status) = job.finish(outcome);
         shared.audit.record(crate::audit::AuditEntry {
             who: done.owner.clone(),
             route: "/v1/admin/reindex".into(),

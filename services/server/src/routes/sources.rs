@@ -107,25 +107,19 @@ pub(crate) async fn sync(
             Ok((report, progress))
         })
         .await;
-        let mut done = job;
-        let status = match outcome {
-            Ok((report, progress)) => {
-                shared.metrics.ingested(
-                    report.ingest.added + report.ingest.updated,
-                    report.ingest.failures.len(),
-                );
-                done.state = JobState::Done;
-                done.progress = Some(progress);
-                done.report = serde_json::to_value(report).ok();
-                200
-            }
-            Err(e) => {
-                done.state = JobState::Failed;
-                let status = e.status().as_u16();
-                done.error = Some(e.message);
-                status
-            }
-        };
+        let mut last_progress = None;
+        let outcome = outcome.map(|(report, progress)| {
+            shared.metrics.ingested(
+                report.ingest.added + report.ingest.updated,
+                report.ingest.failures.len(),
+            );
+            last_progress = Some(progress);
+            report
+        });
+        let (mut done, status) = job.finish(outcome);
+        if last_progress.is_some() {
+            done.progress = last_progress;
+        }
         shared.audit.record(crate::audit::AuditEntry {
             who: done.owner.clone(),
             route: "/v1/sources/{name}/sync".into(),
