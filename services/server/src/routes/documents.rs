@@ -275,6 +275,20 @@ pub(crate) struct JobProgress {
 }
 
 impl Job {
+    /// A job of `owner`'s on `collection`, just started.
+    pub(crate) fn running(owner: &str, id: String, collection: String) -> Job {
+        Job {
+            owner: owner.to_string(),
+            id,
+            collection,
+            state: JobState::Running,
+            files: Vec::new(),
+            progress: None,
+            report: None,
+            error: None,
+        }
+    }
+
     /// The job finished with `outcome`: done with its report, or failed
     /// with the error's message; and the HTTP status its audit line gets.
     pub(crate) fn finish<T: Serialize>(mut self, outcome: Result<T, ApiError>) -> (Job, u16) {
@@ -448,14 +462,8 @@ pub(crate) async fn upload(
         return Err(e);
     }
     let job = Job {
-        owner: caller.id.clone(),
-        id: id.clone(),
-        collection: collection.clone(),
-        state: JobState::Running,
         files: files.clone(),
-        progress: None,
-        report: None,
-        error: None,
+        ..Job::running(&caller.id, id.clone(), collection.clone())
     };
     state.jobs.put(job.clone());
     let engine = state.engine.clone();

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
 use crate::metrics::IndexSize;
-use crate::routes::documents::{Job, JobState};
+use crate::routes::documents::Job;
 use crate::{blocking, Shared};
 
 /// The API described for client generators and people (kept in
@@ -168,16 +168,7 @@ pub(crate) async fn reindex(
     let engine = state.engine.clone();
     let checked = name.clone();
     blocking(move || engine.collection(&checked, false).map(drop)).await?;
-    let job = Job {
-        owner: caller.id.clone(),
-        id: crate::random_id("job_", 12)?,
-        collection: name.clone(),
-        state: JobState::Running,
-        files: Vec::new(),
-        progress: None,
-        report: None,
-        error: None,
-    };
+    let job = Job::running(&caller.id, crate::random_id("job_", 12)?, name.clone());
     state.jobs.put(job.clone());
     let id = job.id.clone();
     let shared = state.clone();

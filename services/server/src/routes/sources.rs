@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
-use crate::routes::documents::{Job, JobProgress, JobState};
+use crate::routes::documents::{Job, JobProgress};
 use crate::{blocking, Shared};
 
 /// `GET /v1/sources` (ingest role): configured sources with their last
@@ -55,6 +55,9 @@ pub(crate) async fn sync(
         }
         .into());
     };
+    // The id first: nothing can fail between marking the source syncing
+    // and the job that unmarks it.
+    let id = crate::random_id("job_", 12)?;
     if !state.syncing.start(&name) {
         return Err(EngineError::Busy(format!(
             "source `{name}` is syncing already; follow its job, or retry when it is done"
@@ -62,23 +65,10 @@ pub(crate) async fn sync(
         .into());
     }
     let job = Job {
-        owner: caller.id.clone(),
-        id: match crate::random_id("job_", 12) {
-            Ok(id) => id,
-            Err(e) => {
-                state.syncing.finish(&name);
-                return Err(e);
-            }
-        },
-        collection: source.collection,
-        state: JobState::Running,
-        files: Vec::new(),
         progress: Some(JobProgress::default()),
-        report: None,
-        error: None,
+        ..Job::running(&caller.id, id.clone(), source.collection)
     };
     state.jobs.put(job.clone());
-    let id = job.id.clone();
     let shared = state.clone();
     tokio::spawn(async move {
         let engine = shared.engine.clone();
