@@ -11,6 +11,7 @@ mod cluster;
 mod cluster_failover;
 mod config;
 mod connectors;
+mod console;
 mod crash;
 mod deploy;
 mod docs;

@@ -6,7 +6,9 @@ use seogo_docs::Chunk;
 use seogo_index::ChunkIdentifiers;
 use serde::Serialize;
 
-use crate::collection::validate_name;
+use std::path::Path;
+
+use crate::collection::{validate_name, DocEntry};
 use crate::retrieve::Scope;
 use crate::{Collection, Engine, EngineError};
 use seogo_durable::PathContext;
@@ -62,8 +64,39 @@ pub struct IndexedChunk {
 pub struct DocumentQuery {
     /// Substring of the title or source (case-insensitive); empty = all.
     pub contains: String,
+    /// Only documents read by this domain connector.
+    pub domain: Option<seogo_docs::Domain>,
+    /// Only documents this ACL group may read (the caller's view still
+    /// applies: a group it does not hold finds nothing more).
+    pub group: Option<String>,
+    /// Only files of this extension (`pdf`, `md`; case-insensitive).
+    pub format: Option<String>,
+    /// Only documents read from this configured `[[sources]]` entry's folder.
+    pub source: Option<String>,
     pub offset: usize,
     pub limit: usize,
+}
+
+impl DocumentQuery {
+    /// Whether `entry` passes the filters other than the caller's view.
+    /// `source_dir` is the named source's folder, resolved once.
+    fn admits(&self, entry: &DocEntry, source_dir: Option<&Path>) -> bool {
+        let needle = self.contains.to_lowercase();
+        let contains = needle.is_empty()
+            || entry.title.to_lowercase().contains(&needle)
+            || entry.source.to_lowercase().contains(&needle);
+        let domain = self
+            .domain
+            .is_none_or(|d| entry.domain.unwrap_or_default() == d);
+        let format = self.format.as_deref().is_none_or(|f| {
+            Path::new(&entry.source).extension().is_some_and(|e| {
+                e.to_string_lossy()
+                    .eq_ignore_ascii_case(f.trim_start_matches('.'))
+            })
+        });
+        let source = source_dir.is_none_or(|dir| Path::new(&entry.source).starts_with(dir));
+        contains && domain && format && source
+    }
 }
 
 impl Engine {
@@ -74,14 +107,17 @@ impl Engine {
         query: &DocumentQuery,
     ) -> Result<DocumentPage, EngineError> {
         let filter = scope.filter()?;
+        let source_dir = match &query.source {
+            Some(name) => {
+                let path = &self.source(name)?.path;
+                Some(std::fs::canonicalize(path).unwrap_or_else(|_| path.clone()))
+            }
+            None => None,
+        };
         self.read_fresh(&scope.collection, |col| {
-            let needle = query.contains.to_lowercase();
             let mut readable = Vec::new();
             for (id, entry) in &col.manifest.docs {
-                if !needle.is_empty()
-                    && !entry.title.to_lowercase().contains(&needle)
-                    && !entry.source.to_lowercase().contains(&needle)
-                {
+                if !query.admits(entry, source_dir.as_deref()) {
                     continue;
                 }
                 let acl = match &entry.acl {
@@ -94,6 +130,9 @@ impl Engine {
                         None => continue,
                     },
                 };
+                if query.group.as_ref().is_some_and(|g| !acl.contains(g)) {
+                    continue;
+                }
                 readable.push(DocumentSummary {
                     id: id.clone(),
                     title: entry.title.clone(),
@@ -172,16 +211,20 @@ impl Engine {
         let dir = Collection::dir_of(&self.config().data.dir, name);
         // Closed first: later requests reopen from disk and find nothing.
         if let crate::VectorsConfig::Qdrant(remote) = &self.config().vectors {
-            return self.retire_collection(name, || {
+            let deleted = self.retire_collection(name, || {
                 Ok(seogo_index::ClusterStore::delete(remote, name)?)
-            });
+            })?;
+            self.forget_failures(name)?;
+            return Ok(deleted);
         }
-        self.retire_collection(name, || {
+        let deleted = self.retire_collection(name, || {
             if !dir.join("collection.json").exists() {
                 return Ok(false);
             }
             std::fs::remove_dir_all(&dir).at(&dir)?;
             Ok(true)
-        })
+        })?;
+        self.forget_failures(name)?;
+        Ok(deleted)
     }
 }

@@ -154,6 +154,7 @@ impl Engine {
         files.sort();
         files.dedup();
         report.files = files.len();
+        let files_read: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
 
         let opts = ParseOptions {
             domain: req.domain,
@@ -205,6 +206,8 @@ impl Engine {
             }
             report.removed = vanished.len();
         }
+        drop(col);
+        self.record_failures(&req.collection, &files_read, &report.failures)?;
         Ok(report)
     }
 

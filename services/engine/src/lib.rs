@@ -14,11 +14,13 @@ pub mod documents;
 mod error;
 pub mod evidence;
 pub mod facts;
+pub mod failures;
 pub mod ingest;
 pub mod migrate;
 mod query_cache;
 pub mod reindex;
 pub mod retrieve;
+pub mod status;
 pub mod sync;
 
 pub use collection::{

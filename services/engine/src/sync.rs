@@ -56,7 +56,7 @@ pub struct SourceStatus {
 }
 
 impl Engine {
-    fn source(&self, name: &str) -> Result<&SourceConfig, EngineError> {
+    pub(crate) fn source(&self, name: &str) -> Result<&SourceConfig, EngineError> {
         self.config()
             .sources
             .iter()

@@ -80,6 +80,11 @@ pub trait Generator: Send + Sync + std::fmt::Debug {
         params: &GenerationParams,
         on_text: &mut dyn FnMut(&str),
     ) -> Result<Generation, ModelError>;
+    /// Whether the model answers now: a served model's endpoint replies.
+    /// An in-process model, once loaded, always does.
+    fn reachable(&self) -> Result<(), ModelError> {
+        Ok(())
+    }
 }
 
 /// Cached prompts kept for prefix reuse: the answer prompt, the follow-up

@@ -174,6 +174,16 @@ impl Generator for OpenAiGenerator {
         &self.config.model
     }
 
+    /// The server's model list answers (vLLM, SGLang and llama-server all
+    /// serve `GET /models`).
+    fn reachable(&self) -> Result<(), ModelError> {
+        let url = format!("{}/models", self.config.base_url.trim_end_matches('/'));
+        self.client
+            .get(&url, &[], 1 << 20)
+            .map(drop)
+            .map_err(|e| ModelError::Generation(e.to_string()))
+    }
+
     fn context_length(&self) -> usize {
         self.config.context_length
     }

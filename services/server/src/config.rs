@@ -40,6 +40,11 @@ pub struct ServerConfig {
     pub max_conversations: usize,
     /// The audit log of requests that read documents.
     pub audit: AuditConfig,
+    /// Evaluation sets the console can run by name (`POST
+    /// /v1/admin/eval`), e.g. `{ korquad-dev = "/data/eval/korquad" }`:
+    /// each a BEIR folder, a SQuAD-format file or a titled-files folder, as
+    /// `seogo eval` reads.
+    pub eval_sets: BTreeMap<String, PathBuf>,
 }
 
 impl ServerConfig {
@@ -76,6 +81,9 @@ impl ServerConfig {
             }
             p.exists("server.oidc.jwks_file", oidc.jwks_file.as_deref());
         }
+        for (name, path) in &s.eval_sets {
+            p.exists(&format!("server.eval_sets.{name}"), Some(path));
+        }
         for (name, pattern) in &s.audit.mask {
             if let Err(e) = regex::Regex::new(pattern) {
                 p.add(&format!("server.audit.mask.{name}"), e);
@@ -98,6 +106,7 @@ impl Default for ServerConfig {
             request_timeout_secs: 600,
             max_conversations: 10_000,
             audit: AuditConfig::default(),
+            eval_sets: BTreeMap::new(),
         }
     }
 }

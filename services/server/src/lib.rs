@@ -68,12 +68,14 @@ pub struct AppState {
     audit: Audit,
     metrics: Metrics,
     conversations: conversations::Conversations,
-    jobs: routes::documents::Jobs,
+    jobs: routes::jobs::Jobs,
     batches: routes::batch::BatchJobs,
     generations: Arc<Semaphore>,
     timeout: Duration,
     /// Sources with a sync running (one at a time each).
     syncing: Running,
+    /// The evaluation running from the console, if any.
+    evals: routes::eval::EvalRuns,
     /// Held while the API changes the key file, one change at a time.
     key_changes: std::sync::Mutex<()>,
 }
@@ -146,11 +148,12 @@ impl AppState {
             audit,
             metrics: Metrics::default(),
             conversations,
-            jobs: routes::documents::Jobs::default(),
+            jobs: routes::jobs::Jobs::default(),
             batches: routes::batch::BatchJobs::default(),
             generations,
             timeout,
             syncing: Running::default(),
+            evals: routes::eval::EvalRuns::default(),
             key_changes: std::sync::Mutex::new(()),
         })
     }
@@ -210,7 +213,11 @@ pub fn router(state: Shared) -> Router {
             "/v1/collections/{name}/documents/{id}/file",
             get(routes::documents::document_file),
         )
-        .route("/v1/jobs/{id}", get(routes::documents::job))
+        .route(
+            "/v1/collections/{name}/failures",
+            get(routes::documents::failures),
+        )
+        .route("/v1/jobs/{id}", get(routes::jobs::job))
         .route("/v1/sources", get(routes::sources::sources))
         .route("/v1/sources/{name}/sync", post(routes::sources::sync))
         .route("/v1/whoami", get(routes::keys::whoami))
@@ -220,6 +227,14 @@ pub fn router(state: Shared) -> Router {
         )
         .route("/v1/admin/keys/{id}", delete(routes::keys::revoke))
         .route("/v1/admin/audit", get(routes::audit::search))
+        .route("/v1/admin/status", get(routes::status::status))
+        .route(
+            "/v1/admin/eval",
+            get(routes::eval::list)
+                .post(routes::eval::start)
+                .layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/v1/admin/eval/{id}", get(routes::eval::get))
         .route("/v1/admin/backup", post(routes::ops::backup))
         .route("/v1/admin/reindex", post(routes::ops::reindex))
         .route("/v1/search", post(routes::query::search))
@@ -241,6 +256,9 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/batch/{id}/result", get(routes::batch::result))
         .route("/widget.js", get(routes::widget::script))
         .route("/demo", get(routes::widget::demo))
+        .route("/console", get(routes::console::page))
+        .route("/console/console.js", get(routes::console::script))
+        .route("/console/console.css", get(routes::console::style))
         .fallback(routes::ops::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
         .layer(axum::middleware::from_fn_with_state(cors, cors::apply))

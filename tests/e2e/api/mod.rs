@@ -14,6 +14,7 @@ pub(crate) mod documents;
 mod endpoints;
 mod hostile;
 mod keys;
+pub(crate) mod operator;
 mod playground;
 mod races;
 mod reindex;

@@ -4,9 +4,7 @@
 //! an ingest job indexes in the background (status and per-file errors at
 //! `/v1/jobs/{id}`).
 
-use std::collections::HashMap;
 use std::path::{Path as FsPath, PathBuf};
-use std::sync::Mutex;
 
 use axum::body::Body;
 use axum::extract::{Multipart, Path, Query, State};
@@ -15,12 +13,13 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use seogo_engine::documents::DocumentQuery;
 use seogo_engine::ingest::{IngestReport, IngestRequest};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ErrorCode};
+use crate::routes::jobs::{Job, JobState};
 use crate::{blocking, Shared};
 
 #[derive(Debug, Deserialize)]
@@ -68,6 +67,11 @@ pub(crate) async fn delete_collection(
 pub(crate) struct ListQuery {
     #[serde(default)]
     contains: String,
+    domain: Option<seogo_types::Domain>,
+    group: Option<String>,
+    format: Option<String>,
+    /// A configured `[[sources]]` entry's name.
+    source: Option<String>,
     #[serde(default)]
     offset: usize,
     #[serde(default = "default_limit")]
@@ -95,6 +99,10 @@ pub(crate) async fn list_documents(
             &scope,
             &DocumentQuery {
                 contains: query.contains,
+                domain: query.domain,
+                group: query.group,
+                format: query.format,
+                source: query.source,
                 offset: query.offset,
                 limit: query.limit,
             },
@@ -104,6 +112,45 @@ pub(crate) async fn list_documents(
     Ok(Json(
         serde_json::to_value(page).map_err(ApiError::internal)?,
     ))
+}
+
+/// `GET /v1/collections/{name}/failures` (ingest role): the files that
+/// failed to ingest into the collection and were not read since. An
+/// upload's file is named as uploaded, not by where the server keeps it.
+pub(crate) async fn failures(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(collection): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Role::Ingest)?;
+    caller.may_use(&collection)?;
+    let uploads = uploads_root(&state.engine);
+    let engine = state.engine.clone();
+    let name = collection.clone();
+    let failures = blocking(move || engine.failures(&name)).await?;
+    let shown: Vec<Value> = failures
+        .into_iter()
+        .map(|f| {
+            let source = uploaded_name(&uploads, &f.source).unwrap_or_else(|| f.source.clone());
+            let error = f.error.replace(&f.source, &source);
+            json!({ "source": source, "error": error, "at": f.at })
+        })
+        .collect();
+    Ok(Json(json!({ "failures": shown })))
+}
+
+/// Where uploads are kept: `<data>/uploads/<collection>/<job>/<file>`.
+fn uploads_root(engine: &seogo_engine::Engine) -> PathBuf {
+    let uploads = engine.config().data.dir.join("uploads");
+    std::fs::canonicalize(&uploads).unwrap_or(uploads)
+}
+
+/// An uploaded file's name as its uploader gave it (`None` for a file
+/// that was not uploaded).
+fn uploaded_name(uploads: &FsPath, source: &str) -> Option<String> {
+    let rest = FsPath::new(source).strip_prefix(uploads).ok()?;
+    let name: PathBuf = rest.iter().skip(2).collect();
+    (!name.as_os_str().is_empty()).then(|| name.display().to_string())
 }
 
 pub(crate) async fn get_document(
@@ -235,114 +282,6 @@ pub(crate) async fn delete_document(
         return Err(ApiError::not_found(format!("no document `{id}`")));
     }
     Ok(Json(json!({"id": id, "deleted": true})))
-}
-
-/// Where an ingest job stands.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub(crate) enum JobState {
-    Running,
-    Done,
-    Failed,
-}
-
-/// A background job: an upload's ingest, a reindex or a source's sync.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct Job {
-    #[serde(skip)]
-    pub(crate) owner: String,
-    pub(crate) id: String,
-    pub(crate) collection: String,
-    pub(crate) state: JobState,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub(crate) files: Vec<String>,
-    /// How far a sync has come (published while it runs).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) progress: Option<JobProgress>,
-    /// The ingest or reindex report.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) report: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) error: Option<String>,
-}
-
-/// A running job's counts: files read, chunks to embed, chunks indexed.
-#[derive(Debug, Clone, Default, Serialize)]
-pub(crate) struct JobProgress {
-    pub(crate) files: usize,
-    pub(crate) chunks_planned: usize,
-    pub(crate) chunks_indexed: usize,
-}
-
-impl Job {
-    /// A job of `owner`'s on `collection`, just started.
-    pub(crate) fn running(owner: &str, id: String, collection: String) -> Job {
-        Job {
-            owner: owner.to_string(),
-            id,
-            collection,
-            state: JobState::Running,
-            files: Vec::new(),
-            progress: None,
-            report: None,
-            error: None,
-        }
-    }
-
-    /// The job finished with `outcome`: done with its report, or failed
-    /// with the error's message; and the HTTP status its audit line gets.
-    pub(crate) fn finish<T: Serialize>(mut self, outcome: Result<T, ApiError>) -> (Job, u16) {
-        match outcome {
-            Ok(report) => {
-                self.state = JobState::Done;
-                self.report = serde_json::to_value(report).ok();
-                (self, 200)
-            }
-            Err(e) => {
-                self.state = JobState::Failed;
-                let status = e.status().as_u16();
-                self.error = Some(e.message);
-                (self, status)
-            }
-        }
-    }
-}
-
-/// Ingest jobs by id (the latest ones; a restart forgets them).
-#[derive(Debug, Default)]
-pub(crate) struct Jobs {
-    by_id: Mutex<HashMap<String, Job>>,
-}
-
-/// Jobs remembered; the oldest finished ones go first.
-const JOBS_KEPT: usize = 1000;
-
-impl Jobs {
-    pub(crate) fn put(&self, job: Job) {
-        if let Ok(mut jobs) = self.by_id.lock() {
-            if jobs.len() >= JOBS_KEPT {
-                let finished: Vec<String> = jobs
-                    .values()
-                    .filter(|j| !matches!(j.state, JobState::Running))
-                    .map(|j| j.id.clone())
-                    .take(jobs.len() + 1 - JOBS_KEPT)
-                    .collect();
-                for id in finished {
-                    jobs.remove(&id);
-                }
-            }
-            jobs.insert(job.id.clone(), job);
-        }
-    }
-
-    fn get(&self, id: &str, owner: &str) -> Option<Job> {
-        self.by_id
-            .lock()
-            .ok()?
-            .get(id)
-            .filter(|j| j.owner == owner)
-            .cloned()
-    }
 }
 
 /// A file name safe to create: its last component, no hidden or parent
@@ -477,7 +416,26 @@ pub(crate) async fn upload(
             remove_missing: false,
             ..IngestRequest::default()
         };
-        let outcome = blocking(move || engine.ingest(&req, &mut |_| {})).await;
+        let uploads = uploads_root(&engine);
+        let uploaded = job.files.clone();
+        let outcome = blocking(move || {
+            let report = engine.ingest(&req, &mut |_| {})?;
+            // A file read now supersedes the failures of its earlier uploads.
+            let read: Vec<&String> = uploaded
+                .iter()
+                .filter(|name| {
+                    !report
+                        .failures
+                        .iter()
+                        .any(|f| f.path.ends_with(&format!("/{name}")))
+                })
+                .collect();
+            engine.forget_failures_where(&req.collection, |f| {
+                uploaded_name(&uploads, &f.source).is_some_and(|n| read.contains(&&n))
+            })?;
+            Ok(report)
+        })
+        .await;
         let mut done = job;
         match outcome {
             Ok(mut report) => {
@@ -511,18 +469,6 @@ fn hide_upload_dir(report: &mut IngestReport, upload_dir: &str) {
     for warning in &mut report.warnings {
         *warning = warning.replace(upload_dir, "");
     }
-}
-
-pub(crate) async fn job(
-    State(state): State<Shared>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> Result<Json<Job>, ApiError> {
-    state
-        .jobs
-        .get(&id, &caller.id)
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found(format!("no job `{id}`")))
 }
 
 /// A response body that streams `file` in 64 KB reads.

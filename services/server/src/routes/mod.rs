@@ -2,12 +2,16 @@
 
 pub(crate) mod audit;
 pub(crate) mod batch;
+pub(crate) mod console;
 pub(crate) mod documents;
+pub(crate) mod eval;
+pub(crate) mod jobs;
 pub(crate) mod keys;
 pub(crate) mod openai;
 pub(crate) mod ops;
 pub(crate) mod query;
 pub(crate) mod sources;
+pub(crate) mod status;
 pub(crate) mod widget;
 
 use std::convert::Infallible;

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
 use crate::metrics::IndexSize;
-use crate::routes::documents::Job;
+use crate::routes::jobs::Job;
 use crate::{blocking, Shared};
 
 /// The API described for client generators and people (kept in

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
-use crate::routes::documents::{Job, JobProgress};
+use crate::routes::jobs::{Job, JobProgress};
 use crate::{blocking, Shared};
 
 /// `GET /v1/sources` (ingest role): configured sources with their last
@@ -79,13 +79,7 @@ pub(crate) async fn sync(
             let mut progress = JobProgress::default();
             let mut published = Instant::now();
             let mut on_progress = |p: Progress| {
-                match p {
-                    Progress::Planned { files, chunks } => {
-                        progress.files += files;
-                        progress.chunks_planned += chunks;
-                    }
-                    Progress::Indexed { chunks } => progress.chunks_indexed += chunks,
-                }
+                progress.add(p);
                 if published.elapsed() >= PROGRESS_EVERY {
                     published = Instant::now();
                     let mut snapshot = running.clone();
