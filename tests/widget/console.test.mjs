@@ -9,10 +9,10 @@
 // runs last, in a context of its own that bypasses the CSP (it is injected).
 
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { launch, Run } from "./run.mjs";
 
 const [base, adminKey, ingestKey, queryKey, outDir, filesDir] = process.argv.slice(2);
 if (!base || !adminKey || !ingestKey || !queryKey || !outDir || !filesDir) {
@@ -28,12 +28,8 @@ const QUERY = "냉각수 펌프 점검 주기";
 const EVAL_MS = 300_000;
 const JOB_MS = 300_000;
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
-const report = { steps: [] };
-let failed = false;
+const browser = await launch();
+const run = new Run(outDir);
 
 // Everything the pages requested, and every console error or page error
 // (a CSP violation is a console error): checked after each step.
@@ -54,22 +50,16 @@ function offOrigin() {
   return requests.filter(({ url }) => !url.startsWith("blob:") && !url.startsWith("data:") && new URL(url).origin !== origin).map((r) => r.url);
 }
 
+// Each step also fails on a console error, a page error, a CSP violation
+// or a request to another origin it caused.
 async function step(name, body) {
-  const started = Date.now();
   const problemsBefore = problems.length;
-  try {
+  return run.step(name, async () => {
     const detail = await body();
-    const fresh = problems.slice(problemsBefore);
-    assert.deepEqual(fresh, [], "console errors, page errors or CSP violations");
+    assert.deepEqual(problems.slice(problemsBefore), [], "console errors, page errors or CSP violations");
     assert.deepEqual(offOrigin(), [], "requests to another origin");
-    report.steps.push({ name, ok: true, ms: Date.now() - started, ...(detail || {}) });
-    console.error(`ok   ${name}`);
-  } catch (e) {
-    report.steps.push({ name, ok: false, error: String((e && e.stack) || e) });
-    console.error(`FAIL ${name}\n${(e && e.stack) || e}`);
-    failed = true;
-    throw e;
-  }
+    return detail;
+  });
 }
 
 const shot = (page, file) => page.screenshot({ path: join(outDir, file), fullPage: false });
@@ -455,8 +445,5 @@ try {
 } catch (_) {
   // Reported by step().
 } finally {
-  await browser.close();
-  writeFileSync(join(outDir, "report.json"), JSON.stringify(report, null, 2));
+  await run.finish(browser);
 }
-console.log(JSON.stringify(report));
-process.exit(failed ? 1 : 0);

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { launch, Run } from "./run.mjs";
 
 // EXTRACT_BASE_URL: a server whose model always declines (its answers are
 // the documents' own words, marked as extracts).
@@ -22,26 +22,9 @@ const QUESTION = "한빛정밀 창원공장 냉각수 펌프의 정기 점검 �
 const UNANSWERABLE = "화성 탐사 기지의 산소 발생기 필터 교체 주기는 얼마인가요?";
 const GENERATION_MS = 300_000;
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
-const report = { steps: [] };
-let failed = false;
-
-async function step(name, body) {
-  const started = Date.now();
-  try {
-    const detail = await body();
-    report.steps.push({ name, ok: true, ms: Date.now() - started, ...(detail || {}) });
-    console.error(`ok   ${name}`);
-  } catch (e) {
-    report.steps.push({ name, ok: false, error: String((e && e.stack) || e) });
-    console.error(`FAIL ${name}\n${(e && e.stack) || e}`);
-    failed = true;
-    throw e;
-  }
-}
+const browser = await launch();
+const run = new Run(outDir);
+const step = (name, body) => run.step(name, body);
 
 // Shadow-piercing helpers (the widget's root is open, on purpose for tests).
 const inWidget = (page, fn, arg) =>
@@ -106,7 +89,7 @@ try {
   const requests = [];
   page.on("request", (r) => requests.push(r.url()));
   page.on("pageerror", (e) => {
-    failed = true;
+    run.failed = true;
     console.error(`page error: ${e}`);
   });
 
@@ -330,8 +313,5 @@ try {
 } catch (_) {
   // Reported by step().
 } finally {
-  await browser.close();
-  writeFileSync(join(outDir, "report.json"), JSON.stringify(report, null, 2));
+  await run.finish(browser);
 }
-console.log(JSON.stringify(report));
-process.exit(failed ? 1 : 0);

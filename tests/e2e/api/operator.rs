@@ -372,3 +372,47 @@ fn an_evaluation_runs_in_the_background_one_at_a_time_and_is_kept() {
         "the finished run is audited"
     );
 }
+
+#[test]
+fn an_answer_evaluation_runs_a_seeded_sample_through_ask() {
+    let f = fixture();
+    let server = Server::start(&config("operator-answers", "", ""));
+    let admin = f.admin_key.as_str();
+    let set = small_squad_set(10);
+    let (status, text) = start_eval(
+        &server,
+        admin,
+        &[
+            ("kind", None, b"answers"),
+            ("limit", None, b"2"),
+            ("file", Some("answers.json"), set.as_bytes()),
+        ],
+    );
+    assert_eq!(status, 202, "{text}");
+    let id = parse(&text)["run_id"].as_str().expect("run id").to_string();
+    let run = seogo_tests::poll_until(
+        "the answer evaluation finishing",
+        Duration::from_secs(900),
+        Duration::from_secs(1),
+        || {
+            let (status, text) = server.get(&format!("/v1/admin/eval/{id}"), Some(admin));
+            assert_eq!(status, 200, "{text}");
+            let run = parse(&text);
+            (run["state"] != "running").then_some(run)
+        },
+    );
+    assert_eq!(run["state"], "done", "{run}");
+    assert_eq!(run["kind"], "answers", "{run}");
+    assert_eq!(run["limit"], 2, "{run}");
+    let report = &run["report"];
+    assert_eq!(report["questions"], 2, "the seeded sample: {run}");
+    assert_eq!(report["answerable"], 2, "{run}");
+    assert_eq!(report["refusal_rate_answerable"]["n"], 2, "{run}");
+    assert_eq!(
+        report["outcomes"].as_array().map(Vec::len),
+        Some(2),
+        "{run}"
+    );
+    // The retrieval half of the answer path finds each machine's paragraph.
+    assert_eq!(report["retrieval_recall"]["value"], 1.0, "{run}");
+}
