@@ -531,6 +531,9 @@ pub fn print_sources(sources: &[SourceStatus], json: bool) -> anyhow::Result<()>
             s.path.display(),
             s.collection
         );
+        if let (Some(every), Some(next)) = (s.every_minutes, s.next_sync) {
+            println!("  synced by `seogo serve` every {every} min; next at {next} (unix)");
+        }
         match &s.state {
             None => println!("  never synced"),
             Some(st) => {

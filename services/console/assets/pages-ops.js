@@ -211,9 +211,9 @@ function sourcesTable(sources, sync) {
   };
   const schedule = (s) => {
     const parts = [];
-    if (s.schedule) parts.push(String(s.schedule));
-    if (s.next_run) parts.push(t("nextRun", { time: fmtTime(s.next_run) }));
-    return parts.length ? parts.join(" · ") : "—";
+    if (s.every_minutes) parts.push(t("everyMinutes", { n: s.every_minutes }));
+    if (s.next_sync) parts.push(t("nextRun", { time: fmtTime(s.next_sync) }));
+    return parts.length ? parts.join(" · ") : t("manualOnly");
   };
   return table(
     t("page.sources"),

@@ -53,6 +53,20 @@ pub struct SourceStatus {
     pub connector: Option<String>,
     pub collection: String,
     pub state: Option<SyncState>,
+    /// `every_minutes`: how often `seogo serve` syncs it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub every_minutes: Option<u64>,
+    /// When the server syncs it next (Unix seconds): `every_minutes` after
+    /// the last sync, or now when it never ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_sync: Option<u64>,
+}
+
+impl SourceStatus {
+    /// Whether a scheduled sync is due at `now` (Unix seconds).
+    pub fn due(&self, now: u64) -> bool {
+        self.next_sync.is_some_and(|next| next <= now)
+    }
 }
 
 impl Engine {
@@ -98,10 +112,7 @@ impl Engine {
         let source = self.source(name)?;
         let outcome = self.sync_source(source, progress);
         let mut state = SyncState {
-            last_sync: SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0),
+            last_sync: unix_now(),
             ..SyncState::default()
         };
         match &outcome {
@@ -195,15 +206,32 @@ impl Engine {
         self.config()
             .sources
             .iter()
-            .map(|s| SourceStatus {
-                name: s.name.clone(),
-                path: s.path.clone(),
-                connector: s.connector.clone(),
-                collection: s.collection.clone(),
-                state: std::fs::read(self.state_path(&s.name))
+            .map(|s| {
+                let state: Option<SyncState> = std::fs::read(self.state_path(&s.name))
                     .ok()
-                    .and_then(|b| serde_json::from_slice(&b).ok()),
+                    .and_then(|b| serde_json::from_slice(&b).ok());
+                let next_sync = s.every_minutes.map(|every| {
+                    state.as_ref().map_or_else(unix_now, |st| {
+                        st.last_sync.saturating_add(every.saturating_mul(60))
+                    })
+                });
+                SourceStatus {
+                    name: s.name.clone(),
+                    path: s.path.clone(),
+                    connector: s.connector.clone(),
+                    collection: s.collection.clone(),
+                    state,
+                    every_minutes: s.every_minutes,
+                    next_sync,
+                }
             })
             .collect()
     }
+}
+
+/// Seconds since the epoch, now.
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }

@@ -17,6 +17,7 @@ mod cors;
 mod error;
 mod metrics;
 mod routes;
+mod schedule;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -294,6 +295,7 @@ pub async fn serve(
     addr: SocketAddr,
 ) -> Result<(), ServerError> {
     let state = Arc::new(AppState::from_config(engine, config)?);
+    schedule::spawn(state.clone());
     if state.auth.unauthenticated() {
         tracing::warn!(
             "serving without authentication: no API key and no OIDC configured, so every caller is anonymous and sees public documents only (an Authorization header is ignored)"

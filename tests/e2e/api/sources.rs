@@ -87,3 +87,63 @@ fn an_ingest_key_syncs_a_source_now_and_watches_it_finish() {
         "the sync is in the audit log"
     );
 }
+
+#[test]
+fn a_scheduled_source_is_synced_by_the_server_when_due() {
+    let f = fixture();
+    let share = tempfile::tempdir().expect("tempdir");
+    copy_dir(&demo_corpus(), share.path());
+    let cfg = config(
+        "sources-schedule",
+        "",
+        &format!(
+            "[[sources]]\nname = \"hourly\"\npath = \"{}\"\ncollection = \"scheduled\"\nevery_minutes = 60\n\n[[sources]]\nname = \"manual\"\npath = \"{}\"\ncollection = \"untouched\"\n",
+            share.path().display(),
+            share.path().display()
+        ),
+    );
+    let server = Server::start(&cfg);
+    let ingest = f.ingest_key.as_str();
+    // Never synced, so due at once: the server syncs it without being asked.
+    let sources = seogo_tests::poll_until(
+        "the scheduled sync",
+        std::time::Duration::from_secs(300),
+        std::time::Duration::from_millis(500),
+        || {
+            let (status, text) = server.get("/v1/sources", Some(ingest));
+            assert_eq!(status, 200, "{text}");
+            let sources = parse(&text);
+            (!sources["sources"][0]["state"].is_null()).then_some(sources)
+        },
+    );
+    let hourly = &sources["sources"][0];
+    assert_eq!(hourly["name"], "hourly", "{sources}");
+    assert_eq!(hourly["every_minutes"], 60, "{sources}");
+    let last = hourly["state"]["last_sync"].as_u64().expect("last sync");
+    assert_eq!(hourly["next_sync"].as_u64(), Some(last + 3600), "{sources}");
+    assert!(
+        hourly["state"]["report"]["added"].as_u64() >= Some(3),
+        "{sources}"
+    );
+    // A source without a schedule is left alone.
+    let manual = &sources["sources"][1];
+    assert!(manual["state"].is_null(), "{sources}");
+    assert!(manual.get("next_sync").is_none(), "{sources}");
+
+    let audit = seogo_tests::poll_until(
+        "the scheduled sync in the audit log",
+        std::time::Duration::from_secs(60),
+        std::time::Duration::from_millis(200),
+        || {
+            let audit =
+                std::fs::read_to_string(server.data.join("audit/audit.log")).unwrap_or_default();
+            audit.contains("/v1/sources/{name}/sync").then_some(audit)
+        },
+    );
+    let line = audit
+        .lines()
+        .find(|l| l.contains("/v1/sources/{name}/sync"))
+        .expect("sync line");
+    assert!(line.contains("\"who\":\"scheduler\""), "{line}");
+    assert!(line.contains("\"hourly\""), "{line}");
+}

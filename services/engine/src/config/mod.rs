@@ -75,6 +75,17 @@ pub struct SourceConfig {
     /// (`kind = "edgar" | "dart" | "law"`; see seogo-fetch).
     #[serde(default)]
     pub fetch: Option<seogo_fetch::FetchConfig>,
+    /// Sync it this often (minutes) while `seogo serve` runs, counted from
+    /// the end of the last sync; none: only `seogo sync` or the API's
+    /// "sync now".
+    #[serde(default)]
+    #[schemars(example = "an_hour")]
+    pub every_minutes: Option<u64>,
+}
+
+/// `every_minutes`' example in the reference.
+fn an_hour() -> u64 {
+    60
 }
 
 fn default_collection() -> String {

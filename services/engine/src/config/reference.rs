@@ -310,9 +310,13 @@ impl Renderer {
         match value {
             Some(v) => self.line(commented, &format!("{} = {}", key(name), inline(&v))),
             None => {
-                let placeholder = match self.first_choice(schema) {
-                    Some(choice) => format!("\"{choice}\""),
-                    None => placeholder(self.resolve(schema)).to_string(),
+                // The field's own example, else the first choice, else a
+                // value of its type.
+                let example = schema["examples"].get(0).map(inline);
+                let placeholder = match (example, self.first_choice(schema)) {
+                    (Some(example), _) => example,
+                    (None, Some(choice)) => format!("\"{choice}\""),
+                    (None, None) => placeholder(self.resolve(schema)).to_string(),
                 };
                 self.line(true, &format!("{} = {placeholder}", key(name)));
             }

@@ -227,6 +227,9 @@ impl EngineConfig {
             if let Err(e) = crate::connectors::FileFilter::new(&source.include, &source.exclude) {
                 p.add(&format!("{key}.include/exclude"), e);
             }
+            if let Some(every) = source.every_minutes {
+                p.at_least(&format!("{key}.every_minutes"), every, 1);
+            }
         }
     }
 }
@@ -279,6 +282,7 @@ mod tests {
             acl: Vec::new(),
             collection: "default".into(),
             fetch: None,
+            every_minutes: Some(0),
         };
         config.sources = vec![source("manuals"), source("manuals")];
         let problems = config.validate().expect_err("invalid").problems;
@@ -291,6 +295,7 @@ mod tests {
             "sources[1].name: `manuals` names two",
             "sources[0].connector: unknown connector `retail`",
             "sources[0].include/exclude: ",
+            "sources[0].every_minutes: 0 is below the minimum 1",
         ] {
             assert!(text.contains(key), "no {key:?} in\n{text}");
         }

@@ -55,6 +55,19 @@ pub(crate) async fn sync(
         }
         .into());
     };
+    let id = start_sync(&state, &caller.id, name, source.collection)?;
+    Ok((StatusCode::ACCEPTED, Json(json!({ "job_id": id }))))
+}
+
+/// Starts syncing source `name` (of `collection`) for `owner` in a
+/// background job and returns the job's id; `busy` while it syncs already.
+/// "Sync now" and the schedule both start syncs here.
+pub(crate) fn start_sync(
+    state: &Shared,
+    owner: &str,
+    name: String,
+    collection: String,
+) -> Result<String, ApiError> {
     // The id first: nothing can fail between marking the source syncing
     // and the job that unmarks it.
     let id = crate::random_id("job_", 12)?;
@@ -66,7 +79,7 @@ pub(crate) async fn sync(
     }
     let job = Job {
         progress: Some(JobProgress::default()),
-        ..Job::running(&caller.id, id.clone(), source.collection)
+        ..Job::running(owner, id.clone(), collection)
     };
     state.jobs.put(job.clone());
     let shared = state.clone();
@@ -114,5 +127,5 @@ pub(crate) async fn sync(
         shared.jobs.put(done);
         shared.syncing.finish(&name);
     });
-    Ok((StatusCode::ACCEPTED, Json(json!({ "job_id": id }))))
+    Ok(id)
 }
