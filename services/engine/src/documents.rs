@@ -39,11 +39,37 @@ pub struct DocumentPage {
 
 /// A document with its chunks (the text the caller may read), each as
 /// the indexes hold it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct DocumentView {
-    #[serde(flatten)]
     pub summary: DocumentSummary,
     pub chunks: Vec<IndexedChunk>,
+}
+
+/// The summary's fields beside `chunks`, the readable chunks themselves
+/// (the summary's count of all chunks would be a second `chunks` key).
+impl Serialize for DocumentView {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct View<'a> {
+            id: &'a str,
+            title: &'a str,
+            source: &'a str,
+            acl: &'a [String],
+            #[serde(skip_serializing_if = "Option::is_none")]
+            domain: Option<seogo_docs::Domain>,
+            chunks: &'a [IndexedChunk],
+        }
+        let s = &self.summary;
+        View {
+            id: &s.id,
+            title: &s.title,
+            source: &s.source,
+            acl: &s.acl,
+            domain: s.domain,
+            chunks: &self.chunks,
+        }
+        .serialize(serializer)
+    }
 }
 
 /// A chunk and what the indexes made of it: why it is, or is not, found.
@@ -226,5 +252,29 @@ impl Engine {
         })?;
         self.forget_failures(name)?;
         Ok(deleted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_document_view_has_one_chunks_key_the_readable_chunks() {
+        let view = DocumentView {
+            summary: DocumentSummary {
+                id: "doc".into(),
+                title: "점검표".into(),
+                source: "/srv/doc.md".into(),
+                chunks: 3,
+                acl: vec!["public".into()],
+                domain: Some(seogo_docs::Domain::Manufacturing),
+            },
+            chunks: Vec::new(),
+        };
+        let text = serde_json::to_string(&view).expect("json");
+        assert_eq!(text.matches("\"chunks\"").count(), 1, "{text}");
+        assert!(text.contains("\"chunks\":[]"), "{text}");
+        assert!(text.contains("\"domain\":\"manufacturing\""), "{text}");
     }
 }
