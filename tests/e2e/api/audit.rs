@@ -60,6 +60,27 @@ fn an_admin_finds_a_thumbs_down_in_the_audit_log() {
         "the HR search, by its text: {text}"
     );
 
+    // A route finds the routes under it: a key made and revoked is two
+    // lines under /v1/admin/keys; a route cut mid-name finds neither.
+    let (status, text) = server.post("/v1/admin/keys", admin, r#"{"name": "audit probe"}"#);
+    assert_eq!(status, 201, "{text}");
+    let id = parse(&text)["id"].as_str().expect("key id").to_string();
+    let (status, text) =
+        super::documents::delete(&server, &f.admin_key, &format!("/v1/admin/keys/{id}"));
+    assert_eq!(status, 200, "{text}");
+    let (status, text) = server.get("/v1/admin/audit?route=/v1/admin/keys", admin);
+    assert_eq!(status, 200, "{text}");
+    let routes: Vec<String> = parse(&text)["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .map(|l| l["route"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(routes, ["/v1/admin/keys/{id}", "/v1/admin/keys"], "{text}");
+    let (status, text) = server.get("/v1/admin/audit?route=/v1/admin/key", admin);
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(parse(&text)["lines"], serde_json::json!([]), "{text}");
+
     for bad in ["since=yesterday", "limit=0", "limit=5000", "colour=red"] {
         let (status, text) = server.get(&format!("/v1/admin/audit?{bad}"), admin);
         assert_eq!(status, 400, "{bad}: {text}");

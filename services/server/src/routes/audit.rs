@@ -18,7 +18,8 @@ use crate::{blocking, Shared};
 pub(crate) struct AuditQuery {
     /// The caller's id as logged (`key:<id>`, `oidc:<subject>`).
     who: Option<String>,
-    /// The route as logged, e.g. `/v1/ask` or `/v1/feedback`.
+    /// The route as logged, e.g. `/v1/ask` or `/v1/feedback`; the routes
+    /// under it match too (`/v1/admin/keys` finds `/v1/admin/keys/{id}`).
     route: Option<String>,
     /// Lines at or after this RFC 3339 time.
     since: Option<String>,
@@ -90,7 +91,10 @@ pub(crate) async fn search(
                 let field = |name: &str| entry[name].as_str().unwrap_or_default();
                 let ts = field("ts");
                 let wanted = query.who.as_deref().is_none_or(|w| field("who") == w)
-                    && query.route.as_deref().is_none_or(|r| field("route") == r)
+                    && query
+                        .route
+                        .as_deref()
+                        .is_none_or(|r| under(field("route"), r))
                     && since.as_deref().is_none_or(|s| ts >= s)
                     && until.as_deref().is_none_or(|u| ts < u)
                     && query.q.as_deref().is_none_or(|q| line.contains(q))
@@ -109,4 +113,11 @@ pub(crate) async fn search(
     })
     .await?;
     Ok(Json(json!({ "lines": lines })))
+}
+
+/// Whether `route` is `wanted` or a route under it (at a `/`).
+fn under(route: &str, wanted: &str) -> bool {
+    route
+        .strip_prefix(wanted.trim_end_matches('/'))
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
