@@ -17,4 +17,8 @@ mod questions;
 mod retrieval;
 pub mod tune;
 
+/// How evaluation collections' names begin (`eval-<hash>`): the server
+/// shows them to admins only, as they hold whatever set was evaluated.
+pub const EVAL_COLLECTION_PREFIX: &str = "eval-";
+
 pub use retrieval::{eval_retrieval, EvalReport, EvalRequest, IndexingStats, Latency, ModeMetrics};

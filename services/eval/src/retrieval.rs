@@ -307,7 +307,11 @@ pub(crate) fn eval_collection_name(
     if dense {
         h.update(serde_json::to_vec(engine.embedder()?.fingerprint()).unwrap_or_default());
     }
-    Ok(format!("eval-{}", &hex::encode(h.finalize())[..12]))
+    Ok(format!(
+        "{}{}",
+        crate::EVAL_COLLECTION_PREFIX,
+        &hex::encode(h.finalize())[..12]
+    ))
 }
 
 /// Ingests an evaluation corpus into collection `name` (documents

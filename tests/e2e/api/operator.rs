@@ -337,6 +337,28 @@ fn an_evaluation_runs_in_the_background_one_at_a_time_and_is_kept() {
     let progress = &run["progress"];
     assert!(progress["chunks_indexed"].as_u64() >= Some(60), "{run}");
 
+    // The set's corpus is an evaluation collection: an admin's only.
+    let (_, text) = server.get("/v1/collections", Some(admin));
+    let evaluated = parse(&text)["collections"]
+        .as_array()
+        .expect("collections")
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .find(|n| n.starts_with("eval-"))
+        .unwrap_or_else(|| panic!("no evaluation collection: {text}"))
+        .to_string();
+    let (_, text) = server.get("/v1/collections", Some(&f.public_key));
+    assert!(
+        !text.contains(&evaluated),
+        "a reader does not see it: {text}"
+    );
+    let (status, text) = server.post(
+        "/v1/search",
+        Some(&f.ingest_key),
+        &json!({"query": "정기 점검 주기", "collection": evaluated, "mode": "bm25"}).to_string(),
+    );
+    assert_eq!(status, 403, "{text}");
+
     // Kept with the earlier runs; the configured sets are listed.
     let (status, text) = server.get("/v1/admin/eval", Some(admin));
     assert_eq!(status, 200, "{text}");

@@ -102,13 +102,23 @@ impl Caller {
         })
     }
 
-    /// Refuses a collection outside the caller's scope.
+    /// Refuses a collection outside the caller's scope. An evaluation
+    /// collection holds whatever set an operator evaluated, so a caller
+    /// below admin uses one only where its key names it.
     pub(crate) fn may_use(&self, collection: &str) -> Result<(), ApiError> {
         match &self.collections {
             Some(allowed) if !allowed.iter().any(|c| c == collection) => Err(ApiError::new(
                 ErrorCode::CollectionForbidden,
                 format!("this key may not use collection `{collection}`"),
             )),
+            None if self.role < Role::Admin
+                && collection.starts_with(seogo_eval::EVAL_COLLECTION_PREFIX) =>
+            {
+                Err(ApiError::new(
+                    ErrorCode::CollectionForbidden,
+                    format!("`{collection}` is an evaluation collection: admins only"),
+                ))
+            }
             _ => Ok(()),
         }
     }
