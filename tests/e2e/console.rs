@@ -107,6 +107,7 @@ fn an_operator_runs_the_appliance_from_the_console() {
         "/v1/admin/keys/{id}",
         "/v1/sources/{name}/sync",
         "/v1/admin/eval",
+        "/v1/admin/eval/{id}",
     ] {
         assert!(
             routes.iter().any(|l| l["route"] == route),

@@ -298,35 +298,52 @@ try {
     await shot(page, "console-audit.png");
   });
 
-  await step("evaluation: an uploaded SQuAD set runs (BM25, hybrid) and charts its results", async () => {
+  await step("evaluation: an uploaded SQuAD set runs twice (BM25, hybrid), charted beside the earlier run; the earlier run is deleted", async () => {
     await navTo(page, "Evaluation");
-    await page.getByRole("button", { name: "Run evaluation", exact: true }).waitFor();
-    await page.getByLabel("Kind", { exact: true }).selectOption("retrieval");
-    const modes = page.getByRole("group", { name: "Modes" });
-    await modes.getByLabel("BM25", { exact: true }).check();
-    await modes.getByLabel("Dense", { exact: true }).uncheck();
-    await modes.getByLabel("Hybrid", { exact: true }).check();
-    await modes.getByLabel("Rerank", { exact: true }).uncheck();
-    await page.getByLabel("Upload files", { exact: true }).check();
-    await page.getByLabel("Files", { exact: true }).setInputFiles(join(filesDir, "eval-small.json"));
-    const posted = page.waitForResponse((r) => new URL(r.url()).pathname === "/v1/admin/eval" && r.request().method() === "POST");
-    await page.getByRole("button", { name: "Run evaluation", exact: true }).click();
-    const response = await posted;
-    assert.equal(response.status(), 202, await response.text());
-    runId = (await response.json()).run_id;
-    const chart = page.locator(`section[data-run-id="${runId}"] svg[role="img"]`).first();
-    const failure = page.getByText(/The evaluation failed/);
-    await chart.or(failure).waitFor({ timeout: EVAL_MS });
-    assert.equal(await failure.count(), 0, await page.locator("main").textContent());
-    const label = await chart.getAttribute("aria-label");
+    const run = async () => {
+      await page.getByRole("button", { name: "Run evaluation", exact: true }).waitFor();
+      await page.getByLabel("Kind", { exact: true }).selectOption("retrieval");
+      const modes = page.getByRole("group", { name: "Modes" });
+      await modes.getByLabel("BM25", { exact: true }).check();
+      await modes.getByLabel("Dense", { exact: true }).uncheck();
+      await modes.getByLabel("Hybrid", { exact: true }).check();
+      await modes.getByLabel("Rerank", { exact: true }).uncheck();
+      await page.getByLabel("Upload files", { exact: true }).check();
+      await page.getByLabel("Files", { exact: true }).setInputFiles(join(filesDir, "eval-small.json"));
+      const posted = page.waitForResponse((r) => new URL(r.url()).pathname === "/v1/admin/eval" && r.request().method() === "POST");
+      await page.getByRole("button", { name: "Run evaluation", exact: true }).click();
+      const response = await posted;
+      assert.equal(response.status(), 202, await response.text());
+      const id = (await response.json()).run_id;
+      const chart = page.locator(`section[data-run-id="${id}"] svg[role="img"]`).first();
+      const failure = page.getByText(/The evaluation failed/);
+      await chart.or(failure).waitFor({ timeout: EVAL_MS });
+      assert.equal(await failure.count(), 0, await page.locator("main").textContent());
+      return { id, chart };
+    };
+    const first = await run();
+    const second = await run();
+    runId = second.id;
+    const label = await second.chart.getAttribute("aria-label");
     assert.match(label, /bm25 \d\.\d{3}/);
     assert.match(label, /hybrid \d\.\d{3}/);
-    assert.equal(await chart.locator("title").count(), 1);
+    assert.equal(await second.chart.locator("title").count(), 1);
+    // The earlier run of the same set is charted beside this one.
+    await page.locator(`section[data-run-id="${runId}"] svg[role="img"]`).nth(1).waitFor();
     await page.locator(`section[data-run-id="${runId}"] table`).waitFor();
     await settled(page);
-    await chart.scrollIntoViewIfNeeded();
+    await second.chart.scrollIntoViewIfNeeded();
     await shot(page, "console-eval.png");
-    return { run: runId, chart: label };
+
+    // History is newest first: the last Delete is the first run's.
+    const history = page.getByRole("group", { name: "Runs", exact: true }).locator("tbody tr");
+    assert.equal(await history.count(), 2);
+    await page.getByRole("button", { name: /^Delete the run of / }).last().click();
+    const deleted = page.waitForResponse((r) => new URL(r.url()).pathname === `/v1/admin/eval/${first.id}` && r.request().method() === "DELETE");
+    await page.getByRole("button", { name: "Yes, delete", exact: true }).click();
+    assert.equal((await deleted).status(), 200);
+    await page.waitForFunction(() => document.querySelectorAll('[aria-label="Runs"] tbody tr').length === 1);
+    return { runs: [first.id, runId], chart: label };
   });
 
   await step("the test collection is deleted through the typed confirmation", async () => {

@@ -120,6 +120,27 @@ function table(caption, columns, rows, options) {
   );
 }
 
+/// A button that asks before it acts: the question, Yes and Cancel take
+/// its place; a failure is shown beside it again.
+function askFirst({ label, ariaLabel, question, yes, act }) {
+  const cell = h("div", { class: "row-actions" });
+  const idle = () => button(label, ask, { class: "small danger-outline", "aria-label": ariaLabel });
+  const ask = () => {
+    const confirm = button(yes, async () => {
+      confirm.disabled = true;
+      try {
+        await act();
+      } catch (e) {
+        cell.replaceChildren(alertBox(messageOf(e)), idle());
+      }
+    }, { class: "danger small" });
+    cell.replaceChildren(h("span", null, question), " ", confirm, " ", button(t("cancel"), () => cell.replaceChildren(idle()), { class: "small" }));
+    confirm.focus();
+  };
+  cell.append(idle());
+  return cell;
+}
+
 /// A line that says how something is going, read out politely.
 function statusLine(className) {
   const el = h("p", { role: "status", "aria-live": "polite", class: ["status", className] });

@@ -288,12 +288,29 @@ function renderEval(main, view) {
           { label: t("col.state"), cell: (r) => h("span", { class: `state-${r.state}` }, t(`state.${r.state}`)) },
           { label: t("col.headline"), cell: headlineCell },
           { label: t("col.who"), cell: (r) => h("span", { class: "mono" }, r.who || "—") },
-          { label: t("col.actions"), cell: (r) => button(t("show"), () => showRun(r).catch((e) => fillCard(results, alertBox(messageOf(e)))), { class: "small", "aria-label": t("showRun", { time: fmtTime(r.started_at) }) }) },
+          {
+            label: t("col.actions"),
+            cell: (r) =>
+              h(
+                "div",
+                { class: "row-actions" },
+                button(t("show"), () => showRun(r).catch((e) => fillCard(results, alertBox(messageOf(e)))), { class: "small", "aria-label": t("showRun", { time: fmtTime(r.started_at) }) }),
+                r.state === "running" ? null : askFirst({ label: t("delete"), ariaLabel: t("deleteRun", { time: fmtTime(r.started_at) }), question: t("deleteRunQuestion"), yes: t("confirmDelete"), act: () => forget(r) }),
+              ),
+          },
         ],
         runs,
         { empty: t("noRuns") },
       ),
     );
+  };
+
+  /// Deletes a run (and its uploaded set) and draws the history again.
+  const forget = async (run) => {
+    await del(`/v1/admin/eval/${seg(run.id)}`);
+    fetched.delete(run.id);
+    if (results.dataset.runId === run.id) fillCard(results, h("p", { class: "empty" }, t("noRunShown")));
+    await load();
   };
 
   const load = async () => {

@@ -316,24 +316,14 @@ function secretCard(made, dismiss) {
 }
 
 function keysTable(keys, revoke) {
-  const actions = (key) => {
-    const cell = h("div", { class: "row-actions" });
-    const idle = () => button(t("revoke"), ask, { class: "small danger-outline", "aria-label": t("revokeNamed", { id: key.id }) });
-    const ask = () => {
-      const yes = button(t("confirmRevoke"), async () => {
-        yes.disabled = true;
-        try {
-          await revoke(key);
-        } catch (e) {
-          cell.replaceChildren(alertBox(messageOf(e)), idle());
-        }
-      }, { class: "danger small" });
-      cell.replaceChildren(h("span", null, t("revokeQuestion", { name: key.name })), " ", yes, " ", button(t("cancel"), () => cell.replaceChildren(idle()), { class: "small" }));
-      yes.focus();
-    };
-    cell.append(idle());
-    return cell;
-  };
+  const actions = (key) =>
+    askFirst({
+      label: t("revoke"),
+      ariaLabel: t("revokeNamed", { id: key.id }),
+      question: t("revokeQuestion", { name: key.name }),
+      yes: t("confirmRevoke"),
+      act: () => revoke(key),
+    });
   return table(
     t("page.keys"),
     [

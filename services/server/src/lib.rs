@@ -235,7 +235,10 @@ pub fn router(state: Shared) -> Router {
                 .post(routes::eval::start)
                 .layer(DefaultBodyLimit::max(upload_limit)),
         )
-        .route("/v1/admin/eval/{id}", get(routes::eval::get))
+        .route(
+            "/v1/admin/eval/{id}",
+            get(routes::eval::get).delete(routes::eval::delete),
+        )
         .route("/v1/admin/backup", post(routes::ops::backup))
         .route("/v1/admin/reindex", post(routes::ops::reindex))
         .route("/v1/search", post(routes::query::search))

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use super::documents::{finished_job, multipart, upload};
+use super::documents::{delete, finished_job, multipart, upload};
 use super::{config, fixture, Server};
 
 fn parse(text: &str) -> Value {
@@ -310,6 +310,8 @@ fn an_evaluation_runs_in_the_background_one_at_a_time_and_is_kept() {
     let (status, text) = start_eval(&server, admin, &[("set", None, b"plant")]);
     assert_eq!(status, 409, "one evaluation at a time: {text}");
     assert!(text.contains("busy"), "{text}");
+    let (status, text) = delete(&server, admin, &format!("/v1/admin/eval/{id}"));
+    assert_eq!(status, 409, "the running one stays: {text}");
 
     let run = seogo_tests::poll_until(
         "the evaluation finishing",
@@ -324,6 +326,7 @@ fn an_evaluation_runs_in_the_background_one_at_a_time_and_is_kept() {
     );
     assert_eq!(run["state"], "done", "{run}");
     assert_eq!(run["set"], "eval-small.json", "{run}");
+    assert_eq!(run["report"]["dataset"], "eval-small.json", "{run}");
     assert_eq!(run["report"]["queries"], 60, "{run}");
     for mode in ["bm25", "dense", "hybrid"] {
         let ndcg = run["report"]["modes"][mode]["ndcg@10"]
@@ -379,6 +382,22 @@ fn an_evaluation_runs_in_the_background_one_at_a_time_and_is_kept() {
     let (status, _) = server.get("/v1/admin/eval/..%2Fkeys", Some(admin));
     assert_eq!(status, 404);
 
+    // Deleted by an admin (not an ingest key), with the set it uploaded.
+    let set_dir = server.data.join("eval/sets").join(&id);
+    assert!(
+        set_dir.join("eval-small.json").exists(),
+        "the uploaded set is kept"
+    );
+    let (status, _) = delete(&server, &f.ingest_key, &format!("/v1/admin/eval/{id}"));
+    assert_eq!(status, 403);
+    let (status, text) = delete(&server, admin, &format!("/v1/admin/eval/{id}"));
+    assert_eq!(status, 200, "{text}");
+    assert!(!set_dir.exists(), "the uploaded set goes with its run");
+    let (status, _) = server.get(&format!("/v1/admin/eval/{id}"), Some(admin));
+    assert_eq!(status, 404);
+    let (status, _) = delete(&server, admin, &format!("/v1/admin/eval/{id}"));
+    assert_eq!(status, 404);
+
     // The configured set runs by name, now that the slot is free.
     let (status, text) = start_eval(
         &server,
@@ -390,7 +409,7 @@ fn an_evaluation_runs_in_the_background_one_at_a_time_and_is_kept() {
     assert!(
         audit
             .lines()
-            .any(|l| l.contains("/v1/admin/eval") && l.contains(&id)),
+            .any(|l| l.contains(r#""route":"/v1/admin/eval""#) && l.contains(&id)),
         "the finished run is audited"
     );
 }

@@ -93,7 +93,7 @@ fn eval_dir(state: &Shared) -> PathBuf {
 }
 
 fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// `GET /v1/admin/eval`: the configured sets and the runs, newest first.
@@ -137,6 +137,54 @@ pub(crate) async fn get(
         .ok_or_else(missing)?;
     settle(&mut run, live.as_ref());
     Ok(Json(run))
+}
+
+/// `DELETE /v1/admin/eval/{id}`: forgets a finished run, and its uploaded
+/// set with it (a configured set is the site's own and stays). The running
+/// one is refused (409 `busy`).
+pub(crate) async fn delete(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Role::Admin)?;
+    let missing = || ApiError::not_found(format!("no evaluation run `{id}`"));
+    if !is_run_id(&id) {
+        return Err(missing());
+    }
+    if state.evals.live().as_ref().is_some_and(|l| l.id == id) {
+        return Err(EngineError::Busy(format!(
+            "evaluation `{id}` is running; delete it once it is done"
+        ))
+        .into());
+    }
+    let dir = eval_dir(&state);
+    let run_id = id.clone();
+    let removed = blocking(move || {
+        let file = dir.join("runs").join(format!("{run_id}.json"));
+        match std::fs::remove_file(&file) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(EngineError::io(&file, e)),
+        }
+        let set = dir.join("sets").join(&run_id);
+        match std::fs::remove_dir_all(&set) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(EngineError::io(&set, e)),
+            _ => Ok(true),
+        }
+    })
+    .await?;
+    if !removed {
+        return Err(missing());
+    }
+    state.audit.record(crate::audit::AuditEntry {
+        who: caller.id.clone(),
+        route: "/v1/admin/eval/{id}".into(),
+        detail: Some(json!({ "run": id, "deleted": true })),
+        status: 200,
+        ..Default::default()
+    });
+    Ok(Json(json!({ "id": id, "deleted": true })))
 }
 
 /// The live run as it stands now (its progress); a run recorded as running
@@ -388,6 +436,7 @@ async fn evaluate(
 ) {
     let engine = state.engine.clone();
     let publisher = state.clone();
+    let uploaded = form.set.is_none();
     let outcome = blocking(move || {
         let mut progress = JobProgress::default();
         let mut published = Instant::now();
@@ -431,8 +480,13 @@ async fn evaluate(
     let mut done = run;
     done.finished_at = Some(now());
     match outcome {
-        Ok((report, progress)) => {
+        Ok((mut report, progress)) => {
             done.state = RunState::Done;
+            // An uploaded set is named as uploaded, not by where the
+            // server keeps it.
+            if let Some(fields) = report.as_object_mut().filter(|_| uploaded) {
+                fields.insert("dataset".into(), json!(done.set));
+            }
             done.report = Some(report);
             if done.progress.is_some() {
                 done.progress = Some(progress);
