@@ -222,19 +222,16 @@ fn two_stateless_nodes_serve_one_cluster() {
         "# 냉각수 펌프 P-201A 점검 기준\n\n## 진동\n\nP-201A 펌프의 진동 판정 기준은 4.5 mm/s 이하이다. 초과하면 베어링을 교체한다.\n",
     )
     .expect("write");
-    let (content_type, body) = crate::api::documents::multipart(&[(
-        "file",
-        Some("pump.md"),
-        &std::fs::read(&file).expect("read"),
-    )]);
-    let mut response = Server::agent()
-        .post(&format!("{}/v1/collections/docs/documents", node_a.base))
-        .header("authorization", &format!("Bearer {key}"))
-        .content_type(&content_type)
-        .send(&body[..])
-        .expect("upload");
-    let text = response.body_mut().read_to_string().expect("body");
-    assert_eq!(response.status().as_u16(), 202, "{text}");
+    let (status, text) = node_a.post_form(
+        "/v1/collections/docs/documents",
+        &key,
+        &[(
+            "file",
+            Some("pump.md"),
+            &std::fs::read(&file).expect("read"),
+        )],
+    );
+    assert_eq!(status, 202, "{text}");
     let job: Value = serde_json::from_str(&text).expect("job");
     let job_id = job["job_id"].as_str().expect("job id");
     let every = Duration::from_millis(200);

@@ -6,12 +6,12 @@
 //! recorded afterwards.
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use serde_json::{json, Value};
 
 use crate::api::operator::small_squad_set;
 use crate::api::{config, fixture, Server};
+use crate::widget::run_browser_steps;
 use seogo_tests::{copy_dir, demo_corpus};
 
 #[test]
@@ -56,44 +56,35 @@ fn an_operator_runs_the_appliance_from_the_console() {
     write("broken.pdf", b"%PDF-1.7 this file was cut off in transit");
     write("eval-small.json", small_squad_set(12).as_bytes());
 
-    let scripts = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("widget");
-    assert!(
-        scripts.join("node_modules/playwright-core").exists(),
-        "run `npm ci --prefix tests/widget` first (scripts/test.sh does)"
-    );
     // Screenshots and the step report land here (docs/console-*.png are
     // copies of them).
     let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("console");
-    let run = Command::new("node")
-        .arg(scripts.join("console.test.mjs"))
-        .arg(&server.base)
-        .arg(&f.admin_key)
-        .arg(&f.ingest_key)
-        .arg(&f.public_key)
-        .arg(&out)
-        .arg(files.path())
-        .env("CHROMIUM", crate::widget::chromium())
-        .current_dir(&scripts)
-        .output()
-        .expect("node (Node.js) runs");
-    let log = String::from_utf8_lossy(&run.stderr);
-    assert!(run.status.success(), "console steps failed:\n{log}");
-    let report: Value =
-        serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("the step report"))
-            .expect("report json");
-    let steps = report["steps"].as_array().expect("steps");
-    assert!(steps.len() >= 14, "steps missing:\n{log}");
-    assert!(steps.iter().all(|s| s["ok"] == Value::Bool(true)), "{log}");
-    for page in [
-        "overview", "upload", "document", "search", "sources", "keys", "feedback", "audit", "eval",
-        "ko", "tablet",
-    ] {
-        let shot = format!("console-{page}.png");
-        let size = std::fs::metadata(out.join(&shot))
-            .map(|m| m.len())
-            .unwrap_or(0);
-        assert!(size > 10_000, "{shot}: {size} bytes");
-    }
+    run_browser_steps(
+        "console.test.mjs",
+        &[
+            server.base.as_ref(),
+            f.admin_key.as_ref(),
+            f.ingest_key.as_ref(),
+            f.public_key.as_ref(),
+            out.as_ref(),
+            files.path().as_ref(),
+        ],
+        &out,
+        14,
+        &[
+            "console-overview.png",
+            "console-upload.png",
+            "console-document.png",
+            "console-search.png",
+            "console-sources.png",
+            "console-keys.png",
+            "console-feedback.png",
+            "console-audit.png",
+            "console-eval.png",
+            "console-ko.png",
+            "console-tablet.png",
+        ],
+    );
 
     // What the server recorded of the walk: the key made and revoked, the
     // synced source, the evaluation kept, the test collection gone.

@@ -4,14 +4,15 @@
 //! does the clicking; this test starts the server, runs it, and checks what
 //! the server recorded (the feedback thumb in the audit log).
 
-use std::path::PathBuf;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
 
 use crate::api::{config, fixture, Server};
 
-pub(crate) fn chromium() -> PathBuf {
+fn chromium() -> PathBuf {
     let path = std::env::var_os("CHROMIUM")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
@@ -21,6 +22,44 @@ pub(crate) fn chromium() -> PathBuf {
         path.display()
     );
     path
+}
+
+/// Runs `script` from tests/widget under Node.js with `args`, driving
+/// Debian's Chromium, then checks the step report it wrote to `out`: at
+/// least `min_steps` steps, every one ok, and each of `shots` written.
+pub(crate) fn run_browser_steps(
+    script: &str,
+    args: &[&OsStr],
+    out: &Path,
+    min_steps: usize,
+    shots: &[&str],
+) {
+    let scripts = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("widget");
+    assert!(
+        scripts.join("node_modules/playwright-core").exists(),
+        "run `npm ci --prefix tests/widget` first (scripts/test.sh does)"
+    );
+    let run = Command::new("node")
+        .arg(scripts.join(script))
+        .args(args)
+        .env("CHROMIUM", chromium())
+        .current_dir(&scripts)
+        .output()
+        .expect("node (Node.js) runs");
+    let log = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{script}: steps failed:\n{log}");
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("the step report"))
+            .expect("report json");
+    let steps = report["steps"].as_array().expect("steps");
+    assert!(steps.len() >= min_steps, "steps missing:\n{log}");
+    assert!(steps.iter().all(|s| s["ok"] == Value::Bool(true)), "{log}");
+    for shot in shots {
+        let size = std::fs::metadata(out.join(shot))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        assert!(size > 10_000, "{shot}: {size} bytes");
+    }
 }
 
 #[test]
@@ -35,42 +74,25 @@ fn the_widget_answers_with_sources_in_a_real_browser() {
         "",
         &crate::api::acl::stand_in_config(&declining),
     ));
-    let scripts = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("widget");
-    assert!(
-        scripts.join("node_modules/playwright-core").exists(),
-        "run `npm ci --prefix tests/widget` first (scripts/test.sh does)"
-    );
     // Screenshots and the step report land here (docs/widget.png is one).
     let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("widget");
-    let run = Command::new("node")
-        .arg(scripts.join("widget.test.mjs"))
-        .arg(&server.base)
-        .arg(&f.public_key)
-        .arg(&out)
-        .arg(&extracts.base)
-        .env("CHROMIUM", chromium())
-        .current_dir(&scripts)
-        .output()
-        .expect("node (Node.js) runs");
-    let log = String::from_utf8_lossy(&run.stderr);
-    assert!(run.status.success(), "widget steps failed:\n{log}");
-    let report: Value =
-        serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("the step report"))
-            .expect("report json");
-    let steps = report["steps"].as_array().expect("steps");
-    assert!(steps.len() >= 12, "steps missing:\n{log}");
-    assert!(steps.iter().all(|s| s["ok"] == Value::Bool(true)), "{log}");
-    for shot in [
-        "widget-desktop.png",
-        "widget-phone.png",
-        "widget-source-card.png",
-        "widget-extract.png",
-    ] {
-        let size = std::fs::metadata(out.join(shot))
-            .map(|m| m.len())
-            .unwrap_or(0);
-        assert!(size > 10_000, "{shot}: {size} bytes");
-    }
+    run_browser_steps(
+        "widget.test.mjs",
+        &[
+            server.base.as_ref(),
+            f.public_key.as_ref(),
+            out.as_ref(),
+            extracts.base.as_ref(),
+        ],
+        &out,
+        12,
+        &[
+            "widget-desktop.png",
+            "widget-phone.png",
+            "widget-source-card.png",
+            "widget-extract.png",
+        ],
+    );
 
     // The thumb the browser clicked is in the audit log, with the caller,
     // the question and the chunks its answer cited.

@@ -125,6 +125,17 @@ async function getJson(path, options) {
 const postJson = (path, json) => getJson(path, { method: "POST", json });
 const del = (path) => getJson(path, { method: "DELETE" });
 
+/// Draws into `slot` what `draw` makes of `path`'s answer, or the error in
+/// its place; nothing once the page is left.
+async function loadInto(slot, view, path, draw) {
+  try {
+    const body = await getJson(path);
+    if (view.alive) put(slot, draw(body));
+  } catch (e) {
+    if (view.alive) slot.replaceChildren(alertBox(messageOf(e)));
+  }
+}
+
 /// One path segment, percent-encoded (document ids hold '/' and '#').
 const seg = encodeURIComponent;
 

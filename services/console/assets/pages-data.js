@@ -132,15 +132,7 @@ function renderCollections(main, view) {
   const list = h("div", null, loadingLine());
   const confirmSlot = h("div");
 
-  const load = async () => {
-    try {
-      const body = await getJson("/v1/collections");
-      if (!view.alive) return;
-      list.replaceChildren(collectionsTable(body.collections || [], true, isAdmin() ? askDelete : null));
-    } catch (e) {
-      if (view.alive) list.replaceChildren(alertBox(messageOf(e)));
-    }
-  };
+  const load = () => loadInto(list, view, "/v1/collections", (body) => collectionsTable(body.collections || [], true, isAdmin() ? askDelete : null));
 
   const askDelete = (collection) => {
     const input = h("input", { type: "text", autocomplete: "off", spellcheck: "false" });
@@ -374,14 +366,11 @@ function renderDocument(main, view, { args }) {
   const body = h("div", null, loadingLine());
   main.append(body);
   const path = `/v1/collections/${seg(collection)}/documents/${seg(id)}`;
-  getJson(path)
-    .then((doc) => {
-      if (!view.alive) return;
-      heading.textContent = doc.title || doc.id;
-      document.title = `${heading.textContent} · ${t("brand")}`;
-      put(body, documentView(collection, doc, path, view));
-    })
-    .catch((e) => view.alive && body.replaceChildren(alertBox(messageOf(e))));
+  loadInto(body, view, path, (doc) => {
+    heading.textContent = doc.title || doc.id;
+    document.title = `${heading.textContent} · ${t("brand")}`;
+    return documentView(collection, doc, path, view);
+  });
 }
 
 function documentView(collection, doc, path, view) {

@@ -128,14 +128,7 @@ function renderSources(main, view) {
   const list = h("div", null, loadingLine());
   main.append(syncs, list);
 
-  const load = async () => {
-    try {
-      const body = await getJson("/v1/sources");
-      if (view.alive) list.replaceChildren(sourcesTable(body.sources || [], sync));
-    } catch (e) {
-      if (view.alive) list.replaceChildren(alertBox(messageOf(e)));
-    }
-  };
+  const load = () => loadInto(list, view, "/v1/sources", (body) => sourcesTable(body.sources || [], sync));
 
   const sync = async (source) => {
     const id = uid("sync");
@@ -241,14 +234,7 @@ function renderKeys(main, view) {
   const secretSlot = h("div");
   const list = h("div", null, loadingLine());
 
-  const load = async () => {
-    try {
-      const body = await getJson("/v1/admin/keys");
-      if (view.alive) list.replaceChildren(keysTable(body.keys || [], revoke));
-    } catch (e) {
-      if (view.alive) list.replaceChildren(alertBox(messageOf(e)));
-    }
-  };
+  const load = () => loadInto(list, view, "/v1/admin/keys", (body) => keysTable(body.keys || [], revoke));
 
   const revoke = async (key) => {
     await del(`/v1/admin/keys/${seg(key.id)}`);
@@ -346,16 +332,13 @@ function renderFeedback(main, view) {
   pageTitle(main, t("page.feedback"));
   const body = h("div", null, loadingLine());
   main.append(body);
-  getJson(`/v1/admin/audit${queryString({ route: "/v1/feedback", limit: 500 })}`)
-    .then((found) => {
-      if (!view.alive) return;
-      const lines = found.lines || [];
-      const rating = (l) => (l.detail && l.detail.feedback) || "";
-      const down = lines.filter((l) => rating(l) === "down");
-      const up = lines.filter((l) => rating(l) !== "down");
-      body.replaceChildren(feedbackCard(t("thumbsDown", { n: down.length }), down, "down"), feedbackCard(t("thumbsUp", { n: up.length }), up, "up"));
-    })
-    .catch((e) => view.alive && body.replaceChildren(alertBox(messageOf(e))));
+  loadInto(body, view, `/v1/admin/audit${queryString({ route: "/v1/feedback", limit: 500 })}`, (found) => {
+    const lines = found.lines || [];
+    const rating = (l) => (l.detail && l.detail.feedback) || "";
+    const down = lines.filter((l) => rating(l) === "down");
+    const up = lines.filter((l) => rating(l) !== "down");
+    return [feedbackCard(t("thumbsDown", { n: down.length }), down, "down"), feedbackCard(t("thumbsUp", { n: up.length }), up, "up")];
+  });
 }
 
 function feedbackCard(title, lines, kind) {

@@ -5,12 +5,11 @@
 //! deleting the collection forgets the list.
 
 use std::path::PathBuf;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
 use crate::ingest::IngestFailure;
-use crate::{Engine, EngineError};
+use crate::{unix_now, Engine, EngineError};
 use seogo_durable::PathContext;
 
 /// One file that could not be ingested.
@@ -60,9 +59,7 @@ impl Engine {
         if before.is_empty() && failed.is_empty() {
             return Ok(());
         }
-        let at = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let at = unix_now();
         let mut kept: Vec<RecordedFailure> = failed
             .iter()
             .map(|f| RecordedFailure {
@@ -75,11 +72,19 @@ impl Engine {
             !attempted.contains(&old.source) && !failed.iter().any(|f| f.path == old.source)
         }));
         kept.truncate(KEPT);
+        self.write_failures(collection, &kept)
+    }
+
+    fn write_failures(
+        &self,
+        collection: &str,
+        failures: &[RecordedFailure],
+    ) -> Result<(), EngineError> {
         let path = self.failures_path(collection);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).at(dir)?;
         }
-        Ok(seogo_durable::write_json(&path, &kept, "failures")?)
+        Ok(seogo_durable::write_json(&path, &failures, "failures")?)
     }
 
     /// Forgets the failures of `collection` that `superseded` picks (a file
@@ -95,11 +100,7 @@ impl Engine {
         if kept.len() == before.len() {
             return Ok(());
         }
-        Ok(seogo_durable::write_json(
-            &self.failures_path(collection),
-            &kept,
-            "failures",
-        )?)
+        self.write_failures(collection, &kept)
     }
 
     /// Forgets `collection`'s failures (the collection is gone).

@@ -440,6 +440,14 @@ fn identifier_rules(cfg: &config::IdentifierConfig) -> Result<IdentifierRules, E
     })
 }
 
+/// Seconds since the epoch, now: how sync states, failures, keys and the
+/// API stamp times.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 /// Locks a mutex, recovering from poisoning: the guarded values here (model
 /// handles, the collection map) stay valid even if a holder panicked.
 pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

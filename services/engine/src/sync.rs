@@ -12,14 +12,13 @@
 //! enforces this per folder); a missing or empty source is an error.
 
 use std::path::PathBuf;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
 use crate::config::SourceConfig;
 use crate::connectors::{connector, FileFilter};
 use crate::ingest::{IngestReport, IngestRequest, Progress};
-use crate::{Engine, EngineError};
+use crate::{unix_now, Engine, EngineError};
 use seogo_durable::PathContext;
 pub use seogo_fetch::FetchReport;
 
@@ -227,11 +226,4 @@ impl Engine {
             })
             .collect()
     }
-}
-
-/// Seconds since the epoch, now.
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }

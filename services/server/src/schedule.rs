@@ -4,7 +4,7 @@
 //! fails still moves the next one on, so a broken share is not retried in
 //! a tight loop; its error shows in `GET /v1/sources`.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use crate::error::ErrorCode;
 use crate::routes::sources::start_sync;
@@ -35,9 +35,7 @@ pub(crate) fn spawn(state: Shared) {
             let Ok(sources) = blocking(move || Ok(engine.sources())).await else {
                 continue;
             };
-            let now = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs());
+            let now = seogo_engine::unix_now();
             for source in sources.into_iter().filter(|s| s.due(now)) {
                 let name = source.name.clone();
                 match start_sync(&state, SCHEDULER, source.name, source.collection) {

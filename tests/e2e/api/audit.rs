@@ -2,13 +2,7 @@
 //! found by route, masked as it was logged, filtered by caller and time;
 //! bad times and limits are clear 400s; an ingest key is refused.
 
-use serde_json::Value;
-
-use super::{config, fixture, Server};
-
-fn parse(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
-}
+use super::{config, fixture, parse, Server};
 
 #[test]
 fn an_admin_finds_a_thumbs_down_in_the_audit_log() {

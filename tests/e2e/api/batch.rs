@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::documents::multipart;
 use super::{config, fixture, Server};
 
 #[test]
@@ -14,18 +13,15 @@ fn a_batch_job_answers_a_table_as_its_caller() {
     let f = fixture();
     let server = Server::start(&config("batch", "", ""));
     let table = "no,question\n1,한빛정밀 창원공장 냉각수 펌프의 정기 점검 주기는 얼마인가요?\n2,\n3,임원 보상 한도는 어떤 등급으로 관리하나요?\n";
-    let (content_type, body) = multipart(&[
-        ("file", Some("질문.csv"), table.as_bytes()),
-        ("format", None, b"jsonl"),
-    ]);
-    let mut response = Server::agent()
-        .post(&format!("{}/v1/batch", server.base))
-        .header("authorization", &format!("Bearer {}", f.public_key))
-        .content_type(&content_type)
-        .send(&body[..])
-        .expect("upload");
-    let text = response.body_mut().read_to_string().expect("body");
-    assert_eq!(response.status().as_u16(), 202, "{text}");
+    let (status, text) = server.post_form(
+        "/v1/batch",
+        &f.public_key,
+        &[
+            ("file", Some("질문.csv"), table.as_bytes()),
+            ("format", None, b"jsonl"),
+        ],
+    );
+    assert_eq!(status, 202, "{text}");
     let id = serde_json::from_str::<Value>(&text).expect("json")["batch_id"]
         .as_str()
         .expect("batch id")

@@ -6,26 +6,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use super::{config, fixture, Server};
-
-/// A multipart/form-data body: (field, file name, bytes) parts.
-pub(crate) fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
-    let boundary = "seogo-test-boundary-7f3a";
-    let mut body = Vec::new();
-    for (field, file, bytes) in parts {
-        body.extend(format!("--{boundary}\r\n").as_bytes());
-        match file {
-            Some(name) => body.extend(
-                format!("Content-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
-            ),
-            None => body.extend(format!("Content-Disposition: form-data; name=\"{field}\"\r\n\r\n").as_bytes()),
-        }
-        body.extend(*bytes);
-        body.extend(b"\r\n");
-    }
-    body.extend(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
+use super::{config, fixture, parse, Server};
 
 pub(super) fn upload(
     server: &Server,
@@ -33,18 +14,11 @@ pub(super) fn upload(
     collection: &str,
     parts: &[(&str, Option<&str>, &[u8])],
 ) -> (u16, String) {
-    let (content_type, body) = multipart(parts);
-    let mut response = Server::agent()
-        .post(&format!(
-            "{}/v1/collections/{collection}/documents",
-            server.base
-        ))
-        .header("authorization", &format!("Bearer {key}"))
-        .content_type(&content_type)
-        .send(&body[..])
-        .expect("upload");
-    let status = response.status().as_u16();
-    (status, response.body_mut().read_to_string().expect("body"))
+    server.post_form(
+        &format!("/v1/collections/{collection}/documents"),
+        key,
+        parts,
+    )
 }
 
 pub(super) fn delete(server: &Server, key: &str, path: &str) -> (u16, String) {
@@ -72,13 +46,9 @@ pub(super) fn finished_job(server: &Server, key: &str, job_id: &str) -> Value {
     seogo_tests::poll_until("the job finishing", Duration::from_secs(300), every, || {
         let (status, body) = server.get(&format!("/v1/jobs/{job_id}"), Some(key));
         assert_eq!(status, 200, "{body}");
-        let job = json(&body);
+        let job = parse(&body);
         (job["state"] != json!("running")).then_some(job)
     })
-}
-
-fn json(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
 }
 
 #[test]
@@ -89,13 +59,13 @@ fn documents_are_listed_read_uploaded_and_deleted_through_the_acl() {
     // Listing and reading: the HR note exists only for the HR key.
     let (status, body) = server.get("/v1/collections/default/documents", Some(&f.public_key));
     assert_eq!(status, 200, "{body}");
-    let public = json(&body);
+    let public = parse(&body);
     assert!(!body.contains("secret.md"), "{body}");
     let (_, body) = server.get(
         "/v1/collections/default/documents?limit=100",
         Some(&f.hr_key),
     );
-    let hr = json(&body);
+    let hr = parse(&body);
     assert_eq!(
         hr["total"].as_u64(),
         public["total"].as_u64().map(|n| n + 1),
@@ -153,7 +123,7 @@ fn documents_are_listed_read_uploaded_and_deleted_through_the_acl() {
         "/v1/collections/default/documents?contains=SOP&limit=2",
         Some(&f.public_key),
     );
-    let page = json(&body);
+    let page = parse(&body);
     assert!(
         page["documents"]
             .as_array()
@@ -166,7 +136,7 @@ fn documents_are_listed_read_uploaded_and_deleted_through_the_acl() {
     assert_eq!(status, 403, "{body}");
     let (status, body) = server.get("/v1/sources", Some(&f.ingest_key));
     assert_eq!(status, 200, "{body}");
-    assert_eq!(json(&body)["sources"], json!([]));
+    assert_eq!(parse(&body)["sources"], json!([]));
 
     // Roles: only an admin creates collections, only ingest uploads.
     let (status, body) = server.post(
@@ -188,7 +158,7 @@ fn documents_are_listed_read_uploaded_and_deleted_through_the_acl() {
         r#"{"name":"uploads"}"#,
     );
     assert_eq!(status, 200, "{body}");
-    assert_eq!(json(&body)["created"], json!(false));
+    assert_eq!(parse(&body)["created"], json!(false));
     let note: &[u8] =
         "# 보일러 B-9 정비 공지\n\nB-9 보일러 안전밸브는 목요일에 교체한다. 표식 UPLOADMARK.\n"
             .as_bytes();
@@ -216,7 +186,7 @@ fn documents_are_listed_read_uploaded_and_deleted_through_the_acl() {
         ],
     );
     assert_eq!(status, 202, "{body}");
-    let job_id = json(&body)["job_id"].as_str().expect("job id").to_string();
+    let job_id = parse(&body)["job_id"].as_str().expect("job id").to_string();
     let (status, body) = server.get(&format!("/v1/jobs/{job_id}"), Some(&f.public_key));
     assert_eq!(status, 404, "another caller's job: {body}");
     let job = finished_job(&server, &f.ingest_key, &job_id);
@@ -252,7 +222,7 @@ fn documents_are_listed_read_uploaded_and_deleted_through_the_acl() {
 
     // Deleting: the document, then the collection.
     let (_, body) = server.get("/v1/collections/uploads/documents", Some(&f.ingest_key));
-    let id = json(&body)["documents"][0]["id"]
+    let id = parse(&body)["documents"][0]["id"]
         .as_str()
         .expect("uploaded doc")
         .to_string();
@@ -281,7 +251,7 @@ fn a_document_shows_each_chunk_as_indexed() {
         "/v1/collections/default/documents?limit=100",
         Some(&f.public_key),
     );
-    let sop = json(&body)["documents"]
+    let sop = parse(&body)["documents"]
         .as_array()
         .expect("documents")
         .iter()
@@ -292,7 +262,7 @@ fn a_document_shows_each_chunk_as_indexed() {
     let path = format!("/v1/collections/default/documents/{}", encode(&sop));
     let (status, body) = server.get(&path, Some(&f.public_key));
     assert_eq!(status, 200, "{body}");
-    let chunks = json(&body)["chunks"].as_array().expect("chunks").clone();
+    let chunks = parse(&body)["chunks"].as_array().expect("chunks").clone();
     assert!(chunks.len() > 1, "{body}");
     for chunk in &chunks {
         let text = chunk["text"].as_str().expect("text");

@@ -4,14 +4,8 @@
 //! refused on its next request; a key never holds groups its maker does
 //! not; an ingest key cannot manage keys; each change is audited.
 
-use serde_json::Value;
-
 use super::documents::delete;
-use super::{config, fixture, Server};
-
-fn parse(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
-}
+use super::{config, fixture, parse, Server};
 
 #[test]
 fn an_admin_makes_lists_and_revokes_keys_and_no_key_outgrows_its_maker() {

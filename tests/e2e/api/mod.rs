@@ -133,6 +133,24 @@ impl Server {
         (status, text)
     }
 
+    /// (status, body) of a multipart/form-data POST of `parts` as `key`.
+    pub fn post_form(
+        &self,
+        path: &str,
+        key: &str,
+        parts: &[(&str, Option<&str>, &[u8])],
+    ) -> (u16, String) {
+        let (content_type, body) = multipart(parts);
+        let mut response = Self::agent()
+            .post(&format!("{}{path}", self.base))
+            .header("authorization", &format!("Bearer {key}"))
+            .content_type(&content_type)
+            .send(&body[..])
+            .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+        let status = response.status().as_u16();
+        (status, response.body_mut().read_to_string().expect("body"))
+    }
+
     pub fn post(&self, path: &str, bearer: Option<&str>, body: &str) -> (u16, String) {
         self.call("POST", path, bearer, Some(body))
     }
@@ -145,6 +163,30 @@ impl Server {
 /// Runs `script` with the official `openai` Python package
 /// (`SEOGO_PYTHON`: scripts/test.sh installs it) and `args`, and reads the
 /// JSON it prints.
+/// A multipart/form-data body: (field, file name, bytes) parts.
+pub fn multipart(parts: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "seogo-test-boundary-7f3a";
+    let mut body = Vec::new();
+    for (field, file, bytes) in parts {
+        body.extend(format!("--{boundary}\r\n").as_bytes());
+        match file {
+            Some(name) => body.extend(
+                format!("Content-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+            ),
+            None => body.extend(format!("Content-Disposition: form-data; name=\"{field}\"\r\n\r\n").as_bytes()),
+        }
+        body.extend(*bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// A response body as JSON (the body in the panic when it is not).
+pub fn parse(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
 pub fn openai_client(script: &str, args: &[&str]) -> serde_json::Value {
     let python = std::env::var("SEOGO_PYTHON")
         .expect("SEOGO_PYTHON is not set: scripts/test.sh installs the openai package and sets it");

@@ -7,12 +7,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use super::documents::{delete, finished_job, multipart, upload};
-use super::{config, fixture, Server};
-
-fn parse(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
-}
+use super::documents::{delete, finished_job, upload};
+use super::{config, fixture, parse, Server};
 
 /// A SQuAD-format set of `n` paragraphs about numbered machines: each
 /// question names its machine's code, which only its own paragraph holds.
@@ -50,15 +46,22 @@ pub(crate) fn small_squad_set(n: usize) -> String {
 
 /// POSTs a multipart evaluation form as `key`.
 fn start_eval(server: &Server, key: &str, parts: &[(&str, Option<&str>, &[u8])]) -> (u16, String) {
-    let (content_type, body) = multipart(parts);
-    let mut response = Server::agent()
-        .post(&format!("{}/v1/admin/eval", server.base))
-        .header("authorization", &format!("Bearer {key}"))
-        .content_type(&content_type)
-        .send(&body[..])
-        .expect("eval form");
-    let status = response.status().as_u16();
-    (status, response.body_mut().read_to_string().expect("body"))
+    server.post_form("/v1/admin/eval", key, parts)
+}
+
+/// Evaluation run `id` once it stopped running (within `limit`).
+fn finished_run(server: &Server, key: &str, id: &str, limit: Duration) -> Value {
+    seogo_tests::poll_until(
+        "the evaluation finishing",
+        limit,
+        Duration::from_millis(500),
+        || {
+            let (status, text) = server.get(&format!("/v1/admin/eval/{id}"), Some(key));
+            assert_eq!(status, 200, "{text}");
+            let run = parse(&text);
+            (run["state"] != "running").then_some(run)
+        },
+    )
 }
 
 #[test]
@@ -313,17 +316,7 @@ fn an_evaluation_runs_in_the_background_one_at_a_time_and_is_kept() {
     let (status, text) = delete(&server, admin, &format!("/v1/admin/eval/{id}"));
     assert_eq!(status, 409, "the running one stays: {text}");
 
-    let run = seogo_tests::poll_until(
-        "the evaluation finishing",
-        Duration::from_secs(600),
-        Duration::from_millis(500),
-        || {
-            let (status, text) = server.get(&format!("/v1/admin/eval/{id}"), Some(admin));
-            assert_eq!(status, 200, "{text}");
-            let run = parse(&text);
-            (run["state"] != "running").then_some(run)
-        },
-    );
+    let run = finished_run(&server, admin, &id, Duration::from_secs(600));
     assert_eq!(run["state"], "done", "{run}");
     assert_eq!(run["set"], "eval-small.json", "{run}");
     assert_eq!(run["report"]["dataset"], "eval-small.json", "{run}");
@@ -431,17 +424,7 @@ fn an_answer_evaluation_runs_a_seeded_sample_through_ask() {
     );
     assert_eq!(status, 202, "{text}");
     let id = parse(&text)["run_id"].as_str().expect("run id").to_string();
-    let run = seogo_tests::poll_until(
-        "the answer evaluation finishing",
-        Duration::from_secs(900),
-        Duration::from_secs(1),
-        || {
-            let (status, text) = server.get(&format!("/v1/admin/eval/{id}"), Some(admin));
-            assert_eq!(status, 200, "{text}");
-            let run = parse(&text);
-            (run["state"] != "running").then_some(run)
-        },
-    );
+    let run = finished_run(&server, admin, &id, Duration::from_secs(900));
     assert_eq!(run["state"], "done", "{run}");
     assert_eq!(run["kind"], "answers", "{run}");
     assert_eq!(run["limit"], 2, "{run}");

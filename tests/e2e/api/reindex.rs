@@ -6,17 +6,13 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::documents::{delete, encode};
-use super::{config, fixture, RaiseOnDrop, Server};
+use super::{config, fixture, parse, RaiseOnDrop, Server};
 use crate::ingest_cli::write_korquad_files;
 use crate::reindex::renamed_embedder;
 use seogo_tests::{copy_tree, run, seogo, stderr, stdout};
-
-fn parse(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
-}
 
 #[test]
 fn a_served_reindex_keeps_search_answering_and_refuses_changes_until_the_swap() {

@@ -4,15 +4,9 @@
 //! `GET /v1/sources`, the finished sync in the audit log; a query key is
 //! refused and an unknown source is not found.
 
-use serde_json::Value;
-
 use super::documents::finished_job;
-use super::{config, fixture, Server};
+use super::{config, fixture, parse, Server};
 use seogo_tests::{copy_dir, demo_corpus};
-
-fn parse(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
-}
 
 #[test]
 fn an_ingest_key_syncs_a_source_now_and_watches_it_finish() {

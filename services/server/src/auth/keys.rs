@@ -107,9 +107,7 @@ impl KeyStore {
     ) -> Result<(KeyRecord, String), KeyError> {
         let id = random_hex(4)?;
         let key = format!("sgo_{id}_{}", random_hex(16)?);
-        let created = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let created = seogo_engine::unix_now();
         let record = KeyRecord {
             id,
             name: name.to_string(),

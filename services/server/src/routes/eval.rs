@@ -125,16 +125,11 @@ pub(crate) async fn get(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<EvalRun>, ApiError> {
-    caller.require(Role::Admin)?;
-    let missing = || ApiError::not_found(format!("no evaluation run `{id}`"));
-    if !is_run_id(&id) {
-        return Err(missing());
-    }
+    let path = run_file(&state, &caller, &id)?;
     let live = state.evals.live().clone();
-    let path = eval_dir(&state).join("runs").join(format!("{id}.json"));
     let mut run = blocking(move || read_run(&path))
         .await?
-        .ok_or_else(missing)?;
+        .ok_or_else(|| no_such_run(&id))?;
     settle(&mut run, live.as_ref());
     Ok(Json(run))
 }
@@ -147,27 +142,20 @@ pub(crate) async fn delete(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    caller.require(Role::Admin)?;
-    let missing = || ApiError::not_found(format!("no evaluation run `{id}`"));
-    if !is_run_id(&id) {
-        return Err(missing());
-    }
+    let file = run_file(&state, &caller, &id)?;
     if state.evals.live().as_ref().is_some_and(|l| l.id == id) {
         return Err(EngineError::Busy(format!(
             "evaluation `{id}` is running; delete it once it is done"
         ))
         .into());
     }
-    let dir = eval_dir(&state);
-    let run_id = id.clone();
+    let set = eval_dir(&state).join("sets").join(&id);
     let removed = blocking(move || {
-        let file = dir.join("runs").join(format!("{run_id}.json"));
         match std::fs::remove_file(&file) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
             Err(e) => return Err(EngineError::io(&file, e)),
         }
-        let set = dir.join("sets").join(&run_id);
         match std::fs::remove_dir_all(&set) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(EngineError::io(&set, e)),
             _ => Ok(true),
@@ -175,7 +163,7 @@ pub(crate) async fn delete(
     })
     .await?;
     if !removed {
-        return Err(missing());
+        return Err(no_such_run(&id));
     }
     state.audit.record(crate::audit::AuditEntry {
         who: caller.id.clone(),
@@ -200,9 +188,21 @@ fn settle(run: &mut EvalRun, live: Option<&EvalRun>) {
     }
 }
 
-fn is_run_id(id: &str) -> bool {
-    id.strip_prefix("eval_")
-        .is_some_and(|hex| !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+/// The file of run `id`, for an admin; what is not a run's id is "not
+/// found" before any path is made of it.
+fn run_file(state: &Shared, caller: &Caller, id: &str) -> Result<PathBuf, ApiError> {
+    caller.require(Role::Admin)?;
+    let is_run_id = id
+        .strip_prefix("eval_")
+        .is_some_and(|hex| !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()));
+    if !is_run_id {
+        return Err(no_such_run(id));
+    }
+    Ok(eval_dir(state).join("runs").join(format!("{id}.json")))
+}
+
+fn no_such_run(id: &str) -> ApiError {
+    ApiError::not_found(format!("no evaluation run `{id}`"))
 }
 
 fn read_run(path: &FsPath) -> Result<Option<EvalRun>, EngineError> {

@@ -167,12 +167,6 @@ fn usage(answer: &Answer) -> Value {
     })
 }
 
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
 pub(crate) async fn models(
     State(state): State<Shared>,
     caller: Caller,
@@ -204,7 +198,7 @@ pub(crate) async fn chat_completions(
         scope,
     };
     let id = crate::random_id("chatcmpl-", 12)?;
-    let created = now();
+    let created = seogo_engine::unix_now();
     let model = body.model;
     if !body.stream {
         let answer = answer(&state, &caller, req, "/v1/chat/completions", |_| {}).await?;
